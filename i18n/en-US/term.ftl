@@ -1,0 +1,12 @@
+### Texts of the terminal front end: prompts, status lines, and the errors of --answer mode.
+
+term-intro = activation-check: a few questions about your PC, then an answer card on Windows activation. Your answers are saved, so you can quit and resume later.
+term-prompt = Enter 1–{ $count }, b = back, r = start over, q = quit
+term-done-prompt = r = start over, b = back, q = quit
+term-invalid = “{ $input }” was not understood.
+term-resumed = Resuming your unfinished conversation where it stopped.
+term-saved-quit = Saved. Run the command again to continue.
+term-at-first = You are already at the first question.
+term-help-label = Hint
+ask-missing-fact = The question “{ $question }” needs a value for { $fact }. Give it with --answer { $fact }=VALUE. Allowed values: { $allowed }
+ask-unknown-value = “{ $value }” is not a value of { $fact } (question “{ $question }”). Allowed values: { $allowed }

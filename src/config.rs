@@ -1,0 +1,268 @@
+//! Settings shared by every subcommand.
+//!
+//! Each setting comes from, in order of precedence: its command-line flag, its
+//! environment variable, the optional TOML file given with `--config`, and the built-in
+//! default. Every bad value is reported with the setting's name (flag, variable or
+//! `file:line`) and what was expected, before anything starts.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::problem::LineIndex;
+
+/// The command-line and environment side of the settings.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ConfigArgs {
+    /// A TOML file with any of: data_dir, rules_dir, i18n_dir, default_locale,
+    /// session_ttl_days, cache_capacity_mb.
+    #[arg(
+        long,
+        global = true,
+        env = "ACTIVATION_CHECK_CONFIG",
+        value_name = "FILE"
+    )]
+    pub config: Option<PathBuf>,
+    /// Where sessions and posted cards are stored [default: ./data].
+    #[arg(
+        long,
+        global = true,
+        env = "ACTIVATION_CHECK_DATA_DIR",
+        value_name = "DIR"
+    )]
+    pub data_dir: Option<PathBuf>,
+    /// The directory holding activation-check.toml [default: rules].
+    #[arg(
+        long,
+        global = true,
+        env = "ACTIVATION_CHECK_RULES_DIR",
+        value_name = "DIR"
+    )]
+    pub rules_dir: Option<PathBuf>,
+    /// The directory holding one folder of .ftl files per locale [default: i18n].
+    #[arg(
+        long,
+        global = true,
+        env = "ACTIVATION_CHECK_I18N_DIR",
+        value_name = "DIR"
+    )]
+    pub i18n_dir: Option<PathBuf>,
+    /// The locale used when none of the user's matches [default: en-US].
+    #[arg(
+        long,
+        global = true,
+        env = "ACTIVATION_CHECK_DEFAULT_LOCALE",
+        value_name = "TAG"
+    )]
+    pub default_locale: Option<String>,
+    /// Days after its last step that an unfinished or finished session is deleted
+    /// [default: 30].
+    #[arg(
+        long,
+        global = true,
+        env = "ACTIVATION_CHECK_SESSION_TTL_DAYS",
+        value_name = "DAYS",
+        value_parser = clap::value_parser!(u32).range(1..=3650)
+    )]
+    pub session_ttl_days: Option<u32>,
+    /// Memory sled may use for its page cache, in MiB [default: 16].
+    #[arg(
+        long,
+        global = true,
+        env = "ACTIVATION_CHECK_CACHE_MB",
+        value_name = "MIB",
+        value_parser = clap::value_parser!(u32).range(1..=4096)
+    )]
+    pub cache_capacity_mb: Option<u32>,
+}
+
+/// The settings in force.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    pub rules_dir: PathBuf,
+    pub i18n_dir: PathBuf,
+    pub default_locale: String,
+    pub session_ttl: Duration,
+    pub cache_capacity_bytes: u64,
+}
+
+impl Config {
+    /// The rules file inside the rules directory.
+    pub fn rules_file(&self) -> PathBuf {
+        self.rules_dir.join("activation-check.toml")
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    data_dir: Option<PathBuf>,
+    rules_dir: Option<PathBuf>,
+    i18n_dir: Option<PathBuf>,
+    default_locale: Option<String>,
+    session_ttl_days: Option<toml::Spanned<u32>>,
+    cache_capacity_mb: Option<toml::Spanned<u32>>,
+}
+
+/// A bad setting, named, with what was expected.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+impl ConfigArgs {
+    /// Resolves the settings: flag or environment, then the file, then the default.
+    pub fn resolve(&self) -> Result<Config, ConfigError> {
+        let file = match &self.config {
+            Some(path) => read_file(path)?,
+            None => FileConfig::default(),
+        };
+        let file_path = self.config.as_deref().unwrap_or(Path::new("config"));
+        let ttl_days = match (self.session_ttl_days, &file.session_ttl_days) {
+            (Some(d), _) => d,
+            (None, Some(d)) => check_range(file_path, d, "session_ttl_days", 1, 3650)?,
+            (None, None) => 30,
+        };
+        let cache_mb = match (self.cache_capacity_mb, &file.cache_capacity_mb) {
+            (Some(m), _) => m,
+            (None, Some(m)) => check_range(file_path, m, "cache_capacity_mb", 1, 4096)?,
+            (None, None) => 16,
+        };
+        let default_locale = self
+            .default_locale
+            .clone()
+            .or(file.default_locale)
+            .unwrap_or_else(|| "en-US".to_owned());
+        if default_locale
+            .parse::<unic_langid::LanguageIdentifier>()
+            .is_err()
+        {
+            return Err(ConfigError(format!(
+                "default locale `{default_locale}` (--default-locale / \
+                 ACTIVATION_CHECK_DEFAULT_LOCALE / default_locale) is not a language tag; \
+                 expected something like `en-US` or `ja`"
+            )));
+        }
+        Ok(Config {
+            data_dir: self
+                .data_dir
+                .clone()
+                .or(file.data_dir)
+                .unwrap_or_else(|| PathBuf::from("data")),
+            rules_dir: self
+                .rules_dir
+                .clone()
+                .or(file.rules_dir)
+                .unwrap_or_else(|| PathBuf::from("rules")),
+            i18n_dir: self
+                .i18n_dir
+                .clone()
+                .or(file.i18n_dir)
+                .unwrap_or_else(|| PathBuf::from("i18n")),
+            default_locale,
+            session_ttl: Duration::from_secs(u64::from(ttl_days) * 86_400),
+            cache_capacity_bytes: u64::from(cache_mb) * 1024 * 1024,
+        })
+    }
+}
+
+fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        ConfigError(format!(
+            "cannot read the config file {} (--config / ACTIVATION_CHECK_CONFIG): {e}",
+            path.display()
+        ))
+    })?;
+    toml::from_str(&text).map_err(|e| {
+        let line = e
+            .span()
+            .map(|s| LineIndex::new(&text).line(s.start))
+            .unwrap_or(0);
+        ConfigError(format!(
+            "{}:{line}: {}; the file may set data_dir, rules_dir, i18n_dir, default_locale, \
+             session_ttl_days and cache_capacity_mb",
+            path.display(),
+            e.message().trim_end()
+        ))
+    })
+}
+
+fn check_range(
+    path: &Path,
+    value: &toml::Spanned<u32>,
+    name: &str,
+    min: u32,
+    max: u32,
+) -> Result<u32, ConfigError> {
+    let v = *value.get_ref();
+    if (min..=max).contains(&v) {
+        Ok(v)
+    } else {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        let line = LineIndex::new(&text).line(value.span().start);
+        Err(ConfigError(format!(
+            "{}:{line}: {name} is {v}; expected a whole number from {min} to {max}",
+            path.display()
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults() {
+        let c = ConfigArgs::default().resolve().unwrap();
+        assert_eq!(c.data_dir, PathBuf::from("data"));
+        assert_eq!(c.rules_file(), PathBuf::from("rules/activation-check.toml"));
+        assert_eq!(c.default_locale, "en-US");
+        assert_eq!(c.session_ttl, Duration::from_secs(30 * 86_400));
+        assert_eq!(c.cache_capacity_bytes, 16 << 20);
+    }
+
+    #[test]
+    fn flags_override_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        let f = tmp.path().join("c.toml");
+        std::fs::write(
+            &f,
+            "data_dir = \"/x\"\nsession_ttl_days = 7\ndefault_locale = \"ja\"\n",
+        )
+        .unwrap();
+        let args = ConfigArgs {
+            config: Some(f),
+            data_dir: Some("/flag".into()),
+            ..Default::default()
+        };
+        let c = args.resolve().unwrap();
+        assert_eq!(c.data_dir, PathBuf::from("/flag"));
+        assert_eq!(c.default_locale, "ja");
+        assert_eq!(c.session_ttl, Duration::from_secs(7 * 86_400));
+    }
+
+    #[test]
+    fn bad_values_are_named_with_line() {
+        let tmp = tempfile::tempdir().unwrap();
+        let f = tmp.path().join("c.toml");
+        std::fs::write(&f, "data_dir = \"/x\"\nsession_ttl_days = 0\n").unwrap();
+        let args = ConfigArgs {
+            config: Some(f.clone()),
+            ..Default::default()
+        };
+        let e = args.resolve().unwrap_err().to_string();
+        assert!(e.contains("c.toml:2: session_ttl_days is 0"), "{e}");
+
+        std::fs::write(&f, "data_dir = \"/x\"\ncolour = \"blue\"\n").unwrap();
+        let e = args.resolve().unwrap_err().to_string();
+        assert!(e.contains("c.toml:2:") && e.contains("colour"), "{e}");
+
+        let args = ConfigArgs {
+            default_locale: Some("not a tag!".into()),
+            ..Default::default()
+        };
+        let e = args.resolve().unwrap_err().to_string();
+        assert!(e.contains("default locale `not a tag!`"), "{e}");
+    }
+}

@@ -1,0 +1,42 @@
+//! activation-check: a Discord bot that walks a Windows user through a few facts about
+//! their PC to a dated, sourced answer on whether lost activation can come back.
+//!
+//! # Layout
+//!
+//! The crate is a pure core with thin edges around it. The core knows nothing of Discord,
+//! storage engines or async runtimes, so everything it decides is tested without them.
+//!
+//! - **Core** (pure, no tokio, serenity or sled):
+//!   - [`rules`]: the decision tree as validated data, loaded from `rules/*.toml`;
+//!     every problem is reported as `file:line`.
+//!   - [`engine`]: start, answer, back, restart, transcript and progress, as pure
+//!     functions over a [`engine::Walk`].
+//!   - [`card`]: the answer card as localized data, and its plain-text rendering.
+//!   - [`i18n`]: Fluent bundles from `i18n/<locale>/*.ftl`, locale negotiation from
+//!     Discord's codes, and the cross-locale consistency check.
+//!   - [`session`]: the stored session record and the [`session::SessionStore`] trait.
+//!   - [`custom_id`]: what a Discord button carries, encoded within 100 characters.
+//!   - [`knowledge`]: rules and texts loaded together and checked against each other.
+//!   - [`problem`]: `file:line: sentence` diagnostics shared by the loaders.
+//! - **Conversation** ([`conversation`]): loads a session, steps the engine, saves it
+//!   durably, and returns a reply as data. Every front end goes through it.
+//! - **Edges**:
+//!   - [`store`]: the sled implementation of the session store (the only file that
+//!     names sled).
+//!   - [`term`]: `activation-check ask`, the terminal front end.
+//!   - [`config`]: settings shared by every subcommand (flags, environment, TOML file).
+//!
+//! The binary (`src/main.rs`) only parses the command line and dispatches.
+
+pub mod card;
+pub mod config;
+pub mod conversation;
+pub mod custom_id;
+pub mod engine;
+pub mod i18n;
+pub mod knowledge;
+pub mod problem;
+pub mod rules;
+pub mod session;
+pub mod store;
+pub mod term;

@@ -1,0 +1,274 @@
+//! The `activation-check` command: parses the command line and dispatches. Everything it
+//! runs lives in the library; see its module map.
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use activation_check::card::TimeStyle;
+use activation_check::config::{Config, ConfigArgs};
+use activation_check::conversation::{system_clock, Conversation};
+use activation_check::knowledge::{self, Knowledge};
+use activation_check::session::{Scope, SessionKey};
+use activation_check::store::{SledStore, StoreOptions};
+use activation_check::term;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "activation-check",
+    version,
+    about = "Walks a Windows user through a few facts to a dated, sourced answer on lost activation"
+)]
+struct Cli {
+    #[command(flatten)]
+    config: ConfigArgs,
+    /// Log filter, as in RUST_LOG (for example `info` or `activation_check=debug`).
+    #[arg(long, global = true, env = "RUST_LOG", default_value = "warn")]
+    log: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the conversation in this terminal, or answer from given facts.
+    Ask(AskArgs),
+    /// Check the rules and texts.
+    Rules {
+        #[command(subcommand)]
+        command: RulesCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum RulesCommand {
+    /// Validate rules/ and i18n/ and print a summary; exit 1 with file:line on any problem.
+    Check,
+}
+
+#[derive(Debug, clap::Args)]
+struct AskArgs {
+    /// Language of the conversation, such as `ja` or `en-US` [default: from LANG, else the
+    /// configured default].
+    #[arg(long, value_name = "TAG")]
+    locale: Option<String>,
+    /// Whose session to resume [default: the login name].
+    #[arg(long, value_name = "NAME")]
+    user: Option<String>,
+    /// Answer from this fact instead of asking (repeatable); prints the card and exits.
+    #[arg(long = "answer", value_name = "FACT=VALUE", value_parser = term::parse_answer)]
+    answers: Vec<(String, String)>,
+    /// Output format for --answer.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(&cli.log);
+    let config = match cli.config.resolve() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("activation-check: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match cli.command {
+        Command::Ask(args) => ask(&config, args),
+        Command::Rules {
+            command: RulesCommand::Check,
+        } => rules_check(&config),
+    }
+}
+
+fn init_logging(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+fn load(config: &Config) -> Result<Knowledge, ExitCode> {
+    knowledge::load(&config.rules_file(), &config.i18n_dir, &config.default_locale).map_err(|p| {
+        eprintln!("{p}");
+        eprintln!(
+            "activation-check: {} problem(s) in the rules or texts; fix them (see `activation-check rules check`)",
+            p.len()
+        );
+        ExitCode::from(1)
+    })
+}
+
+fn rules_check(config: &Config) -> ExitCode {
+    let k = match load(config) {
+        Ok(k) => k,
+        Err(code) => return code,
+    };
+    let rules = &k.rules;
+    let covered = rules.verdicts();
+    println!(
+        "{}: rules `{}` version {} (review by {})",
+        config.rules_file().display(),
+        rules.meta.id,
+        rules.meta.version,
+        rules.meta.review_by
+    );
+    println!(
+        "  questions: {}, outcomes: {}, at most {} questions per conversation",
+        rules.questions().count(),
+        rules.outcomes().count(),
+        rules.max_depth()
+    );
+    println!(
+        "  verdicts covered: {} of {}",
+        covered.len(),
+        activation_check::rules::Verdict::ALL.len()
+    );
+    for v in activation_check::rules::Verdict::ALL {
+        if !covered.contains(v) {
+            println!("    not reached: {v}");
+        }
+    }
+    let locales: Vec<String> = k
+        .l10n
+        .counts()
+        .iter()
+        .map(|(tag, n)| format!("{tag} ({n} messages)"))
+        .collect();
+    println!(
+        "  locales: {} (default {})",
+        locales.join(", "),
+        config.default_locale
+    );
+    println!("ok");
+    ExitCode::SUCCESS
+}
+
+/// The locale from LANG-style variables (`ja_JP.UTF-8` → `ja-JP`), if any.
+fn env_locale() -> Option<String> {
+    ["LC_ALL", "LC_MESSAGES", "LANG"]
+        .iter()
+        .filter_map(|v| std::env::var(v).ok())
+        .find(|v| !v.is_empty())
+        .map(|v| {
+            v.split(['.', '@'])
+                .next()
+                .unwrap_or_default()
+                .replace('_', "-")
+        })
+        .filter(|v| v != "C" && v != "POSIX" && !v.is_empty())
+}
+
+fn login_name() -> String {
+    ["USER", "LOGNAME", "USERNAME"]
+        .iter()
+        .filter_map(|v| std::env::var(v).ok())
+        .find(|v| !v.trim().is_empty())
+        .unwrap_or_else(|| "user".to_owned())
+}
+
+fn ask(config: &Config, args: AskArgs) -> ExitCode {
+    let k = match load(config) {
+        Ok(k) => k,
+        Err(code) => return code,
+    };
+    let locale = match &args.locale {
+        Some(tag) => match k.l10n.exact(tag) {
+            Some(l) => l,
+            None => {
+                eprintln!(
+                    "activation-check: --locale `{tag}` is not available; choose one of: {}",
+                    k.l10n.tags().join(", ")
+                );
+                return ExitCode::from(2);
+            }
+        },
+        None => k
+            .l10n
+            .negotiate(&env_locale().into_iter().collect::<Vec<_>>()),
+    };
+
+    if !args.answers.is_empty() {
+        let facts: BTreeMap<String, String> = args.answers.into_iter().collect();
+        let now = (system_clock())();
+        return match term::draft(&k.rules, &k.l10n, locale, &facts, now) {
+            Ok(d) => {
+                match args.format {
+                    Format::Text => println!("{}", d.card.render_text()),
+                    Format::Json => println!(
+                        "{}",
+                        serde_json::to_string_pretty(&d.to_json(&k.rules, &k.l10n, locale))
+                            .expect("the answer serializes")
+                    ),
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("{}", term::fact_error_text(&e, &k.rules, &k.l10n, locale));
+                ExitCode::from(2)
+            }
+        };
+    }
+    if args.format == Format::Json {
+        eprintln!("activation-check: --format json needs --answer FACT=VALUE");
+        return ExitCode::from(2);
+    }
+
+    let store = match SledStore::open(
+        &config.data_dir,
+        StoreOptions {
+            cache_capacity: config.cache_capacity_bytes,
+            ttl: config.session_ttl,
+            ..StoreOptions::default()
+        },
+    ) {
+        Ok(s) => Arc::new(s),
+        Err(e) => {
+            eprintln!("activation-check: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let conv = Conversation::new(
+        k.rules.clone(),
+        k.l10n.clone(),
+        store.clone(),
+        system_clock(),
+        TimeStyle::Rfc3339,
+    );
+    let key = SessionKey::new(Scope::Terminal, args.user.unwrap_or_else(login_name));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime starts");
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        tracing::debug!("standard input is not a terminal; reading answers line by line");
+    }
+    let mut stdout = std::io::stdout();
+    let result = runtime.block_on(term::interactive(
+        &conv,
+        &key,
+        locale,
+        stdin.lock(),
+        &mut stdout,
+    ));
+    let _ = store.flush();
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("activation-check: {e}");
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,1176 @@
+//! The production [`SessionStore`]: sessions kept in a sled database in the data directory.
+//!
+//! Why it looks the way it does:
+//!
+//! * **Durable before the reply.** The conversation layer shows the next question only
+//!   after [`SessionStore::put`] returns `Ok`, so `put` (and `remove`) flush the write to
+//!   disk before returning. A crash after the user saw a question therefore never loses
+//!   the answer that led to it. Pruning is not flushed: a prune lost to a crash is simply
+//!   redone.
+//! * **Expiry index.** Records expire a TTL after `updated_at`. Next to the `sessions`
+//!   tree (session key → JSON record) a second tree maps `updated_at` (order-preserving
+//!   big-endian bytes) followed by the session key to nothing, so [`SledStore::prune_expired`]
+//!   reads only the expired prefix instead of every record. Both trees change in one sled
+//!   transaction, which sled recovers atomically, so a record never exists without its
+//!   index entry. An index entry whose record was since rewritten (or removed) is
+//!   harmless: pruning re-checks the record's own `updated_at` and drops the stale entry.
+//!   [`SessionStore::get`] also hides an expired record that has not been pruned yet.
+//! * **One process per directory.** sled takes an exclusive file lock on `<dir>/db`. When
+//!   another instance holds it, [`SledStore::open`] says so in plain words
+//!   ([`OpenError::Locked`]) instead of passing on sled's I/O error.
+//! * **Leave foreign directories alone.** sled writes `blobs/`, `conf` and `db` into
+//!   whatever directory it is given, before it checks anything. `open` refuses a path that
+//!   is a file, and a non-empty directory holding anything sled would not have written
+//!   (say, a home directory passed to `--data-dir` by mistake), before sled touches it.
+//!
+//! This is the only module that names sled. Other persistent data (for example a registry
+//! of posted cards) gets typed storage through [`SledStore::open_tree_json`].
+
+use std::convert::Infallible;
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::marker::PhantomData;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
+use sled::Transactional;
+
+use crate::session::{SessionKey, SessionRecord, SessionStore, StoreError, SESSION_FORMAT};
+
+/// Tree holding `SessionKey::encode()` → serde_json of [`SessionRecord`].
+const RECORDS_TREE: &str = "sessions";
+/// Tree holding `ts_bytes(updated_at) ++ SessionKey::encode()` → empty.
+const INDEX_TREE: &str = "sessions_by_updated_at";
+/// Prefix of the trees handed out by [`SledStore::open_tree_json`], so that their names
+/// can never collide with the session trees.
+const JSON_TREE_PREFIX: &str = "json/";
+
+/// The source of "now" in unix seconds. Tests inject one to move time forward.
+pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
+
+/// The real clock: unix seconds from the system time (0 if the clock is before 1970).
+pub fn system_clock() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+/// How to open a [`SledStore`].
+#[derive(Clone)]
+pub struct StoreOptions {
+    /// sled's page cache size in bytes. sled's own default is 1 GiB, far more than a few
+    /// thousand small sessions need, so it is always set explicitly.
+    pub cache_capacity: u64,
+    /// How long after its `updated_at` a session expires.
+    pub ttl: Duration,
+    /// Where "now" comes from; [`system_clock`] by default.
+    pub clock: Clock,
+}
+
+impl StoreOptions {
+    /// 16 MiB.
+    pub const DEFAULT_CACHE_CAPACITY: u64 = 16 * 1024 * 1024;
+    /// 30 days.
+    pub const DEFAULT_TTL: Duration = Duration::from_secs(30 * 24 * 60 * 60);
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self {
+            cache_capacity: Self::DEFAULT_CACHE_CAPACITY,
+            ttl: Self::DEFAULT_TTL,
+            clock: Arc::new(system_clock),
+        }
+    }
+}
+
+impl fmt::Debug for StoreOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StoreOptions")
+            .field("cache_capacity", &self.cache_capacity)
+            .field("ttl", &self.ttl)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why the data directory could not be opened. The `Display` text is written for the
+/// operator and names the directory.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// Another process (normally another instance of the bot) holds sled's lock on the
+    /// directory.
+    #[error(
+        "another activation-check instance is using the data directory {}; \
+         stop it or pass a different --data-dir",
+        .dir.display()
+    )]
+    Locked { dir: PathBuf },
+    /// The path exists but is not a directory.
+    #[error(
+        "the data directory {} is a file, not a directory; pass a directory to --data-dir",
+        .dir.display()
+    )]
+    NotADirectory { dir: PathBuf },
+    /// The directory holds files that the store did not write; it was left untouched.
+    #[error(
+        "the data directory {} is not empty and is not an activation-check data directory \
+         (it contains {entry:?}); it was left untouched: pass an empty or new directory to \
+         --data-dir",
+        .dir.display()
+    )]
+    NotAStore { dir: PathBuf, entry: String },
+    /// The directory could not be read or written.
+    #[error("cannot open the data directory {}: {source}", .dir.display())]
+    Io { dir: PathBuf, source: io::Error },
+    /// The store's files are damaged or were written by an incompatible sled version.
+    #[error(
+        "the data directory {} is damaged or was written by an incompatible version ({cause}); \
+         move it aside or pass a different --data-dir",
+        .dir.display()
+    )]
+    Corrupt { dir: PathBuf, cause: String },
+}
+
+/// Sessions in sled. Cheap to share behind an `Arc`; all methods take `&self`.
+pub struct SledStore {
+    db: sled::Db,
+    records: sled::Tree,
+    index: sled::Tree,
+    ttl_secs: i64,
+    clock: Clock,
+    dir: PathBuf,
+}
+
+impl fmt::Debug for SledStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SledStore")
+            .field("dir", &self.dir)
+            .field("ttl_secs", &self.ttl_secs)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SledStore {
+    /// Opens (creating if needed) the store in `dir`.
+    ///
+    /// Nothing is written before the checks pass: a path that is a file, or a non-empty
+    /// directory with entries sled would not have created, is refused untouched.
+    pub fn open(dir: &Path, options: StoreOptions) -> Result<SledStore, OpenError> {
+        check_dir(dir)?;
+        let config = sled::Config::new()
+            .path(dir)
+            .cache_capacity(options.cache_capacity)
+            // LowSpace rather than HighThroughput: writes come at the pace of people
+            // clicking buttons and each record is a few hundred bytes, so throughput is
+            // never the limit, while the data directory may sit on a small volume. (sled
+            // 0.34.7 stores this setting without acting on it; LowSpace is also its
+            // default. It is set explicitly so the choice survives a sled upgrade.)
+            .mode(sled::Mode::LowSpace);
+        let db = config.open().map_err(|e| open_error(dir, e))?;
+        let records = db.open_tree(RECORDS_TREE).map_err(|e| open_error(dir, e))?;
+        let index = db.open_tree(INDEX_TREE).map_err(|e| open_error(dir, e))?;
+        Ok(SledStore {
+            db,
+            records,
+            index,
+            ttl_secs: i64::try_from(options.ttl.as_secs()).unwrap_or(i64::MAX),
+            clock: options.clock,
+            dir: dir.to_path_buf(),
+        })
+    }
+
+    /// The directory this store was opened in.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// "Now" according to the store's clock, in unix seconds.
+    pub fn now(&self) -> i64 {
+        (self.clock)()
+    }
+
+    fn is_expired(&self, updated_at: i64, now: i64) -> bool {
+        updated_at <= now.saturating_sub(self.ttl_secs)
+    }
+
+    /// Removes every record that expired at `now`, with its index entries, and returns how
+    /// many records were removed. Only the expired part of the index is read. Not flushed:
+    /// a prune lost to a crash is redone by the next one.
+    pub fn prune_expired(&self, now: i64) -> Result<usize, StoreError> {
+        let cutoff = now.saturating_sub(self.ttl_secs);
+        let mut expired = Vec::new();
+        for entry in self.index.iter() {
+            let (index_key, _) = entry.map_err(read_error)?;
+            match split_index_key(&index_key) {
+                Some((ts, _)) if ts > cutoff => break,
+                Some((ts, key)) => expired.push((index_key.to_vec(), ts, key.to_owned())),
+                None => {
+                    // Not written by this module; drop it so it cannot block the scan.
+                    tracing::warn!(entry = ?index_key, "dropping an unreadable session index entry");
+                    self.index.remove(&index_key).map_err(write_error)?;
+                }
+            }
+        }
+
+        let mut pruned = 0;
+        for (index_key, ts, key) in expired {
+            let removed = (&self.records, &self.index)
+                .transaction(|(records, index)| {
+                    index.remove(index_key.as_slice())?;
+                    let Some(bytes) = records.get(key.as_bytes())? else {
+                        return Ok(false);
+                    };
+                    // A record rewritten since this entry was made has a newer updated_at
+                    // and its own entry; this one is just stale. A record whose time cannot
+                    // be read is judged by the entry, which says it expired.
+                    let stale = probe(&bytes)
+                        .and_then(|p| p.updated_at)
+                        .is_some_and(|updated_at| updated_at != ts);
+                    if stale {
+                        return Ok(false);
+                    }
+                    records.remove(key.as_bytes())?;
+                    Ok(true)
+                })
+                .map_err(transaction_error)?;
+            if removed {
+                pruned += 1;
+            }
+        }
+        Ok(pruned)
+    }
+
+    /// Writes everything to disk (blocking). For shutdown.
+    pub fn flush(&self) -> Result<(), StoreError> {
+        self.db.flush().map(drop).map_err(write_error)
+    }
+
+    /// Writes everything to disk without blocking the async runtime.
+    pub async fn flush_async(&self) -> Result<(), StoreError> {
+        self.db.flush_async().await.map(drop).map_err(write_error)
+    }
+
+    /// The number of live sessions: stored in this build's format and not expired.
+    /// Reads every record; meant for operator commands, not the hot path.
+    pub fn len(&self) -> Result<usize, StoreError> {
+        let now = self.now();
+        let mut live = 0;
+        for entry in self.records.iter() {
+            let (_, bytes) = entry.map_err(read_error)?;
+            if serde_json::from_slice::<SessionRecord>(&bytes)
+                .is_ok_and(|r| r.format == SESSION_FORMAT && !self.is_expired(r.updated_at, now))
+            {
+                live += 1;
+            }
+        }
+        Ok(live)
+    }
+
+    /// Whether there is no live session (see [`SledStore::len`]).
+    pub fn is_empty(&self) -> Result<bool, StoreError> {
+        self.len().map(|n| n == 0)
+    }
+
+    /// The keys of all stored records, in key order, including expired or unreadable
+    /// records that have not been pruned yet.
+    pub fn keys(&self) -> impl Iterator<Item = Result<SessionKey, StoreError>> {
+        self.records.iter().keys().filter_map(|key| match key {
+            Err(e) => Some(Err(read_error(e))),
+            Ok(key) => {
+                let decoded = std::str::from_utf8(&key).ok().and_then(SessionKey::decode);
+                if decoded.is_none() {
+                    tracing::warn!(key = ?key, "skipping a session record under an unreadable key");
+                }
+                decoded.map(Ok)
+            }
+        })
+    }
+
+    /// Removes every record of `user`, in every scope, durably, and returns how many were
+    /// removed (expired and unreadable ones included). Index entries naming the user are
+    /// removed too, so no trace of the user id is left.
+    pub async fn forget_user(&self, user: &str) -> Result<usize, StoreError> {
+        let keys = self
+            .keys()
+            .filter(|k| k.as_ref().map_or(true, |k| k.user == user))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut removed = 0;
+        for key in &keys {
+            if self.remove_raw(&key.encode())?.is_some() {
+                removed += 1;
+            }
+        }
+        // Entries left behind by records whose updated_at could not be read. An entry
+        // that belongs to a record written since (the user came back meanwhile) stays,
+        // so that record can still expire.
+        for entry in self.index.iter().keys() {
+            let index_key = entry.map_err(read_error)?;
+            let Some((ts, key)) = split_index_key(&index_key) else {
+                continue;
+            };
+            if SessionKey::decode(key).is_none_or(|k| k.user != user) {
+                continue;
+            }
+            (&self.records, &self.index)
+                .transaction(|(records, index)| {
+                    let current = records.get(key.as_bytes())?;
+                    let owned = current
+                        .as_deref()
+                        .and_then(probe)
+                        .and_then(|p| p.updated_at)
+                        == Some(ts);
+                    if !owned {
+                        index.remove(index_key.as_ref())?;
+                    }
+                    Ok(())
+                })
+                .map_err(transaction_error)?;
+        }
+        self.flush_async().await?;
+        Ok(removed)
+    }
+
+    /// Removes the record under `key` and its index entry in one transaction; returns the
+    /// removed bytes. Not flushed.
+    fn remove_raw(&self, key: &str) -> Result<Option<sled::IVec>, StoreError> {
+        (&self.records, &self.index)
+            .transaction(|(records, index)| {
+                let old = records.remove(key.as_bytes())?;
+                remove_index_entry(index, key, old.as_deref())?;
+                Ok(old)
+            })
+            .map_err(transaction_error)
+    }
+
+    /// Typed storage in a tree of its own (named `name`, kept apart from the session
+    /// trees), values stored as JSON. For data such as a registry of posted cards.
+    pub fn open_tree_json<T: Serialize + DeserializeOwned>(
+        &self,
+        name: &str,
+    ) -> Result<JsonTree<T>, StoreError> {
+        let tree = self
+            .db
+            .open_tree(format!("{JSON_TREE_PREFIX}{name}"))
+            .map_err(read_error)?;
+        Ok(JsonTree {
+            tree,
+            name: name.to_owned(),
+            _values: PhantomData,
+        })
+    }
+
+    /// The record under `key` if it is in this build's format and not expired at `now`;
+    /// logs (once per call) why an existing record is ignored.
+    fn decode_live(&self, key: &str, bytes: &[u8], now: i64) -> Option<SessionRecord> {
+        match serde_json::from_slice::<FormatProbe>(bytes) {
+            Err(e) => {
+                tracing::warn!(
+                    key,
+                    format = "unreadable",
+                    error = %e,
+                    "ignoring a session record that is not valid JSON; treating it as absent"
+                );
+                return None;
+            }
+            Ok(p) if p.format != SESSION_FORMAT => {
+                tracing::warn!(
+                    key,
+                    format = p.format,
+                    "ignoring a session record in a format this build does not understand; \
+                     treating it as absent"
+                );
+                return None;
+            }
+            Ok(_) => {}
+        }
+        match serde_json::from_slice::<SessionRecord>(bytes) {
+            Err(e) => {
+                tracing::warn!(
+                    key,
+                    format = SESSION_FORMAT,
+                    error = %e,
+                    "ignoring a corrupt session record; treating it as absent"
+                );
+                None
+            }
+            Ok(record) if self.is_expired(record.updated_at, now) => None,
+            Ok(record) => Some(record),
+        }
+    }
+}
+
+impl SessionStore for SledStore {
+    fn get(&self, key: &SessionKey) -> Result<Option<SessionRecord>, StoreError> {
+        let key = key.encode();
+        let Some(bytes) = self.records.get(key.as_bytes()).map_err(read_error)? else {
+            return Ok(None);
+        };
+        Ok(self.decode_live(&key, &bytes, self.now()))
+    }
+
+    async fn put(&self, key: &SessionKey, record: &SessionRecord) -> Result<(), StoreError> {
+        let key = key.encode();
+        let value = serde_json::to_vec(record).map_err(|e| StoreError::Write(e.to_string()))?;
+        let new_entry = index_key(record.updated_at, &key);
+        (&self.records, &self.index)
+            .transaction(|(records, index)| {
+                let old = records.insert(key.as_bytes(), value.as_slice())?;
+                remove_index_entry(index, &key, old.as_deref())?;
+                index.insert(new_entry.as_slice(), &[] as &[u8])?;
+                Ok(())
+            })
+            .map_err(transaction_error)?;
+        self.flush_async().await
+    }
+
+    /// `true` if there was a record that [`SessionStore::get`] would have returned; an
+    /// expired or unreadable one is removed as well, but reported as `false`.
+    async fn remove(&self, key: &SessionKey) -> Result<bool, StoreError> {
+        let Some(old) = self.remove_raw(&key.encode())? else {
+            return Ok(false);
+        };
+        self.flush_async().await?;
+        let now = self.now();
+        Ok(serde_json::from_slice::<SessionRecord>(&old)
+            .is_ok_and(|r| r.format == SESSION_FORMAT && !self.is_expired(r.updated_at, now)))
+    }
+}
+
+/// Prunes `store` every `every` (the first time at once) until `shutdown` completes,
+/// using the store's clock, and logs how many sessions were pruned. Does not spawn: the
+/// caller decides where this future runs.
+pub async fn prune_periodically(
+    store: Arc<SledStore>,
+    every: Duration,
+    shutdown: impl Future<Output = ()>,
+) {
+    let mut ticker = tokio::time::interval(every.max(Duration::from_millis(1)));
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            biased;
+            () = &mut shutdown => break,
+            _ = ticker.tick() => {
+                // Only the expired prefix of the index is read, so this is short enough to
+                // run on the async thread.
+                match store.prune_expired(store.now()) {
+                    Ok(0) => tracing::debug!(pruned = 0, "no expired sessions to prune"),
+                    Ok(n) => tracing::info!(pruned = n, "pruned expired sessions"),
+                    Err(e) => tracing::warn!(error = %e, "pruning expired sessions failed; will retry"),
+                }
+            }
+        }
+    }
+}
+
+/// A tree of JSON values of type `T` under string keys. Writes are durable before they
+/// return, like session writes.
+pub struct JsonTree<T> {
+    tree: sled::Tree,
+    name: String,
+    _values: PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for JsonTree<T> {
+    fn clone(&self) -> Self {
+        Self {
+            tree: self.tree.clone(),
+            name: self.name.clone(),
+            _values: PhantomData,
+        }
+    }
+}
+
+impl<T> fmt::Debug for JsonTree<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JsonTree")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T: Serialize + DeserializeOwned> JsonTree<T> {
+    /// The value under `key`. A value that does not decode as `T` is an error.
+    pub fn get(&self, key: &str) -> Result<Option<T>, StoreError> {
+        match self.tree.get(key.as_bytes()).map_err(read_error)? {
+            None => Ok(None),
+            Some(bytes) => self.decode(key, &bytes).map(Some),
+        }
+    }
+
+    /// Stores `value` under `key`, durably.
+    pub async fn insert(&self, key: &str, value: &T) -> Result<(), StoreError> {
+        let bytes = serde_json::to_vec(value).map_err(|e| StoreError::Write(e.to_string()))?;
+        self.tree
+            .insert(key.as_bytes(), bytes)
+            .map_err(write_error)?;
+        self.tree.flush_async().await.map(drop).map_err(write_error)
+    }
+
+    /// Removes the value under `key`, durably; `true` if there was one.
+    pub async fn remove(&self, key: &str) -> Result<bool, StoreError> {
+        if self
+            .tree
+            .remove(key.as_bytes())
+            .map_err(write_error)?
+            .is_none()
+        {
+            return Ok(false);
+        }
+        self.tree.flush_async().await.map_err(write_error)?;
+        Ok(true)
+    }
+
+    /// All entries in key order.
+    pub fn iter(&self) -> impl Iterator<Item = Result<(String, T), StoreError>> + '_ {
+        self.tree.iter().map(move |entry| {
+            let (key, bytes) = entry.map_err(read_error)?;
+            let key = String::from_utf8(key.to_vec()).map_err(|_| {
+                StoreError::Read(format!("a key in tree {:?} is not UTF-8", self.name))
+            })?;
+            let value = self.decode(&key, &bytes)?;
+            Ok((key, value))
+        })
+    }
+
+    fn decode(&self, key: &str, bytes: &[u8]) -> Result<T, StoreError> {
+        serde_json::from_slice(bytes)
+            .map_err(|e| StoreError::Read(format!("value {key:?} in tree {:?}: {e}", self.name)))
+    }
+}
+
+/// Just enough of any record format to tell "unknown format" from "corrupt".
+#[derive(Deserialize)]
+struct FormatProbe {
+    format: u32,
+}
+
+/// The expiry-relevant part of a record of any format.
+#[derive(Deserialize)]
+struct TimeProbe {
+    #[serde(default)]
+    updated_at: Option<i64>,
+}
+
+fn probe(bytes: &[u8]) -> Option<TimeProbe> {
+    serde_json::from_slice(bytes).ok()
+}
+
+/// Removes the index entry of the record `old` (if it had one we can compute).
+fn remove_index_entry(
+    index: &TransactionalTree,
+    key: &str,
+    old: Option<&[u8]>,
+) -> Result<(), ConflictableTransactionError<Infallible>> {
+    if let Some(updated_at) = old.and_then(probe).and_then(|p| p.updated_at) {
+        index.remove(index_key(updated_at, key))?;
+    }
+    Ok(())
+}
+
+/// `i64` as 8 bytes whose byte order is the numeric order (sign bit flipped, big-endian),
+/// so timestamps before 1970 would still sort first.
+fn ts_bytes(ts: i64) -> [u8; 8] {
+    ((ts as u64) ^ (1 << 63)).to_be_bytes()
+}
+
+fn index_key(updated_at: i64, key: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(8 + key.len());
+    out.extend_from_slice(&ts_bytes(updated_at));
+    out.extend_from_slice(key.as_bytes());
+    out
+}
+
+fn split_index_key(bytes: &[u8]) -> Option<(i64, &str)> {
+    if bytes.len() < 8 {
+        return None;
+    }
+    let (ts, key) = bytes.split_at(8);
+    let ts = u64::from_be_bytes(ts.try_into().ok()?) ^ (1 << 63);
+    Some((ts as i64, std::str::from_utf8(key).ok()?))
+}
+
+fn read_error(e: sled::Error) -> StoreError {
+    StoreError::Read(e.to_string())
+}
+
+fn write_error(e: sled::Error) -> StoreError {
+    StoreError::Write(e.to_string())
+}
+
+fn transaction_error(e: TransactionError<Infallible>) -> StoreError {
+    match e {
+        TransactionError::Abort(never) => match never {},
+        TransactionError::Storage(e) => write_error(e),
+    }
+}
+
+/// Entries sled itself creates in its directory. A directory holding anything else is
+/// not ours. `lost+found` is allowed so a dedicated volume's root can be the data dir.
+fn is_sled_entry(name: &str) -> bool {
+    matches!(name, "blobs" | "conf" | "db" | "lost+found") || name.starts_with("snap.")
+}
+
+/// Refuses, without writing anything, a path sled must not be pointed at.
+fn check_dir(dir: &Path) -> Result<(), OpenError> {
+    let io_error = |source| OpenError::Io {
+        dir: dir.to_path_buf(),
+        source,
+    };
+    let meta = match std::fs::metadata(dir) {
+        Ok(meta) => meta,
+        // sled creates it (and its parents).
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(io_error(e)),
+    };
+    if !meta.is_dir() {
+        return Err(OpenError::NotADirectory {
+            dir: dir.to_path_buf(),
+        });
+    }
+    for entry in std::fs::read_dir(dir).map_err(io_error)? {
+        let name = entry.map_err(io_error)?.file_name();
+        let name = name.to_string_lossy();
+        if !is_sled_entry(&name) {
+            return Err(OpenError::NotAStore {
+                dir: dir.to_path_buf(),
+                entry: name.into_owned(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// sled 0.34.7 reports a held lock as `Error::Io` of kind `Other` whose message is
+/// `could not acquire lock on "<dir>/db": <Debug of the OS error>`; the OS error is
+/// `WouldBlock` (EWOULDBLOCK from `flock(LOCK_EX | LOCK_NB)`) on Unix and
+/// `ERROR_LOCK_VIOLATION` (33) on Windows. Any other lock failure (say, a file system
+/// without locks) is not "another instance" and is reported as an I/O error.
+fn is_lock_contention(e: &io::Error) -> bool {
+    if e.kind() == io::ErrorKind::WouldBlock {
+        return true;
+    }
+    let message = e.to_string();
+    e.kind() == io::ErrorKind::Other
+        && message.starts_with("could not acquire lock")
+        && (message.contains("WouldBlock") || message.contains("code: 33,"))
+}
+
+fn open_error(dir: &Path, e: sled::Error) -> OpenError {
+    let dir = dir.to_path_buf();
+    match e {
+        sled::Error::Io(e) if is_lock_contention(&e) => OpenError::Locked { dir },
+        sled::Error::Io(source) => OpenError::Io { dir, source },
+        sled::Error::Corruption { at, .. } => OpenError::Corrupt {
+            dir,
+            cause: match at {
+                Some(at) => format!("corrupt data at {at:?}"),
+                None => "corrupt conf file".to_owned(),
+            },
+        },
+        other => OpenError::Corrupt {
+            dir,
+            cause: other.to_string(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicI64, Ordering};
+
+    use super::*;
+    use crate::session::{Answer, Scope};
+
+    const T0: i64 = 1_700_000_000;
+    const DAY: i64 = 24 * 60 * 60;
+
+    /// A clock the test moves by hand.
+    fn manual_clock(start: i64) -> (Arc<AtomicI64>, Clock) {
+        let now = Arc::new(AtomicI64::new(start));
+        let read = now.clone();
+        (now, Arc::new(move || read.load(Ordering::SeqCst)))
+    }
+
+    fn options(clock: Clock) -> StoreOptions {
+        StoreOptions {
+            clock,
+            ..StoreOptions::default()
+        }
+    }
+
+    fn record(now: i64) -> SessionRecord {
+        let mut r = SessionRecord::new("2024.1", "ja", now);
+        r.answers.push(Answer {
+            node: "edition".into(),
+            value: "home".into(),
+        });
+        r.step = 1;
+        r
+    }
+
+    fn index_entries(store: &SledStore) -> Vec<(i64, String)> {
+        store
+            .index
+            .iter()
+            .keys()
+            .map(|k| {
+                let k = k.unwrap();
+                let (ts, key) = split_index_key(&k).unwrap();
+                (ts, key.to_owned())
+            })
+            .collect()
+    }
+
+    /// Opens `dir` again after a store on it was dropped in this process. A child process
+    /// being spawned at that moment (the lock-probe test spawns some) holds a copy of every
+    /// descriptor, the locked `db` file's included, until its `exec`; so `Locked` is
+    /// retried for a while.
+    fn reopen(dir: &Path) -> SledStore {
+        for _ in 0..100 {
+            match SledStore::open(dir, StoreOptions::default()) {
+                Err(OpenError::Locked { .. }) => std::thread::sleep(Duration::from_millis(50)),
+                other => return other.unwrap(),
+            }
+        }
+        panic!(
+            "{} stayed locked after the store was dropped",
+            dir.display()
+        );
+    }
+
+    fn assert_send<T: Send>(t: T) -> T {
+        t
+    }
+
+    #[tokio::test]
+    async fn put_get_round_trip_and_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = SessionKey::new(Scope::Guild(81384788765712384), "80351110224678912");
+        let rec = record(system_clock());
+        {
+            let store = SledStore::open(dir.path(), StoreOptions::default()).unwrap();
+            assert_eq!(store.get(&key).unwrap(), None);
+            assert_send(store.put(&key, &rec)).await.unwrap();
+            assert_eq!(store.get(&key).unwrap(), Some(rec.clone()));
+            assert_eq!(store.len().unwrap(), 1);
+        }
+        let store = reopen(dir.path());
+        assert_eq!(store.get(&key).unwrap(), Some(rec));
+        assert_eq!(
+            store.keys().collect::<Result<Vec<_>, _>>().unwrap(),
+            std::slice::from_ref(&key)
+        );
+        assert!(assert_send(store.remove(&key)).await.unwrap());
+        assert!(!store.remove(&key).await.unwrap());
+        assert_eq!(store.get(&key).unwrap(), None);
+        assert!(index_entries(&store).is_empty());
+        assert!(store.is_empty().unwrap());
+    }
+
+    #[tokio::test]
+    async fn expiry_hides_prunes_and_reindexes() {
+        let dir = tempfile::tempdir().unwrap();
+        let (now, clock) = manual_clock(T0);
+        let store = SledStore::open(dir.path(), options(clock)).unwrap();
+        let old = SessionKey::new(Scope::Dm, "1");
+        let fresh = SessionKey::new(Scope::Dm, "2");
+        let moved = SessionKey::new(Scope::Terminal, "alice");
+        store.put(&old, &record(T0)).await.unwrap();
+        store.put(&moved, &record(T0)).await.unwrap();
+        store.put(&fresh, &record(T0 + 20 * DAY)).await.unwrap();
+
+        // Re-putting moves the index entry: the old one is gone.
+        store.put(&moved, &record(T0 + 25 * DAY)).await.unwrap();
+        assert_eq!(
+            index_entries(&store),
+            [
+                (T0, old.encode()),
+                (T0 + 20 * DAY, fresh.encode()),
+                (T0 + 25 * DAY, moved.encode()),
+            ]
+        );
+
+        // Just before the TTL everything is live.
+        now.store(T0 + 30 * DAY - 1, Ordering::SeqCst);
+        assert!(store.get(&old).unwrap().is_some());
+        assert_eq!(store.prune_expired(store.now()).unwrap(), 0);
+
+        // At the TTL the old record is hidden before any prune, then pruned.
+        now.store(T0 + 30 * DAY, Ordering::SeqCst);
+        assert_eq!(store.get(&old).unwrap(), None);
+        assert_eq!(store.len().unwrap(), 2);
+        assert_eq!(store.keys().count(), 3);
+        assert_eq!(store.prune_expired(store.now()).unwrap(), 1);
+        assert_eq!(store.keys().count(), 2);
+        assert!(store.get(&fresh).unwrap().is_some());
+        assert!(store.get(&moved).unwrap().is_some());
+        assert_eq!(
+            index_entries(&store),
+            [
+                (T0 + 20 * DAY, fresh.encode()),
+                (T0 + 25 * DAY, moved.encode()),
+            ]
+        );
+        // Nothing more to do at the same instant.
+        assert_eq!(store.prune_expired(store.now()).unwrap(), 0);
+    }
+
+    #[tokio::test]
+    async fn prune_drops_stale_index_entries_without_touching_newer_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_now, clock) = manual_clock(T0 + 40 * DAY);
+        let store = SledStore::open(dir.path(), options(clock)).unwrap();
+        let key = SessionKey::new(Scope::Dm, "7");
+        store.put(&key, &record(T0 + 40 * DAY)).await.unwrap();
+        // As if a crash had left an entry from an earlier version of the record.
+        store
+            .index
+            .insert(index_key(T0, &key.encode()), &[])
+            .unwrap();
+        // And one whose record is gone.
+        let gone = SessionKey::new(Scope::Dm, "8");
+        store
+            .index
+            .insert(index_key(T0, &gone.encode()), &[])
+            .unwrap();
+
+        assert_eq!(store.prune_expired(store.now()).unwrap(), 0);
+        assert!(store.get(&key).unwrap().is_some());
+        assert_eq!(index_entries(&store), [(T0 + 40 * DAY, key.encode())]);
+    }
+
+    #[tokio::test]
+    async fn prune_periodically_prunes_and_stops_on_shutdown() {
+        let dir = tempfile::tempdir().unwrap();
+        let (now, clock) = manual_clock(T0);
+        let store = Arc::new(SledStore::open(dir.path(), options(clock)).unwrap());
+        let key = SessionKey::new(Scope::Dm, "1");
+        store.put(&key, &record(T0)).await.unwrap();
+        now.store(T0 + 31 * DAY, Ordering::SeqCst);
+
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(prune_periodically(
+            store.clone(),
+            Duration::from_millis(10),
+            async move {
+                let _ = stopped.await;
+            },
+        ));
+        tokio::time::timeout(Duration::from_secs(10), async {
+            while store.keys().count() != 0 {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        })
+        .await
+        .expect("the expired record was never pruned");
+        stop.send(()).unwrap();
+        tokio::time::timeout(Duration::from_secs(10), task)
+            .await
+            .expect("prune_periodically did not stop on shutdown")
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn unknown_format_and_garbage_read_as_none() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_now, clock) = manual_clock(T0);
+        let store = SledStore::open(dir.path(), options(clock)).unwrap();
+
+        let future = SessionKey::new(Scope::Dm, "future");
+        let mut rec = record(T0);
+        rec.format = 999;
+        store.put(&future, &rec).await.unwrap();
+        assert_eq!(store.get(&future).unwrap(), None);
+
+        // A future format that changed everything but `format`.
+        let alien = SessionKey::new(Scope::Dm, "alien");
+        store
+            .records
+            .insert(alien.encode(), br#"{"format":2,"blob":[1,2,3]}"#.as_slice())
+            .unwrap();
+        assert_eq!(store.get(&alien).unwrap(), None);
+
+        let garbage = SessionKey::new(Scope::Terminal, "garbage");
+        for bytes in [
+            b"\xff\xfe not json at all".as_slice(),
+            b"",
+            b"{\"format\":1,\"rules_version\":",
+            b"{\"format\":1}",
+            b"[]",
+        ] {
+            store.records.insert(garbage.encode(), bytes).unwrap();
+            assert_eq!(store.get(&garbage).unwrap(), None);
+        }
+        assert_eq!(store.len().unwrap(), 0);
+        // Still removable, and overwritable with a good record.
+        store.put(&garbage, &record(T0)).await.unwrap();
+        assert_eq!(store.get(&garbage).unwrap(), Some(record(T0)));
+        assert!(!store.remove(&alien).await.unwrap());
+        assert_eq!(store.records.get(alien.encode()).unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn forget_user_removes_only_that_user_in_every_scope() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_now, clock) = manual_clock(T0);
+        let store = SledStore::open(dir.path(), options(clock)).unwrap();
+        let user = "80351110224678912";
+        let theirs = [
+            SessionKey::new(Scope::Guild(1), user),
+            SessionKey::new(Scope::Guild(2), user),
+            SessionKey::new(Scope::Dm, user),
+        ];
+        let others = [
+            SessionKey::new(Scope::Guild(1), "80351110224678913"),
+            SessionKey::new(Scope::Dm, "8035111022467891"),
+            SessionKey::new(Scope::Terminal, "alice"),
+        ];
+        for key in theirs.iter().chain(&others) {
+            store.put(key, &record(T0)).await.unwrap();
+        }
+        // An unreadable record of theirs, with a leftover index entry naming them.
+        let odd = SessionKey::new(Scope::Terminal, user);
+        store
+            .records
+            .insert(odd.encode(), b"garbage".as_slice())
+            .unwrap();
+        store
+            .index
+            .insert(index_key(T0 - 5, &odd.encode()), &[])
+            .unwrap();
+
+        assert_eq!(assert_send(store.forget_user(user)).await.unwrap(), 4);
+        for key in &theirs {
+            assert_eq!(store.get(key).unwrap(), None);
+        }
+        for key in &others {
+            assert!(store.get(key).unwrap().is_some());
+        }
+        assert!(index_entries(&store)
+            .iter()
+            .all(|(_, k)| !k.contains(user) || k.ends_with("80351110224678913")));
+        assert_eq!(index_entries(&store).len(), others.len());
+        assert_eq!(store.forget_user(user).await.unwrap(), 0);
+    }
+
+    #[tokio::test]
+    async fn json_tree_round_trip_and_isolation() {
+        #[derive(Debug, PartialEq, Serialize, Deserialize)]
+        struct Card {
+            channel: u64,
+            message: u64,
+        }
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = SledStore::open(dir.path(), StoreOptions::default()).unwrap();
+            // A tree named like the session tree does not see sessions.
+            let cards = store.open_tree_json::<Card>(RECORDS_TREE).unwrap();
+            store
+                .put(&SessionKey::new(Scope::Dm, "1"), &record(system_clock()))
+                .await
+                .unwrap();
+            assert_eq!(cards.iter().count(), 0);
+            let card = Card {
+                channel: 1,
+                message: 2,
+            };
+            assert_send(cards.insert("b", &card)).await.unwrap();
+            cards
+                .insert(
+                    "a",
+                    &Card {
+                        channel: 3,
+                        message: 4,
+                    },
+                )
+                .await
+                .unwrap();
+            assert_eq!(cards.get("b").unwrap(), Some(card));
+            assert!(cards.remove("a").await.unwrap());
+            assert!(!cards.remove("a").await.unwrap());
+        }
+        let store = reopen(dir.path());
+        let cards = store.open_tree_json::<Card>(RECORDS_TREE).unwrap();
+        let all = cards.iter().collect::<Result<Vec<_>, _>>().unwrap();
+        assert_eq!(
+            all,
+            [(
+                "b".to_owned(),
+                Card {
+                    channel: 1,
+                    message: 2
+                }
+            )]
+        );
+        // A value of the wrong shape is an error, not a panic.
+        let wrong = store.open_tree_json::<Vec<String>>(RECORDS_TREE).unwrap();
+        assert!(matches!(wrong.get("b"), Err(StoreError::Read(_))));
+    }
+
+    #[test]
+    fn second_open_in_the_same_process_is_refused_as_locked() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = SledStore::open(dir.path(), StoreOptions::default()).unwrap();
+        let err = SledStore::open(dir.path(), StoreOptions::default()).unwrap_err();
+        assert!(matches!(err, OpenError::Locked { .. }), "{err:?}");
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "another activation-check instance is using the data directory {}; \
+                 stop it or pass a different --data-dir",
+                dir.path().display()
+            )
+        );
+        drop(first);
+        reopen(dir.path());
+    }
+
+    const LOCK_PROBE_ENV: &str = "ACTIVATION_CHECK_STORE_LOCK_PROBE_DIR";
+    const LOCK_PROBE_MARK: &str = "LOCK-PROBE-RESULT:";
+
+    /// Run by `second_open_from_another_process_is_refused_as_locked` in a child process.
+    #[test]
+    #[ignore = "helper: run in a child process by another test"]
+    fn lock_probe_child() {
+        let Some(dir) = std::env::var_os(LOCK_PROBE_ENV) else {
+            return;
+        };
+        match SledStore::open(Path::new(&dir), StoreOptions::default()) {
+            Ok(_) => println!("{LOCK_PROBE_MARK} opened"),
+            Err(e @ OpenError::Locked { .. }) => println!("{LOCK_PROBE_MARK} locked: {e}"),
+            Err(e) => println!("{LOCK_PROBE_MARK} other: {e}"),
+        }
+    }
+
+    fn run_lock_probe(dir: &Path) -> String {
+        // Test names are module paths without the crate name. The harness prints the
+        // probe's line after the test's name, so the mark is looked for anywhere.
+        let module = module_path!().split_once("::").unwrap().1;
+        let output = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", &format!("{module}::lock_probe_child")])
+            .args(["--ignored", "--nocapture", "--test-threads=1"])
+            .env(LOCK_PROBE_ENV, dir)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(output.status.success(), "child failed: {stdout}");
+        stdout
+            .lines()
+            .find_map(|l| l.split_once(LOCK_PROBE_MARK).map(|(_, rest)| rest))
+            .unwrap_or_else(|| panic!("child did not run the probe: {stdout}"))
+            .trim()
+            .to_owned()
+    }
+
+    #[test]
+    fn second_open_from_another_process_is_refused_as_locked() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = SledStore::open(dir.path(), StoreOptions::default()).unwrap();
+        assert_eq!(
+            run_lock_probe(dir.path()),
+            format!(
+                "locked: another activation-check instance is using the data directory {}; \
+                 stop it or pass a different --data-dir",
+                dir.path().display()
+            )
+        );
+        drop(first);
+        // Other tests' child processes may hold the lock for a moment (see `reopen`).
+        let mut probe = run_lock_probe(dir.path());
+        for _ in 0..50 {
+            if probe != "opened" {
+                std::thread::sleep(Duration::from_millis(100));
+                probe = run_lock_probe(dir.path());
+            }
+        }
+        assert_eq!(probe, "opened");
+    }
+
+    #[test]
+    fn lock_contention_is_told_from_other_lock_failures() {
+        let held = io::Error::other(
+            r#"could not acquire lock on "/d/db": Os { code: 11, kind: WouldBlock, message: "Resource temporarily unavailable" }"#,
+        );
+        assert!(is_lock_contention(&held));
+        let unsupported = io::Error::other(
+            r#"could not acquire lock on "/d/db": Os { code: 37, kind: Uncategorized, message: "No locks available" }"#,
+        );
+        assert!(!is_lock_contention(&unsupported));
+        assert!(!is_lock_contention(&io::Error::other(
+            "something else WouldBlock"
+        )));
+    }
+
+    #[test]
+    fn open_refuses_files_and_foreign_directories_untouched() {
+        let parent = tempfile::tempdir().unwrap();
+
+        let file = parent.path().join("file");
+        std::fs::write(&file, b"x").unwrap();
+        let err = SledStore::open(&file, StoreOptions::default()).unwrap_err();
+        assert!(matches!(err, OpenError::NotADirectory { .. }), "{err:?}");
+        assert!(err.to_string().contains(&file.display().to_string()));
+        assert_eq!(std::fs::read(&file).unwrap(), b"x");
+
+        let home = parent.path().join("home");
+        std::fs::create_dir(&home).unwrap();
+        std::fs::write(home.join("notes.txt"), b"keep").unwrap();
+        let err = SledStore::open(&home, StoreOptions::default()).unwrap_err();
+        assert!(matches!(err, OpenError::NotAStore { .. }), "{err:?}");
+        assert!(err.to_string().contains("notes.txt"), "{err}");
+        let entries: Vec<_> = std::fs::read_dir(&home)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(entries, ["notes.txt"]);
+
+        // A new directory, parents included, is created.
+        let fresh = parent.path().join("a/b/data");
+        SledStore::open(&fresh, StoreOptions::default()).unwrap();
+    }
+
+    #[test]
+    fn open_reports_damaged_directories() {
+        let parent = tempfile::tempdir().unwrap();
+
+        // sled's `conf` replaced by garbage.
+        let bad_conf = parent.path().join("bad-conf");
+        std::fs::create_dir(&bad_conf).unwrap();
+        std::fs::write(bad_conf.join("conf"), b"definitely not a sled conf").unwrap();
+        let err = SledStore::open(&bad_conf, StoreOptions::default()).unwrap_err();
+        assert!(matches!(err, OpenError::Corrupt { .. }), "{err:?}");
+        assert!(err.to_string().contains(&bad_conf.display().to_string()));
+        assert_eq!(
+            std::fs::read(bad_conf.join("conf")).unwrap(),
+            b"definitely not a sled conf"
+        );
+
+        // `db` is a directory.
+        let db_dir = parent.path().join("db-dir");
+        std::fs::create_dir_all(db_dir.join("db")).unwrap();
+        let err = SledStore::open(&db_dir, StoreOptions::default()).unwrap_err();
+        assert!(matches!(err, OpenError::Io { .. }), "{err:?}");
+        assert!(err.to_string().starts_with(&format!(
+            "cannot open the data directory {}: ",
+            db_dir.display()
+        )));
+    }
+
+    #[test]
+    fn timestamps_sort_numerically() {
+        let mut stamps = [i64::MIN, -1, 0, 1, T0, i64::MAX];
+        let mut keys: Vec<_> = stamps.iter().rev().map(|&t| index_key(t, "dm/1")).collect();
+        keys.sort();
+        let decoded: Vec<_> = keys.iter().map(|k| split_index_key(k).unwrap().0).collect();
+        stamps.sort();
+        assert_eq!(decoded, stamps);
+    }
+}
