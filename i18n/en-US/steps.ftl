@@ -17,7 +17,7 @@ step-if-both-fail = If the troubleshooter and the automated phone line both fail
 
 step-original-os-right = By the desk's answer, what you keep is the right to use the Windows 7 or 8.1 this PC originally had; to keep the upgraded Windows activated, you need a license of its own.
 step-buy-license = Buy a new Windows license. Source A's author puts the cost at 12,000–19,000 yen, and notes that switching to Windows 11 instead is often impossible because the hardware does not meet its requirements.
-step-second-hand-win10 = A cheaper route source B's author mentions: a Windows 10 license of its own (not a free upgrade) bought second-hand, e.g. at auctions, from about 7,000 yen. Whether it was legitimately transferred is the buyer's own risk, the author warns.
+step-second-hand-win10 = A cheaper route source B's author mentions: a Windows 10 license of its own (not a free upgrade) bought second-hand, e.g. at auctions, from about 7,000 yen. Whether it was legitimately transferred is the buyer's own risk, the author warns. As general information: Windows 10 itself reached the end of support on 2025-10-14.
 
 ## System backup
 
@@ -45,7 +45,7 @@ step-update = Then install the update. If Windows asks to be activated again aft
 ## Hyper-V
 
 step-vm-own-license = If the virtual machine must be activated, plan on a separate Windows license for it that is not a free upgrade, and check that its terms allow use in a virtual machine.
-step-vm-copy-vhd-first = Before attaching the existing VHD to a new virtual machine, make a copy of it, so the original stays as it is whatever happens.
+step-vm-try-reuse = Try the existing VHD, expecting that it may not activate: source A's author saw reuse succeed sometimes and fail other times, and could not tell what decides it.
 
 ## License origin unknown
 
