@@ -23,6 +23,9 @@
 //! - **Edges**:
 //!   - [`store`]: the sled implementation of the session store (the only file that
 //!     names sled).
+//!   - [`discord`]: the bot: `/activation-check` over the gateway, answer cards as
+//!     embeds, posting and moderator pins (the only module that names serenity).
+//!   - [`registry`]: the posted cards the bot remembers, for pinning and refreshing.
 //!   - [`term`]: `activation-check ask`, the terminal front end.
 //!   - [`config`]: settings shared by every subcommand (flags, environment, TOML file).
 //!
@@ -32,10 +35,12 @@ pub mod card;
 pub mod config;
 pub mod conversation;
 pub mod custom_id;
+pub mod discord;
 pub mod engine;
 pub mod i18n;
 pub mod knowledge;
 pub mod problem;
+pub mod registry;
 pub mod rules;
 pub mod session;
 pub mod store;

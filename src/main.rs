@@ -36,6 +36,10 @@ struct Cli {
 enum Command {
     /// Run the conversation in this terminal, or answer from given facts.
     Ask(AskArgs),
+    /// Run the Discord bot (needs DISCORD_TOKEN).
+    Run(BotArgs),
+    /// Register the bot's commands with Discord and exit.
+    Register(BotArgs),
     /// Check the rules and texts.
     Rules {
         #[command(subcommand)]
@@ -47,6 +51,24 @@ enum Command {
 enum RulesCommand {
     /// Validate rules/ and i18n/ and print a summary; exit 1 with file:line on any problem.
     Check,
+}
+
+#[derive(Debug, clap::Args)]
+struct BotArgs {
+    /// The bot token from the Discord Developer Portal.
+    #[arg(
+        long,
+        env = "DISCORD_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    token: Option<String>,
+    /// A Discord-compatible API origin (for example an HTTP proxy in front of Discord).
+    #[arg(long, env = "DISCORD_API_BASE", value_name = "URL")]
+    api_base: Option<String>,
+    /// Register the commands in this server only (instant updates while setting up).
+    #[arg(long, value_name = "ID")]
+    guild: Option<u64>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -84,6 +106,8 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Ask(args) => ask(&config, args),
+        Command::Run(args) => bot(&config, args, false),
+        Command::Register(args) => bot(&config, args, true),
         Command::Rules {
             command: RulesCommand::Check,
         } => rules_check(&config),
@@ -153,6 +177,92 @@ fn rules_check(config: &Config) -> ExitCode {
     );
     println!("ok");
     ExitCode::SUCCESS
+}
+
+fn bot(config: &Config, args: BotArgs, register_only: bool) -> ExitCode {
+    let Some(token) = args.token.filter(|t| !t.trim().is_empty()) else {
+        eprintln!(
+            "activation-check: DISCORD_TOKEN is not set; create a bot in the Discord Developer \
+             Portal (Applications → your app → Bot → Reset Token) and set DISCORD_TOKEN to its token"
+        );
+        return ExitCode::from(1);
+    };
+    if let Some(base) = &args.api_base {
+        if !(base.starts_with("http://") || base.starts_with("https://")) {
+            eprintln!(
+                "activation-check: DISCORD_API_BASE is `{base}`; expected an http:// or https:// origin"
+            );
+            return ExitCode::from(1);
+        }
+    }
+    let k = match load(config) {
+        Ok(k) => k,
+        Err(code) => return code,
+    };
+    let opts = activation_check::discord::BotOptions {
+        token: token.trim().to_owned(),
+        api_base: args.api_base,
+        guild: args.guild,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime starts");
+    if register_only {
+        return match runtime.block_on(activation_check::discord::register(&k, &opts)) {
+            Ok(n) => {
+                println!("registered {n} commands");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("activation-check: {e}");
+                ExitCode::from(1)
+            }
+        };
+    }
+    let store = match open_store(config) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let pruner = {
+        let store = store.clone();
+        runtime.spawn(activation_check::store::prune_periodically(
+            store,
+            std::time::Duration::from_secs(3600),
+            std::future::pending(),
+        ))
+    };
+    let result = runtime.block_on(activation_check::discord::run(
+        k,
+        store.clone(),
+        opts,
+        activation_check::discord::shutdown_signal(),
+    ));
+    pruner.abort();
+    let _ = store.flush();
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("activation-check: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn open_store(config: &Config) -> Result<Arc<SledStore>, ExitCode> {
+    SledStore::open(
+        &config.data_dir,
+        StoreOptions {
+            cache_capacity: config.cache_capacity_bytes,
+            ttl: config.session_ttl,
+            ..StoreOptions::default()
+        },
+    )
+    .map(Arc::new)
+    .map_err(|e| {
+        eprintln!("activation-check: {e}");
+        ExitCode::from(1)
+    })
 }
 
 /// The locale from LANG-style variables (`ja_JP.UTF-8` → `ja-JP`), if any.
@@ -225,19 +335,9 @@ fn ask(config: &Config, args: AskArgs) -> ExitCode {
         return ExitCode::from(2);
     }
 
-    let store = match SledStore::open(
-        &config.data_dir,
-        StoreOptions {
-            cache_capacity: config.cache_capacity_bytes,
-            ttl: config.session_ttl,
-            ..StoreOptions::default()
-        },
-    ) {
-        Ok(s) => Arc::new(s),
-        Err(e) => {
-            eprintln!("activation-check: {e}");
-            return ExitCode::from(1);
-        }
+    let store = match open_store(config) {
+        Ok(s) => s,
+        Err(code) => return code,
     };
     let conv = Conversation::new(
         k.rules.clone(),

@@ -1,0 +1,42 @@
+### Texts of the Discord bot: command names, buttons, and what the bot says when a click
+### cannot be served. Command names must stay lowercase without spaces (slash commands).
+
+cmd-ask-name = activation-check
+cmd-ask-description = Lost Windows activation? Answer a few questions for a dated, sourced answer
+cmd-pins-name = activation-pins
+cmd-pins-description = Moderators: list pinned answer cards made under older rules
+cmd-pin-name = Pin activation answer
+
+button-back = Back
+button-restart = Start over
+button-continue = Continue
+button-post = Post in this channel
+select-placeholder = Choose an answer
+
+resume-title = Continue where you left off?
+resume-body = You have an unfinished check ({ $progress }):
+    { $question }
+
+posted = The answer card is now posted in this channel: { $link }
+pinned = Pinned. Moderators will be told when the rules change and this card needs refreshing.
+forgotten = Your saved answers in this place have been deleted.
+
+stale-rules = The answers behind these buttons were given under an older version of this check. Please start again; it only takes a few questions.
+stale-session = This conversation is no longer saved (it expired or was deleted). Please start again.
+outdated-click = That button was from an earlier step, so nothing changed. This is where your check stands now.
+
+error-bad-component = This button is not one this bot understands, so nothing was done. Run /activation-check to start a check.
+error-not-yours = These buttons belong to someone else's check. Run /activation-check to start your own.
+error-save = Your answer could not be saved just now, so nothing changed. Please try again in a moment.
+error-cannot-post = I can't post in this channel (I may lack permission to send messages or embed links here). Ask a moderator, or copy the answer yourself.
+error-not-a-card = Only answer cards this bot posted can be pinned with this command.
+error-guild-only = This command works only in a server.
+error-pin-permission = I can't pin in this channel: I need the Pin Messages permission here. Ask a server admin to grant it to the bot.
+error-pin-limit = This channel already has 250 pinned messages, the most Discord allows. Unpin one, then try again.
+error-pin-unknown-message = That message no longer exists, so it cannot be pinned.
+error-pin-failed = Discord refused the pin. Please try again later.
+error-internal = Something went wrong on the bot's side and nothing changed. Please try again.
+
+outdated-none = No pinned answer card is older than the current rules ({ $version }).
+outdated-header = { $count } pinned answer card(s) were made under older rules than the current { $version }. Post a fresh card and replace each:
+outdated-line = - { $link } (rules { $version }, { $verdict })

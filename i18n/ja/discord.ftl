@@ -1,0 +1,42 @@
+### Discordボットの文言:コマンド名、ボタン、操作を受け付けられないときの案内。
+### スラッシュコマンド名は小文字・空白なしのままにしてください。
+
+cmd-ask-name = ライセンス認証チェック
+cmd-ask-description = Windowsのライセンス認証が外れたら:いくつかの質問に答えると、日付と情報元つきの回答を表示します
+cmd-pins-name = 認証カード更新確認
+cmd-pins-description = モデレーター向け:古いルールで作られたピン留め中の回答カードを一覧します
+cmd-pin-name = 認証回答をピン留め
+
+button-back = 戻る
+button-restart = 最初から
+button-continue = 続きから
+button-post = このチャンネルに投稿
+select-placeholder = 回答を選んでください
+
+resume-title = 前回の続きから再開しますか?
+resume-body = 途中のチェックがあります({ $progress }):
+    { $question }
+
+posted = 回答カードをこのチャンネルに投稿しました:{ $link }
+pinned = ピン留めしました。ルールが更新されてこのカードの差し替えが必要になったら、モデレーター向けの一覧に表示されます。
+forgotten = この場所で保存していた回答を削除しました。
+
+stale-rules = このボタンの回答は、以前の版のチェックで入力されたものです。お手数ですが最初からやり直してください。質問は数問で終わります。
+stale-session = この会話はもう保存されていません(期限切れ、または削除済み)。最初からやり直してください。
+outdated-click = 前のステップのボタンだったため、何も変更していません。現在の進み具合はこちらです。
+
+error-bad-component = このボットが扱えないボタンのため、何も行いませんでした。/activation-check でチェックを始めてください。
+error-not-yours = これは別の方のチェックのボタンです。ご自身のチェックは /activation-check で始めてください。
+error-save = 回答を保存できなかったため、何も変更していません。少し待ってからもう一度お試しください。
+error-cannot-post = このチャンネルには投稿できません(メッセージ送信や埋め込みリンクの権限がない可能性があります)。モデレーターに相談するか、回答をご自身で貼り付けてください。
+error-not-a-card = このコマンドでピン留めできるのは、このボットが投稿した回答カードだけです。
+error-guild-only = このコマンドはサーバー内でのみ使えます。
+error-pin-permission = このチャンネルではピン留めできません。ボットに「メッセージをピン留め」の権限が必要です。サーバー管理者に付与を依頼してください。
+error-pin-limit = このチャンネルのピン留めは、Discordの上限である250件に達しています。どれかを外してからもう一度お試しください。
+error-pin-unknown-message = そのメッセージはすでに削除されているため、ピン留めできません。
+error-pin-failed = Discordにピン留めを拒否されました。時間をおいてもう一度お試しください。
+error-internal = ボット側で問題が起き、何も変更されませんでした。もう一度お試しください。
+
+outdated-none = 現在のルール({ $version })より古いピン留め中の回答カードはありません。
+outdated-header = 現在のルール { $version } より古いルールで作られたピン留め中の回答カードが { $count } 件あります。新しいカードを投稿して差し替えてください:
+outdated-line = - { $link }(ルール { $version }、{ $verdict })

@@ -1,0 +1,99 @@
+//! The application commands and their registration.
+//!
+//! - `/activation-check`: the conversation, in servers and in DMs with the bot.
+//! - "Pin activation answer": a message context-menu command for moderators; Discord
+//!   offers it only to members with PIN_MESSAGES (`default_member_permissions`).
+//! - `/activation-pins`: for moderators, the pinned cards made under older rules.
+//!
+//! Names and descriptions are localized from the Fluent texts for every loaded locale.
+
+use serenity::all::{
+    Command, CommandType, CreateCommand, GuildId, InstallationContext, InteractionContext,
+    Permissions,
+};
+use serenity::http::Http;
+
+use super::PIN_MESSAGES;
+use crate::i18n::Localizer;
+
+/// The conversation command.
+pub const ASK: &str = "activation-check";
+/// The moderators' listing of outdated pinned cards.
+pub const PINS: &str = "activation-pins";
+/// The moderators' context-menu command (its base name; localized per locale).
+pub const PIN: &str = "Pin activation answer";
+
+fn localized(
+    mut c: CreateCommand,
+    l10n: &Localizer,
+    name: Option<&str>,
+    desc: Option<&str>,
+) -> CreateCommand {
+    for loc in l10n.locale_ids() {
+        let tag = l10n.tag(loc);
+        if let Some(id) = name {
+            c = c.name_localized(tag, l10n.text(loc, id));
+        }
+        if let Some(id) = desc {
+            c = c.description_localized(tag, l10n.text(loc, id));
+        }
+    }
+    c
+}
+
+/// The commands as they are registered.
+pub fn definitions(l10n: &Localizer) -> Vec<CreateCommand> {
+    let default = l10n.default_locale();
+    let pin_permission = Permissions::from_bits_retain(PIN_MESSAGES);
+    let ask = localized(
+        CreateCommand::new(ASK)
+            .description(l10n.text(default, "cmd-ask-description"))
+            .contexts(vec![InteractionContext::Guild, InteractionContext::BotDm])
+            .integration_types(vec![InstallationContext::Guild]),
+        l10n,
+        Some("cmd-ask-name"),
+        Some("cmd-ask-description"),
+    );
+    let pins = localized(
+        CreateCommand::new(PINS)
+            .description(l10n.text(default, "cmd-pins-description"))
+            .default_member_permissions(pin_permission)
+            .contexts(vec![InteractionContext::Guild])
+            .integration_types(vec![InstallationContext::Guild]),
+        l10n,
+        Some("cmd-pins-name"),
+        Some("cmd-pins-description"),
+    );
+    let pin = localized(
+        CreateCommand::new(PIN)
+            .kind(CommandType::Message)
+            .default_member_permissions(pin_permission)
+            .contexts(vec![InteractionContext::Guild])
+            .integration_types(vec![InstallationContext::Guild]),
+        l10n,
+        Some("cmd-pin-name"),
+        None,
+    );
+    vec![ask, pins, pin]
+}
+
+/// Registers the commands globally, or in one server; returns how many.
+pub async fn register(
+    http: &Http,
+    l10n: &Localizer,
+    guild: Option<GuildId>,
+) -> Result<usize, serenity::Error> {
+    let defs = definitions(l10n);
+    let n = defs.len();
+    match guild {
+        Some(g) => {
+            g.set_commands(http, defs).await?;
+            tracing::info!(guild = %g, commands = n, "registered the commands in one server");
+        }
+        None => {
+            Command::set_global_commands(http, defs).await?;
+            tracing::info!(commands = n, "registered the commands globally");
+        }
+    }
+    Ok(n)
+}

@@ -1,0 +1,737 @@
+//! Interactions in, replies out.
+//!
+//! Each interaction is handled by one function that returns `Result<(), Failure>`;
+//! [`Handler::fail`] is the single place that turns a failure into a localized sentence
+//! for the user and a log line for the operator, and it never fails itself (a reply that
+//! cannot be sent is logged).
+
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+
+use serenity::all::{
+    ButtonStyle as SButtonStyle, ChannelId, CommandInteraction, CommandType, ComponentInteraction,
+    ComponentInteractionDataKind, Context, CreateActionRow, CreateAllowedMentions, CreateButton,
+    CreateEmbed, CreateEmbedFooter, CreateInteractionResponse, CreateInteractionResponseMessage,
+    CreateMessage, CreateSelectMenu, CreateSelectMenuKind, CreateSelectMenuOption,
+    EditInteractionResponse, EventHandler, Interaction, Ready,
+};
+use serenity::async_trait;
+use serenity::http::HttpError;
+use tokio::sync::Mutex;
+
+use super::commands;
+use super::spec::{self, ButtonStyle, Component, MessageSpec, Owner};
+use crate::card::{Card, TimeStyle};
+use crate::conversation::{system_clock, ConvError, Conversation, Input, View};
+use crate::custom_id::{rules_tag, Action, CustomId};
+use crate::engine::Walk;
+use crate::i18n::{LocaleId, Localizer};
+use crate::knowledge::Knowledge;
+use crate::registry::{PostedCard, Registry};
+use crate::session::{Scope, SessionKey};
+use crate::store::SledStore;
+
+/// Stripes of per-user locks: clicks of one user are handled one at a time (a double
+/// click cannot move a conversation twice), while different users almost never wait
+/// for each other. Fixed size, so memory does not grow with users.
+const LOCK_STRIPES: usize = 64;
+
+pub struct Handler {
+    conv: Conversation<SledStore>,
+    registry: Registry,
+    bot_user: u64,
+    rules_tag: String,
+    locks: Vec<Mutex<()>>,
+}
+
+/// Why an interaction could not be served; each maps to a localized sentence.
+#[derive(Debug)]
+enum Failure {
+    /// A `custom_id` the bot did not make (forged, or from another bot version).
+    BadComponent(String),
+    /// Someone clicked another user's buttons.
+    NotYours,
+    /// Saving failed; nothing changed.
+    Save(crate::session::StoreError),
+    /// Posting in the channel was refused.
+    CannotPost(serenity::Error),
+    /// The target of the pin command is not one of the bot's cards.
+    NotACard,
+    /// The moderator command was used outside a server.
+    GuildOnly,
+    /// Discord refused the pin.
+    PinRefused(serenity::Error),
+    /// Anything else; the user is asked to try again.
+    Internal(String),
+}
+
+impl From<crate::session::StoreError> for Failure {
+    fn from(e: crate::session::StoreError) -> Self {
+        match e {
+            crate::session::StoreError::Write(_) => Failure::Save(e),
+            crate::session::StoreError::Read(r) => Failure::Internal(r),
+        }
+    }
+}
+
+impl From<ConvError> for Failure {
+    fn from(e: ConvError) -> Self {
+        match e {
+            ConvError::Store(s) => s.into(),
+            other => Failure::Internal(other.to_string()),
+        }
+    }
+}
+
+/// The Discord error code of a failed REST call, if Discord answered with one.
+fn discord_code(e: &serenity::Error) -> Option<isize> {
+    match e {
+        serenity::Error::Http(HttpError::UnsuccessfulRequest(r)) => Some(r.error.code),
+        _ => None,
+    }
+}
+
+fn key_for(guild: Option<u64>, user: u64) -> SessionKey {
+    match guild {
+        Some(g) => SessionKey::new(Scope::Guild(g), user.to_string()),
+        None => SessionKey::new(Scope::Dm, user.to_string()),
+    }
+}
+
+/// serenity's builders for a laid-out message.
+fn embeds(spec: &MessageSpec) -> Vec<CreateEmbed> {
+    spec.embeds
+        .iter()
+        .map(|e| {
+            let mut b = CreateEmbed::new();
+            if let Some(t) = &e.title {
+                b = b.title(t);
+            }
+            if let Some(d) = &e.description {
+                b = b.description(d);
+            }
+            if let Some(c) = e.colour {
+                b = b.colour(c);
+            }
+            for f in &e.fields {
+                b = b.field(&f.name, &f.value, false);
+            }
+            if let Some(f) = &e.footer {
+                b = b.footer(CreateEmbedFooter::new(f));
+            }
+            b
+        })
+        .collect()
+}
+
+fn rows(spec: &MessageSpec) -> Vec<CreateActionRow> {
+    spec.rows
+        .iter()
+        .map(|row| match row.as_slice() {
+            [Component::Select {
+                custom_id,
+                placeholder,
+                options,
+            }] => CreateActionRow::SelectMenu(
+                CreateSelectMenu::new(
+                    custom_id,
+                    CreateSelectMenuKind::String {
+                        options: options
+                            .iter()
+                            .map(|(l, v)| CreateSelectMenuOption::new(l, v))
+                            .collect(),
+                    },
+                )
+                .placeholder(placeholder),
+            ),
+            buttons => CreateActionRow::Buttons(
+                buttons
+                    .iter()
+                    .filter_map(|c| match c {
+                        Component::Button {
+                            custom_id,
+                            label,
+                            style,
+                            disabled,
+                        } => Some(
+                            CreateButton::new(custom_id)
+                                .label(label)
+                                .style(match style {
+                                    ButtonStyle::Primary => SButtonStyle::Primary,
+                                    ButtonStyle::Secondary => SButtonStyle::Secondary,
+                                    ButtonStyle::Success => SButtonStyle::Success,
+                                    ButtonStyle::Danger => SButtonStyle::Danger,
+                                })
+                                .disabled(*disabled),
+                        ),
+                        Component::Select { .. } => None,
+                    })
+                    .collect(),
+            ),
+        })
+        .collect()
+}
+
+/// An interaction response message from a spec. Mentions are always off.
+fn response_message(spec: &MessageSpec, ephemeral: bool) -> CreateInteractionResponseMessage {
+    let mut m = CreateInteractionResponseMessage::new()
+        .embeds(embeds(spec))
+        .components(rows(spec))
+        .allowed_mentions(CreateAllowedMentions::new());
+    if let Some(c) = &spec.content {
+        m = m.content(c);
+    } else {
+        m = m.content("");
+    }
+    if ephemeral {
+        m = m.ephemeral(true);
+    }
+    m
+}
+
+impl Handler {
+    pub fn new(k: Knowledge, store: Arc<SledStore>, registry: Registry, bot_user: u64) -> Self {
+        let rules_tag = rules_tag(&k.rules.meta.version);
+        Self {
+            conv: Conversation::new(k.rules, k.l10n, store, system_clock(), TimeStyle::Discord),
+            registry,
+            bot_user,
+            rules_tag,
+            locks: (0..LOCK_STRIPES).map(|_| Mutex::new(())).collect(),
+        }
+    }
+
+    fn l10n(&self) -> &Localizer {
+        &self.conv.l10n
+    }
+
+    fn lock(&self, key: &SessionKey) -> &Mutex<()> {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        key.hash(&mut h);
+        &self.locks[(h.finish() as usize) % LOCK_STRIPES]
+    }
+
+    /// The user's locale, then the server's, then the default.
+    fn locale(&self, user_locale: &str, guild_locale: Option<&str>) -> LocaleId {
+        let mut requested = vec![user_locale];
+        requested.extend(guild_locale);
+        self.l10n().negotiate(&requested)
+    }
+
+    fn owner(&self, user: u64, step: u64) -> Owner {
+        Owner {
+            user,
+            rules_tag: self.rules_tag.clone(),
+            step,
+        }
+    }
+
+    fn view_spec(&self, view: &View, locale: LocaleId, user: u64, step: u64) -> MessageSpec {
+        spec::view_message(view, self.l10n(), locale, &self.owner(user, step))
+    }
+
+    /// The one place failures become replies. `update` replaces the message the
+    /// component sits on; otherwise a new ephemeral message is sent. Never fails.
+    async fn fail(
+        &self,
+        ctx: &Context,
+        respond: Responder<'_>,
+        locale: LocaleId,
+        user: u64,
+        failure: Failure,
+    ) {
+        let l10n = self.l10n();
+        let (id, detail) = match &failure {
+            Failure::BadComponent(d) => ("error-bad-component", d.clone()),
+            Failure::NotYours => ("error-not-yours", String::new()),
+            Failure::Save(e) => ("error-save", e.to_string()),
+            Failure::CannotPost(e) => ("error-cannot-post", e.to_string()),
+            Failure::NotACard => ("error-not-a-card", String::new()),
+            Failure::GuildOnly => ("error-guild-only", String::new()),
+            Failure::PinRefused(e) => (
+                match discord_code(e) {
+                    Some(50013) => "error-pin-permission",
+                    Some(30003) => "error-pin-limit",
+                    Some(10008) => "error-pin-unknown-message",
+                    _ => "error-pin-failed",
+                },
+                e.to_string(),
+            ),
+            Failure::Internal(d) => ("error-internal", d.clone()),
+        };
+        match &failure {
+            Failure::Save(_) | Failure::Internal(_) => {
+                tracing::error!(user, reason = id, %detail, "interaction failed")
+            }
+            _ => tracing::warn!(user, reason = id, %detail, "interaction refused"),
+        }
+        let text = l10n.text(locale, id);
+        let spec = spec::notice(text, Vec::new());
+        if let Err(e) = respond.send(ctx, &spec).await {
+            tracing::error!(user, error = %e, "could not even tell the user about a failure");
+        }
+    }
+
+    async fn on_command(&self, ctx: &Context, c: &CommandInteraction) {
+        let user = c.user.id.get();
+        let locale = self.locale(&c.locale, c.guild_locale.as_deref());
+        let result = match (c.data.kind, c.data.name.as_str()) {
+            (CommandType::ChatInput, commands::ASK) => self.ask(ctx, c, locale).await,
+            (CommandType::ChatInput, commands::PINS) => self.list_outdated(ctx, c, locale).await,
+            (CommandType::Message, commands::PIN) => self.pin(ctx, c, locale).await,
+            (kind, name) => Err(Failure::Internal(format!(
+                "unknown command {name:?} ({kind:?})"
+            ))),
+        };
+        if let Err(f) = result {
+            let respond = Responder::Command(c);
+            self.fail(ctx, respond, locale, user, f).await;
+        }
+    }
+
+    /// `/activation-check`: offer to continue an unfinished conversation, else start.
+    async fn ask(
+        &self,
+        ctx: &Context,
+        c: &CommandInteraction,
+        locale: LocaleId,
+    ) -> Result<(), Failure> {
+        let user = c.user.id.get();
+        let key = key_for(c.guild_id.map(|g| g.get()), user);
+        let _guard = self.lock(&key).lock().await;
+        let spec = match self.conv.peek(&key)? {
+            Some((record, Ok(walk))) if !walk.is_done(&self.conv.rules) && walk.answered() > 0 => {
+                match self.conv.view(&walk, record.updated_at, locale) {
+                    View::Question(q) => {
+                        spec::resume_offer(&q, self.l10n(), locale, &self.owner(user, record.step))
+                    }
+                    View::Card(_) => unreachable!("an unfinished walk shows a question"),
+                }
+            }
+            _ => {
+                let reply = self.conv.start_new(&key, locale).await?;
+                self.view_spec(&reply.view, locale, user, reply.step)
+            }
+        };
+        Responder::Command(c)
+            .send(ctx, &spec)
+            .await
+            .map_err(|e| Failure::Internal(format!("sending the first question: {e}")))
+    }
+
+    async fn on_component(&self, ctx: &Context, c: &ComponentInteraction) {
+        let user = c.user.id.get();
+        let locale = self.locale(&c.locale, c.guild_locale.as_deref());
+        if let Err(f) = self.component(ctx, c, locale).await {
+            self.fail(ctx, Responder::Component(c, false), locale, user, f)
+                .await;
+        }
+    }
+
+    async fn component(
+        &self,
+        ctx: &Context,
+        c: &ComponentInteraction,
+        locale: LocaleId,
+    ) -> Result<(), Failure> {
+        let user = c.user.id.get();
+        let id = CustomId::decode(&c.data.custom_id)
+            .map_err(|e| Failure::BadComponent(format!("{e}: {:?}", c.data.custom_id)))?;
+        if id.owner != user {
+            return Err(Failure::NotYours);
+        }
+        let key = key_for(c.guild_id.map(|g| g.get()), user);
+        let _guard = self.lock(&key).lock().await;
+        let l10n = self.l10n();
+        let update = |spec: MessageSpec| async move {
+            Responder::Component(c, true)
+                .send(ctx, &spec)
+                .await
+                .map_err(|e| Failure::Internal(format!("updating the message: {e}")))
+        };
+        // Buttons made under other rules: the node ids and positions may mean
+        // something else now.
+        if id.rules_tag != self.rules_tag && id.action != Action::Restart {
+            let step = self.conv.peek(&key)?.map_or(0, |(r, _)| r.step);
+            return update(spec::start_again(
+                l10n.text(locale, "stale-rules"),
+                l10n,
+                locale,
+                &self.owner(user, step),
+            ))
+            .await;
+        }
+        let input = match &id.action {
+            Action::Answer { node, choice } => Input::Answer {
+                node: node.clone(),
+                choice: usize::from(*choice),
+            },
+            Action::Select { node } => {
+                let choice = match &c.data.kind {
+                    ComponentInteractionDataKind::StringSelect { values } => {
+                        values.first().and_then(|v| v.parse::<usize>().ok())
+                    }
+                    _ => None,
+                };
+                let Some(choice) = choice else {
+                    return Err(Failure::BadComponent(format!(
+                        "select without a numeric value: {:?}",
+                        c.data.kind
+                    )));
+                };
+                Input::Answer {
+                    node: node.clone(),
+                    choice,
+                }
+            }
+            Action::Back => Input::Back,
+            Action::Restart => Input::Restart,
+            Action::Continue => {
+                return match self.conv.current(&key, locale) {
+                    Ok(reply) => {
+                        update(self.view_spec(&reply.view, locale, user, reply.step)).await
+                    }
+                    Err(e) => self.gone(c, ctx, &key, locale, e).await,
+                };
+            }
+            Action::Post => return self.post(ctx, c, &key, id.step, locale).await,
+            Action::Forget => {
+                let removed = self.conv.forget(&key).await?;
+                tracing::info!(user, removed, "user deleted their session");
+                return update(spec::notice(l10n.text(locale, "forgotten"), Vec::new())).await;
+            }
+        };
+        let at_step = (id.rules_tag == self.rules_tag).then_some(id.step);
+        match self.conv.apply(&key, locale, at_step, input.clone()).await {
+            Ok(reply) => update(self.view_spec(&reply.view, locale, user, reply.step)).await,
+            Err(ConvError::NoSession | ConvError::Stale(_)) if input == Input::Restart => {
+                let reply = self.conv.start_new(&key, locale).await?;
+                update(self.view_spec(&reply.view, locale, user, reply.step)).await
+            }
+            Err(e) => self.gone(c, ctx, &key, locale, e).await,
+        }
+    }
+
+    /// A click that no longer fits: show where the conversation stands, with a sentence
+    /// saying why; or, if there is nothing to show, a way to start again.
+    async fn gone(
+        &self,
+        c: &ComponentInteraction,
+        ctx: &Context,
+        key: &SessionKey,
+        locale: LocaleId,
+        e: ConvError,
+    ) -> Result<(), Failure> {
+        let user = c.user.id.get();
+        let l10n = self.l10n();
+        let spec = match e {
+            ConvError::Store(s) => return Err(Failure::Save(s)),
+            ConvError::NoSession => {
+                tracing::info!(user, "click on a conversation that expired or was deleted");
+                spec::start_again(
+                    l10n.text(locale, "stale-session"),
+                    l10n,
+                    locale,
+                    &self.owner(user, 0),
+                )
+            }
+            ConvError::Stale(s) => {
+                tracing::info!(user, %s, "click on a conversation from other rules");
+                let step = self.conv.peek(key)?.map_or(0, |(r, _)| r.step);
+                spec::start_again(
+                    l10n.text(locale, "stale-rules"),
+                    l10n,
+                    locale,
+                    &self.owner(user, step),
+                )
+            }
+            ConvError::Outdated { .. } | ConvError::Step(_) | ConvError::AtFirst => {
+                tracing::info!(user, error = %e, "click on an outdated message");
+                let reply = self.conv.current(key, locale)?;
+                let mut spec = self.view_spec(&reply.view, locale, user, reply.step);
+                spec.content = Some(l10n.text(locale, "outdated-click"));
+                spec
+            }
+        };
+        Responder::Component(c, true)
+            .send(ctx, &spec)
+            .await
+            .map_err(|e| Failure::Internal(format!("updating the message: {e}")))
+    }
+
+    /// "Post in this channel": the finished card as a new public message.
+    async fn post(
+        &self,
+        ctx: &Context,
+        c: &ComponentInteraction,
+        key: &SessionKey,
+        step: u64,
+        locale: LocaleId,
+    ) -> Result<(), Failure> {
+        let rules = &self.conv.rules;
+        let (record, walk) = match self.conv.peek(key)? {
+            Some((r, Ok(w))) if r.step == step && w.is_done(rules) => (r, w),
+            Some((_, _)) => {
+                return self
+                    .gone(
+                        c,
+                        ctx,
+                        key,
+                        locale,
+                        ConvError::Outdated {
+                            given: step,
+                            current: step + 1,
+                        },
+                    )
+                    .await
+            }
+            None => return self.gone(c, ctx, key, locale, ConvError::NoSession).await,
+        };
+        // Acknowledge first: posting is a REST call of its own, and the first response
+        // must arrive within 3 seconds whatever Discord's latency.
+        c.create_response(
+            &ctx.http,
+            CreateInteractionResponse::Defer(
+                CreateInteractionResponseMessage::new().ephemeral(true),
+            ),
+        )
+        .await
+        .map_err(|e| Failure::Internal(format!("acknowledging the post: {e}")))?;
+        let deferred = Responder::DeferredComponent(c);
+        let card = self.card(&walk, record.updated_at, locale);
+        let message = spec::card_message(&card);
+        let sent = c
+            .channel_id
+            .send_message(
+                &ctx.http,
+                CreateMessage::new()
+                    .embeds(embeds(&message))
+                    .allowed_mentions(CreateAllowedMentions::new()),
+            )
+            .await;
+        let user = c.user.id.get();
+        let sent = match sent {
+            Ok(m) => m,
+            Err(e) => {
+                self.fail(ctx, deferred, locale, user, Failure::CannotPost(e))
+                    .await;
+                return Ok(());
+            }
+        };
+        let posted = PostedCard {
+            guild_id: c.guild_id.map(|g| g.get()),
+            channel_id: c.channel_id.get(),
+            message_id: sent.id.get(),
+            outcome: card.outcome.clone(),
+            verdict: card.verdict.as_str().to_owned(),
+            locale: card.locale.clone(),
+            rules_version: card.rules_version.clone(),
+            generated_at: card.generated_at,
+            posted_at: self.conv.now(),
+            pin: None,
+        };
+        if let Err(e) = self.registry.record(&posted).await {
+            // The card is public; only the registry entry is missing.
+            tracing::error!(message = posted.message_id, error = %e, "posted a card but could not record it");
+        }
+        tracing::info!(
+            channel = posted.channel_id,
+            message = posted.message_id,
+            verdict = %posted.verdict,
+            "posted a card"
+        );
+        let text = self
+            .l10n()
+            .format(locale, "posted", &[("link", posted.link())]);
+        deferred
+            .send(ctx, &spec::notice(text, Vec::new()))
+            .await
+            .map_err(|e| Failure::Internal(format!("confirming the post: {e}")))
+    }
+
+    fn card(&self, walk: &Walk, generated_at: i64, locale: LocaleId) -> Card {
+        Card::build(
+            &self.conv.rules,
+            walk,
+            self.l10n(),
+            locale,
+            generated_at,
+            TimeStyle::Discord,
+        )
+        .expect("a finished walk has a card")
+    }
+
+    /// "Pin activation answer": pins one of the bot's own posted cards.
+    async fn pin(
+        &self,
+        ctx: &Context,
+        c: &CommandInteraction,
+        locale: LocaleId,
+    ) -> Result<(), Failure> {
+        let Some(guild) = c.guild_id else {
+            return Err(Failure::GuildOnly);
+        };
+        let Some(target) = c.data.target_id.map(|t| t.get()) else {
+            return Err(Failure::NotACard);
+        };
+        // Only messages this bot posted as cards: both its registry and Discord's record
+        // of the author must agree, so a forged interaction naming another message fails.
+        let authored_by_bot = c
+            .data
+            .resolved
+            .messages
+            .get(&target.into())
+            .is_some_and(|m| m.author.id.get() == self.bot_user);
+        let Some(card) = self.registry.get(target)? else {
+            return Err(Failure::NotACard);
+        };
+        if !authored_by_bot || card.guild_id != Some(guild.get()) {
+            return Err(Failure::NotACard);
+        }
+        c.create_response(
+            &ctx.http,
+            CreateInteractionResponse::Defer(
+                CreateInteractionResponseMessage::new().ephemeral(true),
+            ),
+        )
+        .await
+        .map_err(|e| Failure::Internal(format!("acknowledging the pin: {e}")))?;
+        let deferred = Responder::DeferredCommand(c);
+        let user = c.user.id.get();
+        if let Err(e) = ChannelId::new(card.channel_id).pin(&ctx.http, target).await {
+            self.fail(ctx, deferred, locale, user, Failure::PinRefused(e))
+                .await;
+            return Ok(());
+        }
+        if let Err(e) = self
+            .registry
+            .mark_pinned(target, user, self.conv.now())
+            .await
+        {
+            tracing::error!(message = target, error = %e, "pinned a card but could not record it");
+        }
+        tracing::info!(message = target, moderator = user, "pinned a card");
+        deferred
+            .send(
+                ctx,
+                &spec::notice(self.l10n().text(locale, "pinned"), Vec::new()),
+            )
+            .await
+            .map_err(|e| Failure::Internal(format!("confirming the pin: {e}")))
+    }
+
+    /// `/activation-pins`: pinned cards made under older rules, with links.
+    async fn list_outdated(
+        &self,
+        ctx: &Context,
+        c: &CommandInteraction,
+        locale: LocaleId,
+    ) -> Result<(), Failure> {
+        let Some(guild) = c.guild_id else {
+            return Err(Failure::GuildOnly);
+        };
+        let current = &self.conv.rules.meta.version;
+        let cards = self.registry.outdated_pins(Some(guild.get()), current)?;
+        let l10n = self.l10n();
+        let text = if cards.is_empty() {
+            l10n.format(locale, "outdated-none", &[("version", current.clone())])
+        } else {
+            let mut t = l10n.format(
+                locale,
+                "outdated-header",
+                &[
+                    ("count", cards.len().to_string()),
+                    ("version", current.clone()),
+                ],
+            );
+            for card in &cards {
+                t.push('\n');
+                t.push_str(&l10n.format(
+                    locale,
+                    "outdated-line",
+                    &[
+                        ("link", card.link()),
+                        ("version", card.rules_version.clone()),
+                        ("verdict", card.verdict.clone()),
+                    ],
+                ));
+            }
+            t
+        };
+        Responder::Command(c)
+            .send(ctx, &spec::notice(text, Vec::new()))
+            .await
+            .map_err(|e| Failure::Internal(format!("sending the list: {e}")))
+    }
+}
+
+/// How to answer an interaction.
+#[derive(Clone, Copy)]
+enum Responder<'a> {
+    /// A new ephemeral message in response to a command.
+    Command(&'a CommandInteraction),
+    /// In response to a component: replace its message (`true`) or send a new
+    /// ephemeral message (`false`).
+    Component(&'a ComponentInteraction, bool),
+    /// Edit the deferred original response of a command or a component.
+    DeferredCommand(&'a CommandInteraction),
+    DeferredComponent(&'a ComponentInteraction),
+}
+
+/// An edit of a deferred response from a spec. Mentions are always off.
+fn edit(spec: &MessageSpec) -> EditInteractionResponse {
+    EditInteractionResponse::new()
+        .content(spec.content.clone().unwrap_or_default())
+        .embeds(embeds(spec))
+        .components(rows(spec))
+        .allowed_mentions(CreateAllowedMentions::new())
+}
+
+impl Responder<'_> {
+    async fn send(self, ctx: &Context, spec: &MessageSpec) -> Result<(), serenity::Error> {
+        match self {
+            Responder::Command(c) => {
+                c.create_response(
+                    &ctx.http,
+                    CreateInteractionResponse::Message(response_message(spec, true)),
+                )
+                .await
+            }
+            Responder::Component(c, true) => {
+                c.create_response(
+                    &ctx.http,
+                    CreateInteractionResponse::UpdateMessage(response_message(spec, false)),
+                )
+                .await
+            }
+            Responder::Component(c, false) => {
+                c.create_response(
+                    &ctx.http,
+                    CreateInteractionResponse::Message(response_message(spec, true)),
+                )
+                .await
+            }
+            Responder::DeferredCommand(c) => c.edit_response(&ctx.http, edit(spec)).await.map(drop),
+            Responder::DeferredComponent(c) => {
+                c.edit_response(&ctx.http, edit(spec)).await.map(drop)
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl EventHandler for Handler {
+    async fn ready(&self, _ctx: Context, ready: Ready) {
+        tracing::info!(user = %ready.user.name, guilds = ready.guilds.len(), "connected to the gateway");
+    }
+
+    async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
+        match &interaction {
+            Interaction::Command(c) => self.on_command(&ctx, c).await,
+            Interaction::Component(c) => self.on_component(&ctx, c).await,
+            other => {
+                tracing::debug!(kind = ?other.kind(), "ignoring an interaction of another kind")
+            }
+        }
+    }
+}

@@ -1,0 +1,474 @@
+//! Discord messages as plain data, and Discord's limits on them.
+//!
+//! Every message the bot sends is first laid out here as a [`MessageSpec`], without
+//! serenity, so its shape and its limits are tested directly: for every outcome and every
+//! locale, a test proves the card fits (6000 characters of embeds, 25 fields, 100-character
+//! `custom_id`s, 5 buttons a row, 5 rows). The handler only converts a spec to serenity's
+//! builders. The limits are named constants, as in twilight-validate.
+
+use crate::card::Card;
+use crate::conversation::{QuestionView, View};
+use crate::custom_id::{self, Action, CustomId};
+use crate::i18n::{LocaleId, Localizer};
+use crate::rules::Severity;
+
+/// Discord's limits on messages, embeds and components.
+pub mod limits {
+    pub const EMBED_TOTAL_CHARS: usize = 6000;
+    pub const EMBEDS_PER_MESSAGE: usize = 10;
+    pub const EMBED_TITLE_CHARS: usize = 256;
+    pub const EMBED_DESCRIPTION_CHARS: usize = 4096;
+    pub const EMBED_FIELDS: usize = 25;
+    pub const FIELD_NAME_CHARS: usize = 256;
+    pub const FIELD_VALUE_CHARS: usize = 1024;
+    pub const FOOTER_CHARS: usize = 2048;
+    pub const CONTENT_CHARS: usize = 2000;
+    pub const ACTION_ROWS: usize = 5;
+    pub const BUTTONS_PER_ROW: usize = 5;
+    pub const BUTTON_LABEL_CHARS: usize = 80;
+    pub const SELECT_OPTIONS: usize = 25;
+    pub const SELECT_OPTION_LABEL_CHARS: usize = 100;
+    pub const SELECT_PLACEHOLDER_CHARS: usize = 150;
+    pub const CUSTOM_ID_CHARS: usize = crate::custom_id::MAX_LEN;
+}
+
+/// Embed colour of a question.
+pub const QUESTION_COLOUR: u32 = 0x5865F2;
+
+/// Embed colour by severity.
+pub fn severity_colour(s: Severity) -> u32 {
+    match s {
+        Severity::Good => 0x2ECC71,
+        Severity::Info => 0x3498DB,
+        Severity::Caution => 0xF1C40F,
+        Severity::Danger => 0xE74C3C,
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Field {
+    pub name: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Embed {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub colour: Option<u32>,
+    pub fields: Vec<Field>,
+    pub footer: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ButtonStyle {
+    Primary,
+    Secondary,
+    Success,
+    Danger,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Component {
+    Button {
+        custom_id: String,
+        label: String,
+        style: ButtonStyle,
+        disabled: bool,
+    },
+    Select {
+        custom_id: String,
+        placeholder: String,
+        /// `(label, value)`.
+        options: Vec<(String, String)>,
+    },
+}
+
+/// A message as the bot will send it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MessageSpec {
+    pub content: Option<String>,
+    pub embeds: Vec<Embed>,
+    pub rows: Vec<Vec<Component>>,
+}
+
+fn chars(s: &str) -> usize {
+    s.chars().count()
+}
+
+/// Cuts `s` to at most `max` characters, marking the cut with an ellipsis.
+pub fn clip(s: &str, max: usize) -> String {
+    if chars(s) <= max {
+        s.to_owned()
+    } else {
+        let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+        out.push('…');
+        out
+    }
+}
+
+impl MessageSpec {
+    /// Characters counted against Discord's 6000-character embed total.
+    pub fn embed_chars(&self) -> usize {
+        self.embeds
+            .iter()
+            .map(|e| {
+                e.title.as_deref().map_or(0, chars)
+                    + e.description.as_deref().map_or(0, chars)
+                    + e.footer.as_deref().map_or(0, chars)
+                    + e.fields
+                        .iter()
+                        .map(|f| chars(&f.name) + chars(&f.value))
+                        .sum::<usize>()
+            })
+            .sum()
+    }
+
+    /// Every way this message breaks Discord's limits; empty when it fits.
+    pub fn violations(&self) -> Vec<String> {
+        use limits::*;
+        let mut v = Vec::new();
+        let mut over = |what: &str, n: usize, max: usize| {
+            if n > max {
+                v.push(format!("{what}: {n} > {max}"));
+            }
+        };
+        over(
+            "content",
+            self.content.as_deref().map_or(0, chars),
+            CONTENT_CHARS,
+        );
+        over("embeds", self.embeds.len(), EMBEDS_PER_MESSAGE);
+        over("embed characters", self.embed_chars(), EMBED_TOTAL_CHARS);
+        for e in &self.embeds {
+            over(
+                "embed title",
+                e.title.as_deref().map_or(0, chars),
+                EMBED_TITLE_CHARS,
+            );
+            over(
+                "embed description",
+                e.description.as_deref().map_or(0, chars),
+                EMBED_DESCRIPTION_CHARS,
+            );
+            over(
+                "embed footer",
+                e.footer.as_deref().map_or(0, chars),
+                FOOTER_CHARS,
+            );
+            over("embed fields", e.fields.len(), EMBED_FIELDS);
+            for f in &e.fields {
+                over("field name", chars(&f.name), FIELD_NAME_CHARS);
+                over("field value", chars(&f.value), FIELD_VALUE_CHARS);
+            }
+        }
+        over("action rows", self.rows.len(), ACTION_ROWS);
+        for row in &self.rows {
+            let selects = row
+                .iter()
+                .filter(|c| matches!(c, Component::Select { .. }))
+                .count();
+            // A select menu must be alone in its row.
+            over(
+                "components beside a select menu",
+                (selects > 0) as usize * row.len(),
+                1,
+            );
+            over("buttons in a row", row.len(), BUTTONS_PER_ROW);
+            for c in row {
+                match c {
+                    Component::Button {
+                        custom_id, label, ..
+                    } => {
+                        over("custom_id", custom_id.len(), CUSTOM_ID_CHARS);
+                        over("button label", chars(label), BUTTON_LABEL_CHARS);
+                    }
+                    Component::Select {
+                        custom_id,
+                        placeholder,
+                        options,
+                    } => {
+                        over("custom_id", custom_id.len(), CUSTOM_ID_CHARS);
+                        over(
+                            "select placeholder",
+                            chars(placeholder),
+                            SELECT_PLACEHOLDER_CHARS,
+                        );
+                        over("select options", options.len(), SELECT_OPTIONS);
+                        for (label, _) in options {
+                            over("option label", chars(label), SELECT_OPTION_LABEL_CHARS);
+                        }
+                    }
+                }
+            }
+        }
+        v
+    }
+}
+
+/// What the buttons of one message need to know: who owns the conversation, under which
+/// rules, at which step.
+#[derive(Debug, Clone)]
+pub struct Owner {
+    pub user: u64,
+    pub rules_tag: String,
+    pub step: u64,
+}
+
+impl Owner {
+    fn id(&self, action: Action) -> String {
+        CustomId::new(action, self.user, self.rules_tag.clone(), self.step).encode()
+    }
+
+    fn button(&self, action: Action, label: String, style: ButtonStyle) -> Component {
+        Component::Button {
+            custom_id: self.id(action),
+            label: clip(&label, limits::BUTTON_LABEL_CHARS),
+            style,
+            disabled: false,
+        }
+    }
+}
+
+/// The most choice buttons shown before switching to a select menu: four rows, leaving
+/// the fifth for Back and Start over.
+pub const MAX_CHOICE_BUTTONS: usize = 4 * limits::BUTTONS_PER_ROW;
+
+/// The message for a conversation view (ephemeral, for its owner).
+pub fn view_message(view: &View, l10n: &Localizer, locale: LocaleId, owner: &Owner) -> MessageSpec {
+    match view {
+        View::Question(q) => question_message(q, l10n, locale, owner),
+        View::Card(card) => {
+            let mut m = card_message(card);
+            m.rows = vec![vec![
+                owner.button(
+                    Action::Back,
+                    l10n.text(locale, "button-back"),
+                    ButtonStyle::Secondary,
+                ),
+                owner.button(
+                    Action::Restart,
+                    l10n.text(locale, "button-restart"),
+                    ButtonStyle::Secondary,
+                ),
+                owner.button(
+                    Action::Post,
+                    l10n.text(locale, "button-post"),
+                    ButtonStyle::Success,
+                ),
+            ]];
+            m
+        }
+    }
+}
+
+fn question_message(
+    q: &QuestionView,
+    l10n: &Localizer,
+    locale: LocaleId,
+    owner: &Owner,
+) -> MessageSpec {
+    let embed = Embed {
+        title: Some(clip(&q.text, limits::EMBED_TITLE_CHARS)),
+        description: q
+            .help
+            .as_ref()
+            .map(|h| clip(h, limits::EMBED_DESCRIPTION_CHARS)),
+        colour: Some(QUESTION_COLOUR),
+        fields: Vec::new(),
+        footer: Some(q.progress_text.clone()),
+    };
+    let fits_buttons = q.choices.len() <= MAX_CHOICE_BUTTONS
+        && q.choices
+            .iter()
+            .all(|c| chars(c) <= limits::BUTTON_LABEL_CHARS);
+    let mut rows: Vec<Vec<Component>> = if fits_buttons {
+        q.choices
+            .chunks(limits::BUTTONS_PER_ROW)
+            .enumerate()
+            .map(|(r, chunk)| {
+                chunk
+                    .iter()
+                    .enumerate()
+                    .map(|(i, label)| {
+                        owner.button(
+                            Action::Answer {
+                                node: q.node.clone(),
+                                choice: (r * limits::BUTTONS_PER_ROW + i) as u8,
+                            },
+                            label.clone(),
+                            ButtonStyle::Primary,
+                        )
+                    })
+                    .collect()
+            })
+            .collect()
+    } else {
+        vec![vec![Component::Select {
+            custom_id: owner.id(Action::Select {
+                node: q.node.clone(),
+            }),
+            placeholder: clip(
+                &l10n.text(locale, "select-placeholder"),
+                limits::SELECT_PLACEHOLDER_CHARS,
+            ),
+            options: q
+                .choices
+                .iter()
+                .take(custom_id::MAX_CHOICES)
+                .enumerate()
+                .map(|(i, label)| {
+                    (
+                        clip(label, limits::SELECT_OPTION_LABEL_CHARS),
+                        i.to_string(),
+                    )
+                })
+                .collect(),
+        }]]
+    };
+    let mut back = owner.button(
+        Action::Back,
+        l10n.text(locale, "button-back"),
+        ButtonStyle::Secondary,
+    );
+    if let Component::Button { disabled, .. } = &mut back {
+        *disabled = !q.can_go_back;
+    }
+    rows.push(vec![
+        back,
+        owner.button(
+            Action::Restart,
+            l10n.text(locale, "button-restart"),
+            ButtonStyle::Secondary,
+        ),
+    ]);
+    MessageSpec {
+        content: None,
+        embeds: vec![embed],
+        rows,
+    }
+}
+
+/// The card as embeds, without buttons (the public, posted form).
+pub fn card_message(card: &Card) -> MessageSpec {
+    let colour = Some(severity_colour(card.severity));
+    let mut first = card.explain.clone();
+    if !card.answers.items.is_empty() {
+        first.push_str(&format!("\n\n**{}**", card.answers.title));
+        for a in &card.answers.items {
+            first.push_str(&format!("\n• {a}"));
+        }
+    }
+    let mut embeds = vec![Embed {
+        title: Some(clip(&card.headline, limits::EMBED_TITLE_CHARS)),
+        description: Some(clip(&first, limits::EMBED_DESCRIPTION_CHARS)),
+        colour,
+        ..Embed::default()
+    }];
+    let steps = card
+        .steps
+        .items
+        .iter()
+        .enumerate()
+        .map(|(i, s)| format!("{}. {s}", i + 1))
+        .collect::<Vec<_>>()
+        .join("\n");
+    embeds.push(Embed {
+        title: Some(card.steps.title.clone()),
+        description: Some(clip(&steps, limits::EMBED_DESCRIPTION_CHARS)),
+        colour,
+        ..Embed::default()
+    });
+    for s in card
+        .phone
+        .iter()
+        .map(|(_, s)| s)
+        .chain(card.checklist.iter())
+    {
+        embeds.push(Embed {
+            title: Some(clip(&s.title, limits::EMBED_TITLE_CHARS)),
+            description: Some(clip(&s.body, limits::EMBED_DESCRIPTION_CHARS)),
+            colour,
+            ..Embed::default()
+        });
+    }
+    let mut caveat = card.caveat.body.clone();
+    caveat.push_str(&format!("\n\n**{}**", card.sources_title));
+    for s in &card.sources {
+        caveat.push_str(&format!("\n• {}", s.line));
+    }
+    caveat.push_str(&format!("\n\n{}", card.generated));
+    embeds.push(Embed {
+        title: Some(clip(&card.caveat.title, limits::EMBED_TITLE_CHARS)),
+        description: Some(clip(&caveat, limits::EMBED_DESCRIPTION_CHARS)),
+        colour,
+        fields: Vec::new(),
+        footer: Some(clip(&card.rules_line, limits::FOOTER_CHARS)),
+    });
+    MessageSpec {
+        content: None,
+        embeds,
+        rows: Vec::new(),
+    }
+}
+
+/// A sentence for the user, optionally with buttons.
+pub fn notice(text: String, rows: Vec<Vec<Component>>) -> MessageSpec {
+    MessageSpec {
+        content: Some(clip(&text, limits::CONTENT_CHARS)),
+        embeds: Vec::new(),
+        rows,
+    }
+}
+
+/// A sentence with a Start over button, for buttons that no longer fit.
+pub fn start_again(text: String, l10n: &Localizer, locale: LocaleId, owner: &Owner) -> MessageSpec {
+    notice(
+        text,
+        vec![vec![owner.button(
+            Action::Restart,
+            l10n.text(locale, "button-restart"),
+            ButtonStyle::Primary,
+        )]],
+    )
+}
+
+/// The offer to continue an unfinished conversation or start over.
+pub fn resume_offer(
+    question: &QuestionView,
+    l10n: &Localizer,
+    locale: LocaleId,
+    owner: &Owner,
+) -> MessageSpec {
+    MessageSpec {
+        content: None,
+        embeds: vec![Embed {
+            title: Some(l10n.text(locale, "resume-title")),
+            description: Some(clip(
+                &l10n.format(
+                    locale,
+                    "resume-body",
+                    &[
+                        ("progress", question.progress_text.clone()),
+                        ("question", question.text.clone()),
+                    ],
+                ),
+                limits::EMBED_DESCRIPTION_CHARS,
+            )),
+            colour: Some(QUESTION_COLOUR),
+            ..Embed::default()
+        }],
+        rows: vec![vec![
+            owner.button(
+                Action::Continue,
+                l10n.text(locale, "button-continue"),
+                ButtonStyle::Primary,
+            ),
+            owner.button(
+                Action::Restart,
+                l10n.text(locale, "button-restart"),
+                ButtonStyle::Secondary,
+            ),
+        ]],
+    }
+}

@@ -1,0 +1,618 @@
+//! The real bot binary against the Discord stand-in on 127.0.0.1, in `ja` and `en-US`:
+//! command registration with both localizations, a conversation walked with buttons
+//! (Back, Start over), a card within Discord's limits, posting it, a moderator pinning it
+//! (and the registry recording it), refusals (someone else's buttons, a member without
+//! PIN_MESSAGES, a message that is not a card, the bot lacking PIN_MESSAGES), a SIGKILL
+//! midway after which old buttons continue, a DM conversation, and the outdated-pins
+//! listing after the rules version changes.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+use support::standin::{
+    perms, ComponentClick, InteractionOpts, MentionsPolicy, MessageCommand, SlashCommand, StandIn,
+    StoredMessage,
+};
+
+const WAIT: Duration = Duration::from_secs(20);
+const GUILD: u64 = 920_000_000_000_000_001;
+const CHANNEL: u64 = 920_000_000_000_000_002;
+const USER: u64 = 920_000_000_000_000_003;
+const OTHER: u64 = 920_000_000_000_000_004;
+const MODERATOR: u64 = 920_000_000_000_000_005;
+const MEMBER: u64 = perms::VIEW_CHANNEL | perms::SEND_MESSAGES | perms::USE_APPLICATION_COMMANDS;
+const MOD_PERMS: u64 = MEMBER | perms::PIN_MESSAGES;
+const PIN_COMMAND: &str = "Pin activation answer";
+
+/// The bot as a child process.
+struct Bot {
+    child: Child,
+    log: PathBuf,
+}
+
+impl Bot {
+    async fn start(standin: &StandIn, data: &Path, rules: Option<&Path>) -> Bot {
+        let ready_before = standin.ready_count();
+        let log = data.with_extension(format!("log{}", ready_before));
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_activation-check"));
+        cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+            .arg("run")
+            .arg("--data-dir")
+            .arg(data)
+            .env("DISCORD_TOKEN", standin.token())
+            .env("DISCORD_API_BASE", standin.base_url())
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap());
+        if let Some(r) = rules {
+            cmd.arg("--rules-dir").arg(r);
+        }
+        let child = cmd.spawn().expect("the bot starts");
+        let bot = Bot { child, log };
+        let ready = standin
+            .wait_for(WAIT, |s| (s.ready_count() > ready_before).then_some(()))
+            .await;
+        assert!(
+            ready.is_some(),
+            "the bot never became ready:\n{}",
+            bot.log()
+        );
+        bot
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// SIGKILL: no shutdown code runs.
+    fn kill(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for Bot {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The response message of an interaction once its callback arrived.
+async fn reply(standin: &StandIn, interaction: u64) -> StoredMessage {
+    let cb = standin
+        .wait_for_callback(interaction, WAIT)
+        .await
+        .expect("the bot answered");
+    assert_eq!(cb.status, 204, "callback refused: {:?}", cb.body);
+    assert!(
+        cb.latency < Duration::from_secs(3),
+        "late: {:?}",
+        cb.latency
+    );
+    standin
+        .wait_for(WAIT, |s| {
+            let m = s.original_response(interaction)?;
+            // A deferred response is complete once edited.
+            (cb.response_type != Some(5) || !m.content().is_empty() || !m.embeds().is_empty())
+                .then_some(m)
+        })
+        .await
+        .expect("the response message exists")
+}
+
+fn title(m: &StoredMessage) -> String {
+    m.embeds()
+        .first()
+        .and_then(|e| e["title"].as_str())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn embed_chars(m: &StoredMessage) -> usize {
+    let len = |v: &Value| v.as_str().map_or(0, |s| s.chars().count());
+    m.embeds()
+        .iter()
+        .map(|e| {
+            len(&e["title"])
+                + len(&e["description"])
+                + len(&e["footer"]["text"])
+                + e["fields"].as_array().map_or(0, |f| {
+                    f.iter().map(|f| len(&f["name"]) + len(&f["value"])).sum()
+                })
+        })
+        .sum()
+}
+
+/// The custom_id of the component whose id ends with `suffix` (an action and its
+/// arguments, such as `:concern:0`), or whose verb is `verb`.
+fn component(m: &StoredMessage, pred: impl Fn(&str) -> bool) -> String {
+    m.custom_ids()
+        .into_iter()
+        .find(|id| pred(id))
+        .unwrap_or_else(|| panic!("no such component in {:?}", m.custom_ids()))
+}
+
+fn answer_id(m: &StoredMessage, node: &str, choice: usize) -> String {
+    let suffix = format!(":{node}:{choice}");
+    component(m, |id| id.starts_with("ac1:a:") && id.ends_with(&suffix))
+}
+
+fn verb_id(m: &StoredMessage, verb: char) -> String {
+    let prefix = format!("ac1:{verb}:");
+    component(m, |id| id.starts_with(&prefix))
+}
+
+/// Clicks `custom_id` on message `m` as `user`; returns the message as it is afterwards
+/// (updated in place, or a new ephemeral reply).
+async fn click(
+    standin: &StandIn,
+    m: &StoredMessage,
+    custom_id: &str,
+    user: u64,
+    locale: &str,
+) -> StoredMessage {
+    let d = standin
+        .send_component(
+            ComponentClick::button(m.id, custom_id)
+                .user(user)
+                .locale(locale),
+        )
+        .await;
+    reply(standin, d.interaction_id).await
+}
+
+async fn slash(standin: &StandIn, user: u64, locale: &str, dm: bool) -> StoredMessage {
+    let mut cmd = SlashCommand::new("activation-check")
+        .user(user)
+        .locale(locale);
+    cmd = if dm {
+        cmd.in_dm()
+    } else {
+        cmd.in_guild(GUILD, CHANNEL).member_permissions(MEMBER)
+    };
+    let d = standin.send_slash_command(cmd).await;
+    reply(standin, d.interaction_id).await
+}
+
+struct Texts {
+    locale: &'static str,
+    q_concern: &'static str,
+    q_origin: &'static str,
+    q_id: &'static str,
+    headline: &'static str,
+    not_yours: &'static str,
+    pinned: &'static str,
+    not_a_card: &'static str,
+    no_pin_permission: &'static str,
+}
+
+const EN: Texts = Texts {
+    locale: "en-US",
+    q_concern: "What brings you here",
+    q_origin: "How did this PC get its Windows license",
+    q_id: "installation ID",
+    headline: "Re-activation by phone is possible",
+    not_yours: "belong to someone else",
+    pinned: "Pinned.",
+    not_a_card: "Only answer cards this bot posted",
+    no_pin_permission: "Pin Messages permission",
+};
+
+const JA: Texts = Texts {
+    locale: "ja",
+    q_concern: "ご相談",
+    q_origin: "ライセンス",
+    q_id: "インストールID",
+    headline: "電話",
+    not_yours: "別の方のチェック",
+    pinned: "ピン留めしました",
+    not_a_card: "このボットが投稿した回答カードだけ",
+    no_pin_permission: "ピン留め」の権限",
+};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guild_conversation_post_and_pin_in_both_languages() {
+    let standin = StandIn::start().await;
+    let data = tempfile::tempdir().unwrap();
+    let bot = Bot::start(&standin, &data.path().join("data"), None).await;
+
+    // Registration: both localizations, the moderator command gated by PIN_MESSAGES.
+    let commands = standin.commands();
+    let ask = commands
+        .iter()
+        .find(|c| c.name == "activation-check")
+        .expect("slash command registered");
+    assert_eq!(ask.guild_id, None, "registered globally by default");
+    for tag in ["ja", "en-US"] {
+        assert!(
+            ask.json["name_localizations"][tag].is_string(),
+            "{tag}: {}",
+            ask.json
+        );
+        assert!(ask.json["description_localizations"][tag].is_string());
+    }
+    assert_eq!(ask.json["name_localizations"]["en-US"], "activation-check");
+    let pin = commands
+        .iter()
+        .find(|c| c.name == PIN_COMMAND)
+        .expect("context-menu command registered");
+    assert_eq!(pin.kind, 3);
+    assert_eq!(
+        pin.json["default_member_permissions"],
+        (1u64 << 51).to_string(),
+        "moderator command needs PIN_MESSAGES"
+    );
+    assert!(pin.json["name_localizations"]["ja"].is_string());
+    let contexts = &ask.json["contexts"];
+    assert!(
+        contexts.as_array().unwrap().contains(&serde_json::json!(1)),
+        "usable in bot DMs"
+    );
+
+    for (n, t) in [EN, JA].iter().enumerate() {
+        let user = USER + 10 * n as u64;
+        // The slash command answers ephemerally with the first question.
+        let q1 = slash(&standin, user, t.locale, false).await;
+        assert!(q1.is_ephemeral(), "the conversation is ephemeral");
+        assert!(title(&q1).contains(t.q_concern), "{}", title(&q1));
+        let footer = q1.embeds()[0]["footer"]["text"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(footer.contains('1'), "progress shown: {footer}");
+
+        // Walk: lost activation → free upgrade from Windows 10 → ID shown.
+        let q2 = click(&standin, &q1, &answer_id(&q1, "concern", 0), user, t.locale).await;
+        assert_eq!(q2.id, q1.id, "updated in place");
+        assert!(title(&q2).contains(t.q_origin), "{}", title(&q2));
+        // Back returns to the first question; Start over too.
+        let back = click(&standin, &q2, &verb_id(&q2, 'b'), user, t.locale).await;
+        assert!(title(&back).contains(t.q_concern));
+        let q2 = click(
+            &standin,
+            &back,
+            &answer_id(&back, "concern", 0),
+            user,
+            t.locale,
+        )
+        .await;
+        let q3 = click(
+            &standin,
+            &q2,
+            &answer_id(&q2, "lost-origin", 2),
+            user,
+            t.locale,
+        )
+        .await;
+        assert!(title(&q3).contains(t.q_id), "{}", title(&q3));
+        let restarted = click(&standin, &q3, &verb_id(&q3, 'r'), user, t.locale).await;
+        assert!(title(&restarted).contains(t.q_concern));
+        let q2 = click(
+            &standin,
+            &restarted,
+            &answer_id(&restarted, "concern", 0),
+            user,
+            t.locale,
+        )
+        .await;
+        let q3 = click(
+            &standin,
+            &q2,
+            &answer_id(&q2, "lost-origin", 2),
+            user,
+            t.locale,
+        )
+        .await;
+
+        // Someone else clicking these buttons is refused and changes nothing.
+        let refused = click(
+            &standin,
+            &q3,
+            &answer_id(&q3, "win10-upgrade-id", 0),
+            OTHER,
+            t.locale,
+        )
+        .await;
+        assert_ne!(refused.id, q3.id, "a separate ephemeral reply");
+        assert!(
+            refused.content().contains(t.not_yours),
+            "{}",
+            refused.content()
+        );
+        assert!(
+            title(&standin.message(q3.id).unwrap()).contains(t.q_id),
+            "state unchanged"
+        );
+
+        let card = click(
+            &standin,
+            &q3,
+            &answer_id(&q3, "win10-upgrade-id", 0),
+            user,
+            t.locale,
+        )
+        .await;
+        assert!(title(&card).contains(t.headline), "{}", title(&card));
+        assert!(
+            embed_chars(&card) <= 6000,
+            "card within limits: {}",
+            embed_chars(&card)
+        );
+        let all = serde_json::to_string(&card.embeds()).unwrap();
+        assert!(
+            all.contains("0120-801-734"),
+            "phone block with the desk number"
+        );
+        assert!(
+            all.contains("<t:"),
+            "generation time as a Discord timestamp"
+        );
+        assert!(all.contains("2024-12-06"), "source date");
+
+        // Post in this channel: a public message, no mentions, without the asker's name.
+        let before = standin.messages_in(CHANNEL).len();
+        let confirm = click(&standin, &card, &verb_id(&card, 'p'), user, t.locale).await;
+        assert!(
+            confirm.content().contains("https://discord.com/channels/"),
+            "{}",
+            confirm.content()
+        );
+        let posted = standin
+            .wait_for(WAIT, |s| {
+                let msgs = s.messages_in(CHANNEL);
+                (msgs.len() > before)
+                    .then(|| msgs.last().cloned())
+                    .flatten()
+            })
+            .await
+            .expect("the card was posted");
+        assert!(!posted.is_ephemeral());
+        assert!(title(&posted).contains(t.headline));
+        let posted_json = serde_json::to_string(&posted.embeds()).unwrap();
+        assert!(
+            !posted_json.contains(&user.to_string()),
+            "the asker is not named"
+        );
+        let send = standin
+            .message_sends()
+            .into_iter()
+            .rev()
+            .find(|r| r.path.ends_with(&format!("/channels/{CHANNEL}/messages")))
+            .expect("a channel message request");
+        assert_eq!(send.allowed_mentions, Some(MentionsPolicy::Empty));
+
+        // A member without PIN_MESSAGES is not offered the pin command at all.
+        let denied = standin
+            .try_send_message_command(
+                MessageCommand::new(PIN_COMMAND, posted.id)
+                    .user(OTHER)
+                    .in_guild(GUILD, CHANNEL)
+                    .member_permissions(MEMBER)
+                    .locale(t.locale),
+            )
+            .await;
+        assert!(denied.is_none());
+        assert!(!standin.pins_in(CHANNEL).contains(&posted.id));
+
+        // A moderator pins the card.
+        let d = standin
+            .try_send_message_command(
+                MessageCommand::new(PIN_COMMAND, posted.id)
+                    .user(MODERATOR)
+                    .in_guild(GUILD, CHANNEL)
+                    .member_permissions(MOD_PERMS)
+                    .locale(t.locale),
+            )
+            .await
+            .expect("moderators may use the command");
+        let done = reply(&standin, d.interaction_id).await;
+        assert!(done.content().contains(t.pinned), "{}", done.content());
+        assert!(standin.pins_in(CHANNEL).contains(&posted.id));
+
+        // Only the bot's own cards: a user's message is refused.
+        let other_msg = standin.seed_message(CHANNEL, OTHER, "not a card");
+        let d = standin
+            .try_send_message_command(
+                MessageCommand::new(PIN_COMMAND, other_msg)
+                    .user(MODERATOR)
+                    .in_guild(GUILD, CHANNEL)
+                    .member_permissions(MOD_PERMS)
+                    .locale(t.locale),
+            )
+            .await
+            .unwrap();
+        let refused = reply(&standin, d.interaction_id).await;
+        assert!(
+            refused.content().contains(t.not_a_card),
+            "{}",
+            refused.content()
+        );
+        assert!(!standin.pins_in(CHANNEL).contains(&other_msg));
+
+        // The bot itself lacking PIN_MESSAGES: Discord's 50013 reaches the moderator.
+        standin.set_bot_permissions(CHANNEL, perms::ALL_EXCEPT_ADMIN & !perms::PIN_MESSAGES);
+        let again = click(&standin, &card, &verb_id(&card, 'p'), user, t.locale).await;
+        assert!(again.content().contains("https://"));
+        let second = standin
+            .wait_for(WAIT, |s| {
+                s.messages_in(CHANNEL)
+                    .iter()
+                    .rev()
+                    .find(|m| m.id != other_msg && m.id != posted.id && !m.is_ephemeral())
+                    .cloned()
+            })
+            .await
+            .unwrap();
+        let d = standin
+            .try_send_message_command(
+                MessageCommand::new(PIN_COMMAND, second.id)
+                    .user(MODERATOR)
+                    .in_guild(GUILD, CHANNEL)
+                    .member_permissions(MOD_PERMS)
+                    .locale(t.locale),
+            )
+            .await
+            .unwrap();
+        let refused = reply(&standin, d.interaction_id).await;
+        assert!(
+            refused.content().contains(t.no_pin_permission),
+            "{}",
+            refused.content()
+        );
+        standin.set_bot_permissions(CHANNEL, perms::ALL_EXCEPT_ADMIN);
+    }
+    assert!(
+        standin.violations().is_empty(),
+        "{:#?}\n{}",
+        standin.violations(),
+        bot.log()
+    );
+    assert!(
+        standin.unhandled_requests().is_empty(),
+        "{:#?}",
+        standin.unhandled_requests()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_midway_then_old_buttons_continue_in_a_dm() {
+    let standin = StandIn::start().await;
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path().join("data");
+    let bot = Bot::start(&standin, &dir, None).await;
+    let q1 = slash(&standin, USER, "ja", true).await;
+    assert!(title(&q1).contains(JA.q_concern));
+    let q2 = click(&standin, &q1, &answer_id(&q1, "concern", 0), USER, "ja").await;
+    assert!(title(&q2).contains(JA.q_origin));
+    bot.kill();
+
+    let bot = Bot::start(&standin, &dir, None).await;
+    // The message shown before the kill still works and continues the same walk.
+    let q3 = click(&standin, &q2, &answer_id(&q2, "lost-origin", 0), USER, "ja").await;
+    assert_eq!(q3.id, q1.id);
+    assert!(
+        !title(&q3).contains(JA.q_origin),
+        "moved on: {}",
+        title(&q3)
+    );
+    assert!(
+        q3.custom_ids().iter().any(|id| id.starts_with("ac1:p:")),
+        "a card: {:?}",
+        q3.custom_ids()
+    );
+    // Running the command again offers Continue / Start over only for unfinished walks;
+    // this one is finished, so it starts over.
+    let fresh = slash(&standin, USER, "ja", true).await;
+    assert!(title(&fresh).contains(JA.q_concern));
+    let q2 = click(
+        &standin,
+        &fresh,
+        &answer_id(&fresh, "concern", 0),
+        USER,
+        "ja",
+    )
+    .await;
+    let offer = slash(&standin, USER, "ja", true).await;
+    let cont = click(&standin, &offer, &verb_id(&offer, 'c'), USER, "ja").await;
+    assert_eq!(
+        title(&cont),
+        title(&q2),
+        "continue resumes at the same question"
+    );
+    assert!(
+        standin.violations().is_empty(),
+        "{:#?}\n{}",
+        standin.violations(),
+        bot.log()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn outdated_pins_are_listed_after_the_rules_change() {
+    let standin = StandIn::start().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    let rules = tmp.path().join("rules");
+    std::fs::create_dir_all(&rules).unwrap();
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/activation-check.toml");
+    let text = std::fs::read_to_string(shipped).unwrap();
+    std::fs::write(rules.join("activation-check.toml"), &text).unwrap();
+
+    let bot = Bot::start(&standin, &dir, Some(&rules)).await;
+    let q1 = slash(&standin, USER, "en-US", false).await;
+    let q2 = click(&standin, &q1, &answer_id(&q1, "concern", 0), USER, "en-US").await;
+    let card = click(
+        &standin,
+        &q2,
+        &answer_id(&q2, "lost-origin", 0),
+        USER,
+        "en-US",
+    )
+    .await;
+    let before = standin.messages_in(CHANNEL).len();
+    click(&standin, &card, &verb_id(&card, 'p'), USER, "en-US").await;
+    let posted = standin
+        .wait_for(WAIT, |s| {
+            let m = s.messages_in(CHANNEL);
+            (m.len() > before).then(|| m.last().cloned()).flatten()
+        })
+        .await
+        .unwrap();
+    let d = standin
+        .try_send_message_command(
+            MessageCommand::new(PIN_COMMAND, posted.id)
+                .user(MODERATOR)
+                .in_guild(GUILD, CHANNEL)
+                .member_permissions(MOD_PERMS),
+        )
+        .await
+        .unwrap();
+    reply(&standin, d.interaction_id).await;
+    let list = || {
+        SlashCommand::new("activation-pins")
+            .user(MODERATOR)
+            .in_guild(GUILD, CHANNEL)
+            .member_permissions(MOD_PERMS)
+    };
+    let d = standin.send_slash_command(list()).await;
+    let none = reply(&standin, d.interaction_id).await;
+    assert!(
+        none.content().contains("No pinned answer card"),
+        "{}",
+        none.content()
+    );
+    drop(bot);
+
+    // A new rules version: the pinned card is now outdated.
+    let new_text = text.replacen("version = \"", "version = \"9999.", 1);
+    std::fs::write(rules.join("activation-check.toml"), new_text).unwrap();
+    let bot = Bot::start(&standin, &dir, Some(&rules)).await;
+    let d = standin.send_slash_command(list()).await;
+    let listed = reply(&standin, d.interaction_id).await;
+    let link = format!(
+        "https://discord.com/channels/{GUILD}/{CHANNEL}/{}",
+        posted.id
+    );
+    assert!(listed.content().contains(&link), "{}", listed.content());
+    // Old buttons from the previous rules get a sentence and a way to start again.
+    let stale = click(&standin, &card, &verb_id(&card, 'b'), USER, "en-US").await;
+    assert!(
+        stale.content().contains("older version"),
+        "{}",
+        stale.content()
+    );
+    let again = click(&standin, &stale, &verb_id(&stale, 'r'), USER, "en-US").await;
+    assert!(title(&again).contains(EN.q_concern));
+    assert!(
+        standin.violations().is_empty(),
+        "{:#?}\n{}",
+        standin.violations(),
+        bot.log()
+    );
+}
