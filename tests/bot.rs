@@ -616,3 +616,127 @@ async fn outdated_pins_are_listed_after_the_rules_change() {
         bot.log()
     );
 }
+
+fn bot_command(standin: &StandIn, data: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_activation-check"));
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .arg("--data-dir")
+        .arg(data)
+        .env("DISCORD_API_BASE", standin.base_url())
+        .env_remove("DISCORD_TOKEN")
+        .stdin(Stdio::null());
+    cmd
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_or_rejected_token_exits_1_with_what_to_do() {
+    let standin = StandIn::start().await;
+    let data = tempfile::tempdir().unwrap();
+    let out = bot_command(&standin, data.path())
+        .arg("run")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("DISCORD_TOKEN is not set"), "{err}");
+
+    let out = bot_command(&standin, data.path())
+        .arg("run")
+        .env("DISCORD_TOKEN", "not-the-token")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("Discord rejected the token"), "{err}");
+    assert!(
+        !err.contains("not-the-token"),
+        "the token is never printed: {err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn register_in_one_server_then_exit() {
+    let standin = StandIn::start().await;
+    let data = tempfile::tempdir().unwrap();
+    let out = bot_command(&standin, data.path())
+        .args(["register", "--guild", &GUILD.to_string()])
+        .env("DISCORD_TOKEN", standin.token())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let names: Vec<(String, Option<u64>)> = standin
+        .commands()
+        .into_iter()
+        .map(|c| (c.name, c.guild_id))
+        .collect();
+    for name in ["activation-check", "activation-pins", PIN_COMMAND] {
+        assert!(names.contains(&(name.to_owned(), Some(GUILD))), "{names:?}");
+    }
+    assert!(
+        names.iter().all(|(_, g)| *g == Some(GUILD)),
+        "nothing global: {names:?}"
+    );
+    assert_eq!(
+        standin.identifies().len(),
+        0,
+        "register does not connect to the gateway"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_shuts_down_cleanly_and_keeps_the_conversation() {
+    let standin = StandIn::start().await;
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path().join("data");
+    let bot = Bot::start(&standin, &dir, None).await;
+    // The user's locale is not offered: the server's (ja) comes next.
+    let d = standin
+        .send_slash_command(
+            SlashCommand::new("activation-check")
+                .user(USER)
+                .in_guild(GUILD, CHANNEL)
+                .member_permissions(MEMBER)
+                .locale("zh-TW")
+                .guild_locale("ja"),
+        )
+        .await;
+    let q1 = reply(&standin, d.interaction_id).await;
+    assert!(title(&q1).contains(JA.q_concern), "{}", title(&q1));
+    let q2 = click(&standin, &q1, &answer_id(&q1, "concern", 0), USER, "zh-TW").await;
+
+    let mut bot = bot;
+    let pid = bot.child.id();
+    let status = Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = tokio::task::spawn_blocking(move || {
+        let s = bot.child.wait().unwrap();
+        (s, bot)
+    })
+    .await
+    .unwrap();
+    assert!(
+        exit.0.success(),
+        "clean exit on SIGTERM: {:?}\n{}",
+        exit.0,
+        exit.1.log()
+    );
+    drop(exit);
+
+    // Neither locale offered: the default (en-US).
+    let _bot = Bot::start(&standin, &dir, None).await;
+    let offer = slash(&standin, USER, "zh-TW", false).await;
+    assert!(
+        offer.custom_ids().iter().any(|id| id.starts_with("ac1:c:")),
+        "continue offered"
+    );
+    let cont = click(&standin, &offer, &verb_id(&offer, 'c'), USER, "zh-TW").await;
+    assert!(title(&cont).contains(EN.q_origin), "{}", title(&cont));
+    assert_eq!(cont.custom_ids().len(), q2.custom_ids().len());
+}

@@ -472,3 +472,76 @@ pub fn resume_offer(
         ]],
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Progress;
+
+    fn l10n() -> Localizer {
+        let tmp = tempfile::tempdir().unwrap();
+        let d = tmp.path().join("en-US");
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(
+            d.join("a.ftl"),
+            "button-back = Back\nbutton-restart = Start over\nselect-placeholder = Choose\n",
+        )
+        .unwrap();
+        Localizer::load(tmp.path(), "en-US").unwrap()
+    }
+
+    fn question(choices: Vec<String>) -> View {
+        View::Question(QuestionView {
+            node: "q".into(),
+            fact: "f".into(),
+            text: "Question?".into(),
+            help: None,
+            choices,
+            progress: Progress {
+                number: 1,
+                at_most: 2,
+            },
+            progress_text: "1 of 2".into(),
+            can_go_back: false,
+        })
+    }
+
+    #[test]
+    fn choices_that_do_not_fit_as_buttons_become_a_select_menu() {
+        let l = l10n();
+        let loc = l.default_locale();
+        let owner = Owner {
+            user: 1,
+            rules_tag: "00000000".into(),
+            step: 3,
+        };
+        let few = view_message(&question(vec!["a".into(), "b".into()]), &l, loc, &owner);
+        assert_eq!(few.rows.len(), 2);
+        assert!(matches!(&few.rows[0][0], Component::Button { .. }));
+        // Back is disabled at the first question.
+        assert!(matches!(
+            &few.rows[1][0],
+            Component::Button { disabled: true, .. }
+        ));
+
+        let many: Vec<String> = (0..21).map(|i| format!("choice {i}")).collect();
+        let m = view_message(&question(many), &l, loc, &owner);
+        let Component::Select {
+            custom_id, options, ..
+        } = &m.rows[0][0]
+        else {
+            panic!("expected a select menu: {:?}", m.rows[0]);
+        };
+        assert_eq!(options.len(), 21);
+        assert_eq!(options[20].1, "20");
+        assert_eq!(
+            CustomId::decode(custom_id).unwrap().action,
+            Action::Select { node: "q".into() }
+        );
+        assert!(m.violations().is_empty(), "{:?}", m.violations());
+
+        let long = vec!["x".repeat(81), "y".into()];
+        let m = view_message(&question(long), &l, loc, &owner);
+        assert!(matches!(&m.rows[0][0], Component::Select { .. }));
+    }
+}
