@@ -27,6 +27,7 @@
 //!     embeds, posting and moderator pins (the only module that names serenity).
 //!   - [`registry`]: the posted cards the bot remembers, for pinning and refreshing.
 //!   - [`term`]: `activation-check ask`, the terminal front end.
+//!   - [`logging`]: logs to standard error with the bot token redacted.
 //!   - [`config`]: settings shared by every subcommand (flags, environment, TOML file).
 //!
 //! The binary (`src/main.rs`) only parses the command line and dispatches.
@@ -39,6 +40,7 @@ pub mod discord;
 pub mod engine;
 pub mod i18n;
 pub mod knowledge;
+pub mod logging;
 pub mod problem;
 pub mod registry;
 pub mod rules;

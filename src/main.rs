@@ -40,10 +40,26 @@ enum Command {
     Run(BotArgs),
     /// Register the bot's commands with Discord and exit.
     Register(BotArgs),
+    /// Operate on stored sessions.
+    Sessions {
+        #[command(subcommand)]
+        command: SessionsCommand,
+    },
     /// Check the rules and texts.
     Rules {
         #[command(subcommand)]
         command: RulesCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum SessionsCommand {
+    /// Delete every stored session of a user (a Discord user id, or a terminal login
+    /// name), in every server, DM and the terminal. Stop the bot first: the data
+    /// directory is held by one process at a time.
+    Forget {
+        #[arg(long, value_name = "ID")]
+        user: String,
     },
 }
 
@@ -96,7 +112,11 @@ enum Format {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(&cli.log);
+    let secrets = match &cli.command {
+        Command::Run(a) | Command::Register(a) => a.token.iter().cloned().collect(),
+        _ => Vec::new(),
+    };
+    activation_check::logging::init(&cli.log, secrets);
     let config = match cli.config.resolve() {
         Ok(c) => c,
         Err(e) => {
@@ -107,20 +127,14 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Ask(args) => ask(&config, args),
         Command::Run(args) => bot(&config, args, false),
+        Command::Sessions {
+            command: SessionsCommand::Forget { user },
+        } => forget(&config, &user),
         Command::Register(args) => bot(&config, args, true),
         Command::Rules {
             command: RulesCommand::Check,
         } => rules_check(&config),
     }
-}
-
-fn init_logging(filter: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_new(filter)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
 }
 
 fn load(config: &Config) -> Result<Knowledge, ExitCode> {
@@ -242,6 +256,27 @@ fn bot(config: &Config, args: BotArgs, register_only: bool) -> ExitCode {
     let _ = store.flush();
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("activation-check: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn forget(config: &Config, user: &str) -> ExitCode {
+    let store = match open_store(config) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime starts");
+    match runtime.block_on(store.forget_user(user)) {
+        Ok(n) => {
+            println!("deleted {n} session(s) of user {user}");
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("activation-check: {e}");
             ExitCode::from(1)

@@ -35,6 +35,9 @@ error-pin-permission = I can't pin in this channel: I need the Pin Messages perm
 error-pin-limit = This channel already has 250 pinned messages, the most Discord allows. Unpin one, then try again.
 error-pin-unknown-message = That message no longer exists, so it cannot be pinned.
 error-pin-failed = Discord refused the pin. Please try again later.
+error-busy = Your earlier clicks are still being handled. Wait a moment, then try again.
+error-unreadable = This request could not be read, so nothing was done. Run /activation-check to start again.
+button-forget = Delete my saved answers
 error-internal = Something went wrong on the bot's side and nothing changed. Please try again.
 
 outdated-none = No pinned answer card is older than the current rules ({ $version }).

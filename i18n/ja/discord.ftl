@@ -35,6 +35,9 @@ error-pin-permission = このチャンネルではピン留めできません。
 error-pin-limit = このチャンネルのピン留めは、Discordの上限である250件に達しています。どれかを外してからもう一度お試しください。
 error-pin-unknown-message = そのメッセージはすでに削除されているため、ピン留めできません。
 error-pin-failed = Discordにピン留めを拒否されました。時間をおいてもう一度お試しください。
+error-busy = 前のクリックをまだ処理中です。少し待ってからもう一度お試しください。
+error-unreadable = このリクエストを読み取れなかったため、何も行いませんでした。/activation-check からやり直してください。
+button-forget = 保存した回答を削除
 error-internal = ボット側で問題が起き、何も変更されませんでした。もう一度お試しください。
 
 outdated-none = 現在のルール({ $version })より古いピン留め中の回答カードはありません。

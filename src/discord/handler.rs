@@ -5,7 +5,6 @@
 //! for the user and a log line for the operator, and it never fails itself (a reply that
 //! cannot be sent is logged).
 
-use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use serenity::all::{
@@ -13,13 +12,15 @@ use serenity::all::{
     ComponentInteractionDataKind, Context, CreateActionRow, CreateAllowedMentions, CreateButton,
     CreateEmbed, CreateEmbedFooter, CreateInteractionResponse, CreateInteractionResponseMessage,
     CreateMessage, CreateSelectMenu, CreateSelectMenuKind, CreateSelectMenuOption,
-    EditInteractionResponse, EventHandler, Interaction, Ready,
+    EditInteractionResponse, Event, EventHandler, Interaction, InteractionId, RawEventHandler,
+    Ready,
 };
 use serenity::async_trait;
 use serenity::http::HttpError;
-use tokio::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use super::commands;
+use super::gate::{self, Busy, Gates, Seen};
 use super::spec::{self, ButtonStyle, Component, MessageSpec, Owner};
 use crate::card::{Card, TimeStyle};
 use crate::conversation::{system_clock, ConvError, Conversation, Input, View};
@@ -31,17 +32,13 @@ use crate::registry::{PostedCard, Registry};
 use crate::session::{Scope, SessionKey};
 use crate::store::SledStore;
 
-/// Stripes of per-user locks: clicks of one user are handled one at a time (a double
-/// click cannot move a conversation twice), while different users almost never wait
-/// for each other. Fixed size, so memory does not grow with users.
-const LOCK_STRIPES: usize = 64;
-
 pub struct Handler {
     conv: Conversation<SledStore>,
     registry: Registry,
     bot_user: u64,
     rules_tag: String,
-    locks: Vec<Mutex<()>>,
+    gates: Gates<SessionKey>,
+    seen: Seen,
 }
 
 /// Why an interaction could not be served; each maps to a localized sentence.
@@ -61,6 +58,8 @@ enum Failure {
     GuildOnly,
     /// Discord refused the pin.
     PinRefused(serenity::Error),
+    /// The user's earlier interactions are still being handled.
+    Busy(Busy),
     /// Anything else; the user is asked to try again.
     Internal(String),
 }
@@ -197,7 +196,8 @@ impl Handler {
             registry,
             bot_user,
             rules_tag,
-            locks: (0..LOCK_STRIPES).map(|_| Mutex::new(())).collect(),
+            gates: Gates::new(),
+            seen: Seen::new(gate::SEEN_CAPACITY),
         }
     }
 
@@ -205,10 +205,8 @@ impl Handler {
         &self.conv.l10n
     }
 
-    fn lock(&self, key: &SessionKey) -> &Mutex<()> {
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        key.hash(&mut h);
-        &self.locks[(h.finish() as usize) % LOCK_STRIPES]
+    async fn enter(&self, key: &SessionKey) -> Result<gate::Pass<'_, SessionKey>, Failure> {
+        self.gates.enter(key).await.map_err(Failure::Busy)
     }
 
     /// The user's locale, then the server's, then the default.
@@ -257,6 +255,7 @@ impl Handler {
                 },
                 e.to_string(),
             ),
+            Failure::Busy(b) => ("error-busy", format!("{b:?}")),
             Failure::Internal(d) => ("error-internal", d.clone()),
         };
         match &failure {
@@ -272,19 +271,21 @@ impl Handler {
         }
     }
 
-    async fn on_command(&self, ctx: &Context, c: &CommandInteraction) {
+    async fn on_command(&self, ctx: &Context, c: &CommandInteraction, received: Instant) {
         let user = c.user.id.get();
         let locale = self.locale(&c.locale, c.guild_locale.as_deref());
         let result = match (c.data.kind, c.data.name.as_str()) {
-            (CommandType::ChatInput, commands::ASK) => self.ask(ctx, c, locale).await,
-            (CommandType::ChatInput, commands::PINS) => self.list_outdated(ctx, c, locale).await,
-            (CommandType::Message, commands::PIN) => self.pin(ctx, c, locale).await,
+            (CommandType::ChatInput, commands::ASK) => self.ask(ctx, c, locale, received).await,
+            (CommandType::ChatInput, commands::PINS) => {
+                self.list_outdated(ctx, c, locale, received).await
+            }
+            (CommandType::Message, commands::PIN) => self.pin(ctx, c, locale, received).await,
             (kind, name) => Err(Failure::Internal(format!(
                 "unknown command {name:?} ({kind:?})"
             ))),
         };
         if let Err(f) = result {
-            let respond = Responder::Command(c);
+            let respond = Responder::Command(c, received);
             self.fail(ctx, respond, locale, user, f).await;
         }
     }
@@ -295,10 +296,11 @@ impl Handler {
         ctx: &Context,
         c: &CommandInteraction,
         locale: LocaleId,
+        received: Instant,
     ) -> Result<(), Failure> {
         let user = c.user.id.get();
         let key = key_for(c.guild_id.map(|g| g.get()), user);
-        let _guard = self.lock(&key).lock().await;
+        let _pass = self.enter(&key).await?;
         let spec = match self.conv.peek(&key)? {
             Some((record, Ok(walk))) if !walk.is_done(&self.conv.rules) && walk.answered() > 0 => {
                 match self.conv.view(&walk, record.updated_at, locale) {
@@ -313,18 +315,24 @@ impl Handler {
                 self.view_spec(&reply.view, locale, user, reply.step)
             }
         };
-        Responder::Command(c)
+        Responder::Command(c, received)
             .send(ctx, &spec)
             .await
             .map_err(|e| Failure::Internal(format!("sending the first question: {e}")))
     }
 
-    async fn on_component(&self, ctx: &Context, c: &ComponentInteraction) {
+    async fn on_component(&self, ctx: &Context, c: &ComponentInteraction, received: Instant) {
         let user = c.user.id.get();
         let locale = self.locale(&c.locale, c.guild_locale.as_deref());
-        if let Err(f) = self.component(ctx, c, locale).await {
-            self.fail(ctx, Responder::Component(c, false), locale, user, f)
-                .await;
+        if let Err(f) = self.component(ctx, c, locale, received).await {
+            self.fail(
+                ctx,
+                Responder::Component(c, false, received),
+                locale,
+                user,
+                f,
+            )
+            .await;
         }
     }
 
@@ -333,6 +341,7 @@ impl Handler {
         ctx: &Context,
         c: &ComponentInteraction,
         locale: LocaleId,
+        received: Instant,
     ) -> Result<(), Failure> {
         let user = c.user.id.get();
         let id = CustomId::decode(&c.data.custom_id)
@@ -341,10 +350,10 @@ impl Handler {
             return Err(Failure::NotYours);
         }
         let key = key_for(c.guild_id.map(|g| g.get()), user);
-        let _guard = self.lock(&key).lock().await;
+        let _pass = self.enter(&key).await?;
         let l10n = self.l10n();
         let update = |spec: MessageSpec| async move {
-            Responder::Component(c, true)
+            Responder::Component(c, true, received)
                 .send(ctx, &spec)
                 .await
                 .map_err(|e| Failure::Internal(format!("updating the message: {e}")))
@@ -391,10 +400,10 @@ impl Handler {
                     Ok(reply) => {
                         update(self.view_spec(&reply.view, locale, user, reply.step)).await
                     }
-                    Err(e) => self.gone(c, ctx, &key, locale, e).await,
+                    Err(e) => self.gone(c, ctx, &key, locale, e, received).await,
                 };
             }
-            Action::Post => return self.post(ctx, c, &key, id.step, locale).await,
+            Action::Post => return self.post(ctx, c, &key, id.step, locale, received).await,
             Action::Forget => {
                 let removed = self.conv.forget(&key).await?;
                 tracing::info!(user, removed, "user deleted their session");
@@ -408,7 +417,7 @@ impl Handler {
                 let reply = self.conv.start_new(&key, locale).await?;
                 update(self.view_spec(&reply.view, locale, user, reply.step)).await
             }
-            Err(e) => self.gone(c, ctx, &key, locale, e).await,
+            Err(e) => self.gone(c, ctx, &key, locale, e, received).await,
         }
     }
 
@@ -421,6 +430,7 @@ impl Handler {
         key: &SessionKey,
         locale: LocaleId,
         e: ConvError,
+        received: Instant,
     ) -> Result<(), Failure> {
         let user = c.user.id.get();
         let l10n = self.l10n();
@@ -453,7 +463,7 @@ impl Handler {
                 spec
             }
         };
-        Responder::Component(c, true)
+        Responder::Component(c, true, received)
             .send(ctx, &spec)
             .await
             .map_err(|e| Failure::Internal(format!("updating the message: {e}")))
@@ -467,6 +477,7 @@ impl Handler {
         key: &SessionKey,
         step: u64,
         locale: LocaleId,
+        received: Instant,
     ) -> Result<(), Failure> {
         let rules = &self.conv.rules;
         let (record, walk) = match self.conv.peek(key)? {
@@ -482,22 +493,23 @@ impl Handler {
                             given: step,
                             current: step + 1,
                         },
+                        received,
                     )
                     .await
             }
-            None => return self.gone(c, ctx, key, locale, ConvError::NoSession).await,
+            None => {
+                return self
+                    .gone(c, ctx, key, locale, ConvError::NoSession, received)
+                    .await
+            }
         };
         // Acknowledge first: posting is a REST call of its own, and the first response
         // must arrive within 3 seconds whatever Discord's latency.
-        c.create_response(
-            &ctx.http,
-            CreateInteractionResponse::Defer(
-                CreateInteractionResponseMessage::new().ephemeral(true),
-            ),
-        )
-        .await
-        .map_err(|e| Failure::Internal(format!("acknowledging the post: {e}")))?;
-        let deferred = Responder::DeferredComponent(c);
+        Responder::Component(c, false, received)
+            .defer(ctx)
+            .await
+            .map_err(|e| Failure::Internal(format!("acknowledging the post: {e}")))?;
+        let deferred = Responder::DeferredComponent(c, received);
         let card = self.card(&walk, record.updated_at, locale);
         let message = spec::card_message(&card);
         let sent = c
@@ -567,6 +579,7 @@ impl Handler {
         ctx: &Context,
         c: &CommandInteraction,
         locale: LocaleId,
+        received: Instant,
     ) -> Result<(), Failure> {
         let Some(guild) = c.guild_id else {
             return Err(Failure::GuildOnly);
@@ -588,15 +601,11 @@ impl Handler {
         if !authored_by_bot || card.guild_id != Some(guild.get()) {
             return Err(Failure::NotACard);
         }
-        c.create_response(
-            &ctx.http,
-            CreateInteractionResponse::Defer(
-                CreateInteractionResponseMessage::new().ephemeral(true),
-            ),
-        )
-        .await
-        .map_err(|e| Failure::Internal(format!("acknowledging the pin: {e}")))?;
-        let deferred = Responder::DeferredCommand(c);
+        Responder::Command(c, received)
+            .defer(ctx)
+            .await
+            .map_err(|e| Failure::Internal(format!("acknowledging the pin: {e}")))?;
+        let deferred = Responder::DeferredCommand(c, received);
         let user = c.user.id.get();
         if let Err(e) = ChannelId::new(card.channel_id).pin(&ctx.http, target).await {
             self.fail(ctx, deferred, locale, user, Failure::PinRefused(e))
@@ -626,6 +635,7 @@ impl Handler {
         ctx: &Context,
         c: &CommandInteraction,
         locale: LocaleId,
+        received: Instant,
     ) -> Result<(), Failure> {
         let Some(guild) = c.guild_id else {
             return Err(Failure::GuildOnly);
@@ -658,24 +668,75 @@ impl Handler {
             }
             t
         };
-        Responder::Command(c)
+        Responder::Command(c, received)
             .send(ctx, &spec::notice(text, Vec::new()))
             .await
             .map_err(|e| Failure::Internal(format!("sending the list: {e}")))
     }
 }
 
-/// How to answer an interaction.
+/// How to answer an interaction; every variant carries when it was received, which
+/// sets how long a failed call may be retried.
 #[derive(Clone, Copy)]
 enum Responder<'a> {
     /// A new ephemeral message in response to a command.
-    Command(&'a CommandInteraction),
+    Command(&'a CommandInteraction, Instant),
     /// In response to a component: replace its message (`true`) or send a new
     /// ephemeral message (`false`).
-    Component(&'a ComponentInteraction, bool),
+    Component(&'a ComponentInteraction, bool, Instant),
     /// Edit the deferred original response of a command or a component.
-    DeferredCommand(&'a CommandInteraction),
-    DeferredComponent(&'a ComponentInteraction),
+    DeferredCommand(&'a CommandInteraction, Instant),
+    DeferredComponent(&'a ComponentInteraction, Instant),
+}
+
+/// The first response must reach Discord within 3 seconds of the interaction; retries
+/// stop early enough to leave the last attempt time to arrive.
+pub const FIRST_RESPONSE_BUDGET: Duration = Duration::from_millis(2500);
+/// An interaction token lasts 15 minutes; edits of a deferred response retry for a
+/// bounded while within that.
+pub const FOLLOW_UP_BUDGET: Duration = Duration::from_secs(10);
+
+/// Whether a failed call may succeed if repeated: Discord's server errors and rate
+/// limits, and connection failures.
+fn retryable(e: &serenity::Error) -> bool {
+    match e {
+        serenity::Error::Http(HttpError::UnsuccessfulRequest(r)) => {
+            let s = r.status_code.as_u16();
+            s == 429 || (500..=599).contains(&s)
+        }
+        serenity::Error::Http(HttpError::Request(_)) => true,
+        _ => false,
+    }
+}
+
+/// Runs `op` until it succeeds, fails for good, or `deadline` would pass, backing off
+/// 50 ms, 100 ms, 200 ms, ... between attempts.
+pub async fn with_retry<F, Fut>(
+    deadline: Instant,
+    what: &str,
+    mut op: F,
+) -> Result<(), serenity::Error>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<(), serenity::Error>>,
+{
+    let mut delay = Duration::from_millis(50);
+    let mut attempt = 1;
+    loop {
+        match op().await {
+            Ok(()) => return Ok(()),
+            // A call that failed on our side may still have reached Discord: a repeat
+            // is then refused as already acknowledged, which means the first worked.
+            Err(e) if attempt > 1 && discord_code(&e) == Some(40060) => return Ok(()),
+            Err(e) if retryable(&e) && Instant::now() + delay < deadline => {
+                tracing::warn!(attempt, error = %e, "{what} failed; retrying in {delay:?}");
+                tokio::time::sleep(delay).await;
+                delay *= 2;
+                attempt += 1;
+            }
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 /// An edit of a deferred response from a spec. Mentions are always off.
@@ -688,34 +749,68 @@ fn edit(spec: &MessageSpec) -> EditInteractionResponse {
 }
 
 impl Responder<'_> {
-    async fn send(self, ctx: &Context, spec: &MessageSpec) -> Result<(), serenity::Error> {
+    fn deadline(self) -> Instant {
         match self {
-            Responder::Command(c) => {
-                c.create_response(
-                    &ctx.http,
-                    CreateInteractionResponse::Message(response_message(spec, true)),
-                )
-                .await
-            }
-            Responder::Component(c, true) => {
-                c.create_response(
-                    &ctx.http,
-                    CreateInteractionResponse::UpdateMessage(response_message(spec, false)),
-                )
-                .await
-            }
-            Responder::Component(c, false) => {
-                c.create_response(
-                    &ctx.http,
-                    CreateInteractionResponse::Message(response_message(spec, true)),
-                )
-                .await
-            }
-            Responder::DeferredCommand(c) => c.edit_response(&ctx.http, edit(spec)).await.map(drop),
-            Responder::DeferredComponent(c) => {
-                c.edit_response(&ctx.http, edit(spec)).await.map(drop)
+            Responder::Command(_, t) | Responder::Component(_, _, t) => t + FIRST_RESPONSE_BUDGET,
+            Responder::DeferredCommand(_, t) | Responder::DeferredComponent(_, t) => {
+                t + FOLLOW_UP_BUDGET
             }
         }
+    }
+
+    /// Acknowledges now and answers later (type 5, ephemeral).
+    async fn defer(self, ctx: &Context) -> Result<(), serenity::Error> {
+        let defer = || {
+            CreateInteractionResponse::Defer(
+                CreateInteractionResponseMessage::new().ephemeral(true),
+            )
+        };
+        with_retry(self.deadline(), "deferring a response", || async {
+            match self {
+                Responder::Command(c, _) | Responder::DeferredCommand(c, _) => {
+                    c.create_response(&ctx.http, defer()).await
+                }
+                Responder::Component(c, _, _) | Responder::DeferredComponent(c, _) => {
+                    c.create_response(&ctx.http, defer()).await
+                }
+            }
+        })
+        .await
+    }
+
+    async fn send(self, ctx: &Context, spec: &MessageSpec) -> Result<(), serenity::Error> {
+        with_retry(self.deadline(), "answering an interaction", || async {
+            match self {
+                Responder::Command(c, _) => {
+                    c.create_response(
+                        &ctx.http,
+                        CreateInteractionResponse::Message(response_message(spec, true)),
+                    )
+                    .await
+                }
+                Responder::Component(c, true, _) => {
+                    c.create_response(
+                        &ctx.http,
+                        CreateInteractionResponse::UpdateMessage(response_message(spec, false)),
+                    )
+                    .await
+                }
+                Responder::Component(c, false, _) => {
+                    c.create_response(
+                        &ctx.http,
+                        CreateInteractionResponse::Message(response_message(spec, true)),
+                    )
+                    .await
+                }
+                Responder::DeferredCommand(c, _) => {
+                    c.edit_response(&ctx.http, edit(spec)).await.map(drop)
+                }
+                Responder::DeferredComponent(c, _) => {
+                    c.edit_response(&ctx.http, edit(spec)).await.map(drop)
+                }
+            }
+        })
+        .await
     }
 }
 
@@ -726,12 +821,75 @@ impl EventHandler for Handler {
     }
 
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
+        let received = Instant::now();
+        if !self.seen.first_time(interaction.id().get()) {
+            tracing::info!(interaction = %interaction.id(), "ignoring a replayed interaction");
+            return;
+        }
         match &interaction {
-            Interaction::Command(c) => self.on_command(&ctx, c).await,
-            Interaction::Component(c) => self.on_component(&ctx, c).await,
+            Interaction::Command(c) => self.on_command(&ctx, c, received).await,
+            Interaction::Component(c) => self.on_component(&ctx, c, received).await,
             other => {
                 tracing::debug!(kind = ?other.kind(), "ignoring an interaction of another kind")
             }
+        }
+    }
+}
+
+/// Catches interactions serenity could not read (a field of an unexpected type or size
+/// makes it drop the whole dispatch): the user still gets a sentence, the operator a
+/// log line, instead of "This interaction failed".
+pub struct Unreadable {
+    pub l10n: Arc<Localizer>,
+}
+
+#[async_trait]
+impl RawEventHandler for Unreadable {
+    async fn raw_event(&self, ctx: Context, event: Event) {
+        let Event::Unknown(unknown) = event else {
+            return;
+        };
+        if unknown.kind != "INTERACTION_CREATE" {
+            return;
+        }
+        let v = &unknown.value;
+        let id = v["id"]
+            .as_str()
+            .and_then(|s| s.parse::<u64>().ok())
+            .filter(|&i| i != 0);
+        let token = v["token"]
+            .as_str()
+            .filter(|t| !t.is_empty() && t.len() <= 500);
+        let (Some(id), Some(token)) = (id, token) else {
+            tracing::warn!(
+                "an unreadable interaction without a usable id or token; cannot answer it"
+            );
+            return;
+        };
+        let locale = self.l10n.negotiate(&[
+            v["locale"].as_str().unwrap_or_default(),
+            v["guild_locale"].as_str().unwrap_or_default(),
+        ]);
+        tracing::warn!(
+            interaction = id,
+            "serenity could not read an interaction; answering with a sentence"
+        );
+        let body = serde_json::json!({
+            "type": 4,
+            "data": {
+                "content": self.l10n.text(locale, "error-unreadable"),
+                "flags": 64,
+                "allowed_mentions": { "parse": [] },
+            }
+        });
+        let deadline = Instant::now() + FIRST_RESPONSE_BUDGET;
+        let sent = with_retry(deadline, "answering an unreadable interaction", || {
+            ctx.http
+                .create_interaction_response(InteractionId::new(id), token, &body, Vec::new())
+        })
+        .await;
+        if let Err(e) = sent {
+            tracing::error!(interaction = id, error = %e, "could not answer an unreadable interaction");
         }
     }
 }

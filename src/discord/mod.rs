@@ -9,6 +9,7 @@
 //! old messages keep working after a restart.
 
 pub mod commands;
+pub mod gate;
 mod handler;
 pub mod spec;
 
@@ -22,7 +23,7 @@ use crate::knowledge::Knowledge;
 use crate::registry::Registry;
 use crate::store::SledStore;
 
-pub use handler::Handler;
+pub use handler::{Handler, Unreadable};
 
 /// PIN_MESSAGES (1 << 51): since 2026-02-23 Discord requires it to pin. serenity 0.12.5
 /// has no constant for it and drops the bit when parsing permissions, so it is built
@@ -30,7 +31,7 @@ pub use handler::Handler;
 pub const PIN_MESSAGES: u64 = 1 << 51;
 
 /// Where and how to connect.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct BotOptions {
     pub token: String,
     /// A Discord-compatible origin for REST and gateway discovery (`DISCORD_API_BASE`),
@@ -38,6 +39,16 @@ pub struct BotOptions {
     pub api_base: Option<String>,
     /// Register the commands in this server only (instant updates during setup).
     pub guild: Option<u64>,
+}
+
+impl std::fmt::Debug for BotOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BotOptions")
+            .field("token", &"[redacted]")
+            .field("api_base", &self.api_base)
+            .field("guild", &self.guild)
+            .finish()
+    }
 }
 
 /// Why the bot could not start or stopped.
@@ -120,11 +131,15 @@ pub async fn run(
         .await
         .map_err(BotError::Register)?;
     let registry = Registry::open(&store)?;
+    let unreadable = Unreadable {
+        l10n: k.l10n.clone(),
+    };
     let handler = Handler::new(k, store.clone(), registry, bot_user);
     // Interactions arrive without any intent; GUILDS is the least the gateway accepts
     // usefully and is not privileged.
     let mut client = ClientBuilder::new_with_http(http, GatewayIntents::GUILDS)
         .event_handler(handler)
+        .raw_event_handler(unreadable)
         .await
         .map_err(BotError::Gateway)?;
     let shards = client.shard_manager.clone();

@@ -256,6 +256,11 @@ pub fn view_message(view: &View, l10n: &Localizer, locale: LocaleId, owner: &Own
                     l10n.text(locale, "button-post"),
                     ButtonStyle::Success,
                 ),
+                owner.button(
+                    Action::Forget,
+                    l10n.text(locale, "button-forget"),
+                    ButtonStyle::Danger,
+                ),
             ]];
             m
         }
@@ -468,6 +473,11 @@ pub fn resume_offer(
                 Action::Restart,
                 l10n.text(locale, "button-restart"),
                 ButtonStyle::Secondary,
+            ),
+            owner.button(
+                Action::Forget,
+                l10n.text(locale, "button-forget"),
+                ButtonStyle::Danger,
             ),
         ]],
     }

@@ -1,0 +1,137 @@
+//! Logging to standard error, with secrets redacted.
+//!
+//! The bot token must never reach a log, at any level: serenity and its HTTP and
+//! WebSocket stacks log requests and payloads at trace level. Rather than trusting every
+//! dependency, every formatted log line passes through [`Redacting`], which replaces each
+//! secret with `[redacted]` before it is written.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use tracing_subscriber::fmt::MakeWriter;
+
+/// A writer factory that redacts `secrets` from everything written through it.
+#[derive(Clone)]
+pub struct Redacting<W> {
+    secrets: Arc<Vec<String>>,
+    inner: W,
+}
+
+impl<W> Redacting<W> {
+    /// Redacts each non-empty secret of `secrets`.
+    pub fn new(inner: W, secrets: impl IntoIterator<Item = String>) -> Self {
+        Self {
+            secrets: Arc::new(secrets.into_iter().filter(|s| !s.is_empty()).collect()),
+            inner,
+        }
+    }
+
+    /// `text` with every secret replaced.
+    pub fn redact(&self, text: &str) -> String {
+        self.secrets
+            .iter()
+            .fold(text.to_owned(), |t, s| t.replace(s.as_str(), "[redacted]"))
+    }
+}
+
+/// Collects one log line and writes it, redacted, when dropped.
+pub struct RedactingWriter<W: Write> {
+    secrets: Arc<Vec<String>>,
+    buf: Vec<u8>,
+    out: W,
+}
+
+impl<W: Write> Write for RedactingWriter<W> {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(b);
+        Ok(b.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        let text = String::from_utf8_lossy(&self.buf).into_owned();
+        let clean = self
+            .secrets
+            .iter()
+            .fold(text, |t, s| t.replace(s.as_str(), "[redacted]"));
+        self.buf.clear();
+        self.out.write_all(clean.as_bytes())?;
+        self.out.flush()
+    }
+}
+
+impl<W: Write> Drop for RedactingWriter<W> {
+    fn drop(&mut self) {
+        let _ = self.flush();
+    }
+}
+
+impl<'a, M> MakeWriter<'a> for Redacting<M>
+where
+    M: MakeWriter<'a>,
+{
+    type Writer = RedactingWriter<M::Writer>;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        RedactingWriter {
+            secrets: self.secrets.clone(),
+            buf: Vec::new(),
+            out: self.inner.make_writer(),
+        }
+    }
+}
+
+/// Installs the global subscriber: `filter` as in RUST_LOG, to standard error, with
+/// `secrets` redacted. An invalid filter falls back to `warn` and says so.
+pub fn init(filter: &str, secrets: impl IntoIterator<Item = String>) {
+    let (filter, bad) = match tracing_subscriber::EnvFilter::try_new(filter) {
+        Ok(f) => (f, None),
+        Err(e) => (tracing_subscriber::EnvFilter::new("warn"), Some(e)),
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(Redacting::new(std::io::stderr, secrets))
+        .try_init();
+    if let Some(e) = bad {
+        tracing::warn!(error = %e, "the log filter (--log / RUST_LOG) is invalid; using `warn`");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    #[derive(Clone, Default)]
+    struct Sink(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Sink {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn secrets_never_reach_the_output() {
+        let sink = Sink::default();
+        let make = {
+            let sink = sink.clone();
+            move || sink.clone()
+        };
+        let writer = Redacting::new(make, ["s3cr3t.t0ken".to_owned(), String::new()]);
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(writer)
+            .finish();
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::trace!(header = "Bot s3cr3t.t0ken", "request");
+            tracing::info!("plain s3cr3t.t0ken in a message");
+        });
+        let out = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+        assert!(!out.contains("s3cr3t.t0ken"), "{out}");
+        assert_eq!(out.matches("[redacted]").count(), 2, "{out}");
+    }
+}
