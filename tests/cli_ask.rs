@@ -93,6 +93,14 @@ fn issue_example_gives_phone_reactivation_with_the_phone_steps() {
         }
         assert!(card.contains(DESK_NUMBER), "{tag}: {card}");
     }
+    // The line the issue quotes, as printed.
+    let mut args = ISSUE_EXAMPLE.to_vec();
+    args.extend_from_slice(&["--format", "json"]);
+    let printed = stdout(&ask("en-US", &args));
+    assert!(
+        printed.contains(r#""verdict": "phone-reactivation""#),
+        "{printed}"
+    );
     // The same in plain words, so that the texts above are not just whatever the code says.
     let en = ask_json("en-US", &ISSUE_EXAMPLE);
     let card = en["card"].as_str().unwrap();
