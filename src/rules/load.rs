@@ -53,7 +53,7 @@ struct RawPhone {
 struct RawSource {
     id: Spanned<String>,
     date: Option<Spanned<String>>,
-    title: String,
+    title: Spanned<String>,
     #[serde(default)]
     desk: Vec<Spanned<String>>,
     #[serde(default)]
@@ -353,7 +353,8 @@ impl Validator<'_> {
             out.push(Source {
                 id: id.clone(),
                 date: s.date.as_ref().map(|d| d.get_ref().clone()),
-                title: s.title.clone(),
+                title: s.title.get_ref().clone(),
+                title_line: self.line(&s.title),
                 facts,
             });
         }

@@ -81,6 +81,8 @@ pub struct Source {
     pub date: Option<String>,
     /// Fluent id of the source's short description.
     pub title: String,
+    /// The line of `title`, where a problem with that message is reported.
+    pub title_line: usize,
     pub facts: Vec<(String, Kind)>,
 }
 
@@ -339,7 +341,7 @@ impl Rules {
     pub fn message_ids(&self) -> Vec<(&str, usize)> {
         let mut ids = Vec::new();
         for s in &self.sources {
-            ids.push((s.title.as_str(), 0));
+            ids.push((s.title.as_str(), s.title_line));
         }
         for node in &self.nodes {
             match node {

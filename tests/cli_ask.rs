@@ -1,0 +1,604 @@
+//! `activation-check ask`, through the real binary.
+//!
+//! Non-interactive (`--answer FACT=VALUE --format json`): the issue's example prints the
+//! `phone-reactivation` verdict with the phone-activation steps in its card, in `en-US` and
+//! `ja`; the JSON object has every documented field; a missing fact and an unknown value exit
+//! 2 with a sentence naming the question, the fact and the allowed values; facts the path
+//! never asks are ignored.
+//!
+//! Interactive (piped stdin/stdout, read up to each `> ` prompt): a run reaches an answer;
+//! `b` goes back, `r` starts over, `q` quits; a run killed with SIGKILL midway resumes at the
+//! same question when started again with the same `--user` and `--data-dir`; a second
+//! process on a data directory in use exits 1 with the "another instance" sentence.
+
+mod common;
+
+use std::path::Path;
+
+use activation_check::engine::Walk;
+use activation_check::rules::Rules;
+use common::*;
+use serde_json::Value;
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+const ISSUE_EXAMPLE: [&str; 6] = [
+    "--answer",
+    "concern=lost-activation",
+    "--answer",
+    "license_origin=free-upgrade-win10",
+    "--answer",
+    "installation_id_shown=yes",
+];
+
+/// `ask` with `args`, a fresh `--data-dir`, and `--locale`.
+fn ask(locale: &str, args: &[&str]) -> std::process::Output {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let mut all = vec![
+        "ask",
+        "--data-dir",
+        data.to_str().unwrap(),
+        "--locale",
+        locale,
+    ];
+    all.extend_from_slice(args);
+    run(&all)
+}
+
+fn ask_json(locale: &str, args: &[&str]) -> Value {
+    let mut all = args.to_vec();
+    all.extend_from_slice(&["--format", "json"]);
+    let out = ask(locale, &all);
+    assert!(
+        out.status.success(),
+        "ask failed ({:?}):\n{}",
+        out.status,
+        stderr(&out)
+    );
+    let text = stdout(&out);
+    assert!(
+        !text.contains(['\u{2068}', '\u{2069}']),
+        "bidi isolation marks in the output"
+    );
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}):\n{text}"))
+}
+
+/// The phone-activation block and steps, as the card must show them in `tag`.
+fn phone_activation_texts(tag: &str) -> Vec<String> {
+    let k = knowledge();
+    let l = locale(tag);
+    let desk = [("desk_number", k.rules.phone.activation_desk.clone())];
+    let mut texts = vec![
+        k.l10n.text(l, "card-phone-activation-title"),
+        k.l10n.format(l, "card-phone-activation-body", &desk),
+    ];
+    let outcome = k.rules.find("win10-phone").unwrap();
+    for step in &k.rules.outcome(outcome).unwrap().steps {
+        texts.push(k.l10n.text(l, step));
+    }
+    texts
+}
+
+#[test]
+fn issue_example_gives_phone_reactivation_with_the_phone_steps() {
+    for tag in LOCALES {
+        let json = ask_json(tag, &ISSUE_EXAMPLE);
+        assert_eq!(json["verdict"], "phone-reactivation", "{tag}");
+        assert_eq!(json["outcome"], "win10-phone", "{tag}");
+        assert_eq!(json["locale"], tag);
+        let card = json["card"].as_str().expect("card is a string");
+        for text in phone_activation_texts(tag) {
+            assert!(card.contains(&text), "{tag}: card lacks {text:?}:\n{card}");
+        }
+        assert!(card.contains(DESK_NUMBER), "{tag}: {card}");
+    }
+    // The line the issue quotes, as printed.
+    let mut args = ISSUE_EXAMPLE.to_vec();
+    args.extend_from_slice(&["--format", "json"]);
+    let printed = stdout(&ask("en-US", &args));
+    assert!(
+        printed.contains(r#""verdict": "phone-reactivation""#),
+        "{printed}"
+    );
+    // The same in plain words, so that the texts above are not just whatever the code says.
+    let en = ask_json("en-US", &ISSUE_EXAMPLE);
+    let card = en["card"].as_str().unwrap();
+    assert!(card.contains("Phone activation"), "{card}");
+    assert!(card.contains("choose to activate by phone"), "{card}");
+    assert!(card.contains("read the groups when asked"), "{card}");
+    assert!(card.contains("Type the confirmation ID"), "{card}");
+    let ja = ask_json("ja", &ISSUE_EXAMPLE);
+    let card = ja["card"].as_str().unwrap();
+    assert!(card.contains("電話認証"), "{card}");
+    assert!(card.contains("インストールID"), "{card}");
+    assert!(card.contains("確認ID"), "{card}");
+}
+
+#[test]
+fn json_has_every_field() {
+    let before = OffsetDateTime::now_utc().unix_timestamp();
+    let json = ask_json("en-US", &ISSUE_EXAMPLE);
+    let after = OffsetDateTime::now_utc().unix_timestamp();
+    let k = knowledge();
+
+    let obj = json.as_object().expect("an object");
+    let mut keys: Vec<&str> = obj.keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "card",
+            "facts",
+            "generated_at",
+            "locale",
+            "outcome",
+            "rules_version",
+            "sources",
+            "transcript",
+            "verdict"
+        ]
+    );
+
+    assert_eq!(
+        json["facts"],
+        serde_json::json!({
+            "concern": "lost-activation",
+            "license_origin": "free-upgrade-win10",
+            "installation_id_shown": "yes",
+        })
+    );
+
+    let transcript = json["transcript"].as_array().expect("transcript is a list");
+    let expected = [
+        (
+            "concern",
+            "concern",
+            "lost-activation",
+            "Windows asks to be activated again",
+        ),
+        (
+            "lost-origin",
+            "license_origin",
+            "free-upgrade-win10",
+            "Own Windows 10 license, upgraded free to 11",
+        ),
+        (
+            "win10-upgrade-id",
+            "installation_id_shown",
+            "yes",
+            "Yes, an installation ID is shown",
+        ),
+    ];
+    assert_eq!(transcript.len(), expected.len(), "{transcript:#?}");
+    for (entry, (question, fact, value, label)) in transcript.iter().zip(expected) {
+        let mut keys: Vec<&str> = entry
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        keys.sort_unstable();
+        assert_eq!(keys, ["choice", "fact", "label", "question", "value"]);
+        assert_eq!(entry["question"], question);
+        assert_eq!(entry["fact"], fact);
+        assert_eq!(entry["value"], value);
+        assert_eq!(entry["label"], label);
+        // `choice` is the position among the choices the question shows.
+        let q = k.rules.question(k.rules.find(question).unwrap()).unwrap();
+        let position = q.choices.iter().position(|c| c.value == value).unwrap();
+        assert_eq!(entry["choice"], position, "{question}");
+    }
+    assert_eq!(
+        transcript[1]["choice"], 2,
+        "free-upgrade-win10 is the third choice"
+    );
+
+    let sources = json["sources"].as_array().expect("sources is a list");
+    let by_id: Vec<(&str, Option<&str>)> = sources
+        .iter()
+        .map(|s| {
+            let mut keys: Vec<&str> = s.as_object().unwrap().keys().map(String::as_str).collect();
+            keys.sort_unstable();
+            assert_eq!(keys, ["date", "id"]);
+            (s["id"].as_str().unwrap(), s["date"].as_str())
+        })
+        .collect();
+    // win10-phone rests on A1 (A), B2 and B4 (B), D3 (D).
+    assert!(by_id.contains(&("A", Some(DATE_A))), "{by_id:?}");
+    assert!(by_id.contains(&("B", Some(DATE_B))), "{by_id:?}");
+    assert!(by_id.iter().any(|(id, _)| *id == "D"), "{by_id:?}");
+
+    let generated = json["generated_at"].as_str().unwrap();
+    let t = OffsetDateTime::parse(generated, &Rfc3339)
+        .unwrap_or_else(|e| panic!("generated_at {generated:?} is not RFC 3339: {e}"));
+    assert!(
+        (before..=after).contains(&t.unix_timestamp()),
+        "generated_at {generated} is not the time of the run"
+    );
+    let card = json["card"].as_str().unwrap();
+    assert!(
+        card.contains(generated),
+        "the card states its generation time"
+    );
+
+    assert_eq!(json["rules_version"], k.rules.meta.version.as_str());
+    assert!(card.contains(&k.rules.meta.version));
+    assert_eq!(json["locale"], "en-US");
+    assert_eq!(json["verdict"], "phone-reactivation");
+    assert_eq!(json["outcome"], "win10-phone");
+}
+
+#[test]
+fn text_format_prints_the_card() {
+    let out = ask("en-US", &ISSUE_EXAMPLE);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.starts_with("■ Re-activation by phone is possible while the installation ID is shown"),
+        "{text}"
+    );
+    assert!(text.contains(DESK_NUMBER));
+}
+
+#[test]
+fn a_missing_fact_exits_2_naming_question_fact_and_values() {
+    let out = ask("en-US", &["--answer", "concern=lost-activation"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    assert!(stdout(&out).is_empty(), "no card is printed");
+    let err = stderr(&out);
+    assert!(err.contains("lost-origin"), "names the question id: {err}");
+    assert!(
+        err.contains("How did this PC get its Windows license?"),
+        "names the question: {err}"
+    );
+    assert!(err.contains("license_origin"), "names the fact: {err}");
+    assert!(
+        err.contains(
+            "preinstalled-win11, native-win10, free-upgrade-win10, free-upgrade-win7-8, unknown"
+        ),
+        "lists the allowed values: {err}"
+    );
+    assert!(err.contains("--answer license_origin=VALUE"), "{err}");
+
+    let out = ask("ja", &["--answer", "concern=lost-activation"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("このPCのWindowsライセンスは"), "{err}");
+    assert!(err.contains("license_origin"), "{err}");
+    assert!(err.contains("free-upgrade-win7-8"), "{err}");
+}
+
+#[test]
+fn an_unknown_value_exits_2_naming_question_fact_and_values() {
+    let out = ask(
+        "en-US",
+        &[
+            "--answer",
+            "concern=lost-activation",
+            "--answer",
+            "license_origin=retail-box",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    assert!(stdout(&out).is_empty());
+    let err = stderr(&out);
+    assert!(err.contains("“retail-box”"), "names the value: {err}");
+    assert!(err.contains("license_origin"), "names the fact: {err}");
+    assert!(err.contains("lost-origin"), "names the question: {err}");
+    assert!(
+        err.contains(
+            "preinstalled-win11, native-win10, free-upgrade-win10, free-upgrade-win7-8, unknown"
+        ),
+        "{err}"
+    );
+
+    // The first question's fact, too.
+    let out = ask("en-US", &["--answer", "concern=stolen-pc"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("stolen-pc") && err.contains("concern"),
+        "{err}"
+    );
+    assert!(err.contains("virtual-machine, check-risk"), "{err}");
+}
+
+#[test]
+fn facts_the_path_never_asks_are_ignored() {
+    let mut args = ISSUE_EXAMPLE.to_vec();
+    args.extend_from_slice(&[
+        "--answer",
+        "vm_disk=new-vm",
+        "--answer",
+        "hardware_change=new-pc",
+        "--answer",
+        "system_backup=maybe",
+        "--answer",
+        "not_a_fact=whatever",
+    ]);
+    let json = ask_json("en-US", &args);
+    assert_eq!(json["verdict"], "phone-reactivation");
+    assert_eq!(json["outcome"], "win10-phone");
+    let facts = json["facts"].as_object().unwrap();
+    assert_eq!(
+        facts.len(),
+        3,
+        "only the facts asked are reported: {facts:?}"
+    );
+    assert!(!facts.contains_key("vm_disk"));
+    assert!(!facts.contains_key("not_a_fact"));
+    assert_eq!(json["transcript"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn the_locale_defaults_to_the_environment() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let mut args = vec!["ask", "--data-dir", data.to_str().unwrap()];
+    args.extend_from_slice(&ISSUE_EXAMPLE);
+    args.extend_from_slice(&["--format", "json"]);
+    for (lang, expected) in [
+        ("ja_JP.UTF-8", "ja"),
+        ("en_GB.UTF-8", "en-US"),
+        ("C", "en-US"),
+    ] {
+        let out = bin().args(&args).env("LANG", lang).output().unwrap();
+        assert!(out.status.success(), "{lang}: {}", stderr(&out));
+        let json: Value = serde_json::from_str(&stdout(&out)).unwrap();
+        assert_eq!(json["locale"], expected, "LANG={lang}");
+    }
+    let out = ask("fr", &ISSUE_EXAMPLE);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("--locale `fr` is not available"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn json_needs_answers() {
+    let out = ask("en-US", &["--format", "json"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--format json needs --answer"));
+}
+
+// ------------------------------------------------------------------------------------------
+// Interactive
+
+/// "[Question n of at most m]" as the terminal shows it in en-US, for the walk that answers
+/// `values` (fact values, in order) from the start.
+fn progress_line(values: &[&str]) -> String {
+    let rules: &Rules = &knowledge().rules;
+    let mut walk = Walk::start(rules);
+    for v in values {
+        let q = match walk.position(rules) {
+            activation_check::engine::Position::Asking(_, q) => q,
+            _ => panic!("walk ended before {v}"),
+        };
+        let i = q.choices.iter().position(|c| c.value == *v).unwrap();
+        walk = walk.answer(rules, i).unwrap();
+    }
+    let p = walk.progress(rules);
+    format!("[Question {} of at most {}]", p.number, p.at_most)
+}
+
+fn interactive_args<'a>(data: &'a Path, user: &'a str, locale: &'a str) -> Vec<&'a str> {
+    vec![
+        "--locale",
+        locale,
+        "--user",
+        user,
+        "--data-dir",
+        data.to_str().unwrap(),
+    ]
+}
+
+#[test]
+fn interactive_reaches_an_answer_and_goes_back_restarts_and_quits() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let mut s = Interactive::spawn(&interactive_args(&data, "alice", "en-US"));
+
+    let out = s.read_prompt();
+    assert!(
+        out.starts_with("activation-check: a few questions"),
+        "{out}"
+    );
+    assert!(!out.contains("Resuming"), "a new session: {out}");
+    assert_eq!(progress_line(&[]), "[Question 1 of at most 6]");
+    assert!(out.contains("[Question 1 of at most 6]"), "{out}");
+    assert!(out.contains("What brings you here?"), "{out}");
+    assert!(
+        out.contains("  1) Windows asks to be activated again"),
+        "{out}"
+    );
+    assert!(
+        out.contains("  6) Activated now: what could make me lose it?"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Enter 1–6, b = back, r = start over, q = quit"),
+        "{out}"
+    );
+
+    let out = s.send("1");
+    assert!(out.contains(&progress_line(&["lost-activation"])), "{out}");
+    assert!(
+        out.contains("How did this PC get its Windows license?"),
+        "{out}"
+    );
+    assert!(
+        out.contains("(Hint: "),
+        "the question's help is shown: {out}"
+    );
+
+    // Reaches an answer.
+    let out = s.send("1");
+    assert!(
+        out.contains("■ Sold with Windows 11: most likely re-activates in the end"),
+        "{out}"
+    );
+    assert!(out.contains("Your situation"), "{out}");
+    assert!(out.contains("Phone activation"), "{out}");
+    assert!(out.contains(DESK_NUMBER), "{out}");
+    assert!(out.contains("Generated 20"), "{out}");
+    assert!(out.contains("r = start over, b = back, q = quit"), "{out}");
+
+    // Back from the card: the last question again.
+    let out = s.send("b");
+    assert!(out.contains(&progress_line(&["lost-activation"])), "{out}");
+    assert!(
+        out.contains("How did this PC get its Windows license?"),
+        "{out}"
+    );
+    assert!(!out.contains('■'), "no card after going back: {out}");
+
+    // A different answer this time.
+    let out = s.send("3");
+    assert!(
+        out.contains(&progress_line(&["lost-activation", "free-upgrade-win10"])),
+        "{out}"
+    );
+    assert!(out.contains("is an installation ID shown"), "{out}");
+
+    // Restart: the first question again.
+    let out = s.send("r");
+    assert!(out.contains("[Question 1 of at most 6]"), "{out}");
+    assert!(out.contains("What brings you here?"), "{out}");
+
+    // Back at the first question is refused, politely.
+    let out = s.send("b");
+    assert!(
+        out.contains("You are already at the first question."),
+        "{out}"
+    );
+    assert!(out.contains("[Question 1 of at most 6]"), "{out}");
+
+    // Input that is not a choice.
+    let out = s.send("9");
+    assert!(out.contains("“9” was not understood."), "{out}");
+    assert!(out.contains("[Question 1 of at most 6]"), "{out}");
+
+    let (rest, err, status) = s.finish("q");
+    assert!(
+        rest.contains("Saved. Run the command again to continue."),
+        "{rest}"
+    );
+    assert!(status.success(), "{status:?}: {err}");
+}
+
+#[test]
+fn interactive_in_japanese() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let mut s = Interactive::spawn(&interactive_args(&data, "hanako", "ja"));
+    let out = s.read_prompt();
+    assert!(out.contains("質問 1(最大 6 問)"), "{out}");
+    assert!(
+        out.contains("今回のご相談にいちばん近いものを選んでください。"),
+        "{out}"
+    );
+    assert!(
+        out.contains("1~6 を入力(b = 戻る、r = 最初から、q = 終了)"),
+        "{out}"
+    );
+
+    let out = s.send("2"); // planning-update
+    assert!(out.contains("質問 2(最大 2 問)"), "{out}");
+    let out = s.send("4"); // free-upgrade-win7-8
+    assert!(
+        out.contains("■ 無償アップグレード版の機能更新は危険が大きいです"),
+        "{out}"
+    );
+    assert!(out.contains("オペレーターにつなぐ方法"), "{out}");
+    assert!(out.contains(DESK_NUMBER), "{out}");
+    assert!(!out.contains(['\u{2068}', '\u{2069}']), "bidi marks: {out}");
+
+    let (rest, _, status) = s.finish("q");
+    assert!(rest.contains("回答を保存しました。"), "{rest}");
+    assert!(status.success());
+}
+
+#[test]
+fn a_killed_run_resumes_at_the_same_question() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let args = interactive_args(&data, "bob", "en-US");
+
+    let mut s = Interactive::spawn(&args);
+    s.read_prompt();
+    s.send("1"); // lost-activation
+    let before = s.send("4"); // free-upgrade-win7-8
+    let progress = progress_line(&["lost-activation", "free-upgrade-win7-8"]);
+    assert_eq!(progress, "[Question 3 of at most 5]");
+    assert!(before.contains(&progress), "{before}");
+    assert!(before.contains("is an installation ID shown"), "{before}");
+    s.kill();
+
+    let mut s = Interactive::spawn(&args);
+    let after = s.read_prompt();
+    assert!(
+        after.contains("Resuming your unfinished conversation where it stopped."),
+        "{after}"
+    );
+    // The same question, with the same progress, exactly as shown before the kill.
+    let question = |out: &str| out[out.find("\n[Question").unwrap()..].to_owned();
+    assert_eq!(question(&after), question(&before));
+
+    // And the answers before it were kept: the 7/8.1 path goes on to self-service.
+    let out = s.send("1");
+    assert!(
+        out.contains(&progress_line(&[
+            "lost-activation",
+            "free-upgrade-win7-8",
+            "yes"
+        ])),
+        "{out}"
+    );
+    assert!(
+        out.contains("Have you tried the activation troubleshooter"),
+        "{out}"
+    );
+    let (_, _, status) = s.finish("q");
+    assert!(status.success());
+
+    // Another user on the same data directory starts afresh.
+    let mut s = Interactive::spawn(&interactive_args(&data, "carol", "en-US"));
+    let out = s.read_prompt();
+    assert!(!out.contains("Resuming"), "{out}");
+    assert!(out.contains("[Question 1 of at most 6]"), "{out}");
+    s.finish("q");
+}
+
+#[test]
+fn a_second_instance_on_the_same_data_dir_exits_1() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let mut first = Interactive::spawn(&interactive_args(&data, "dave", "en-US"));
+    first.read_prompt(); // the store is open and locked
+
+    let second = run(&[
+        "ask",
+        "--locale",
+        "en-US",
+        "--user",
+        "erin",
+        "--data-dir",
+        data.to_str().unwrap(),
+    ]);
+    assert_eq!(second.status.code(), Some(1), "{}", stdout(&second));
+    let err = stderr(&second);
+    assert!(
+        err.contains("another activation-check instance is using the data directory"),
+        "{err}"
+    );
+    assert!(
+        err.contains(data.to_str().unwrap()),
+        "names the directory: {err}"
+    );
+
+    let (_, _, status) = first.finish("q");
+    assert!(status.success(), "the first instance is unaffected");
+}
