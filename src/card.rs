@@ -180,10 +180,14 @@ impl Card {
                         .map(|(f, _)| *f)
                         .collect();
                     if !ids.is_empty() {
-                        groups.push(format!("{}: {}", t(label), ids.join(", ")));
+                        groups.push(l10n.format(
+                            locale,
+                            "card-fact-group",
+                            &[("kind", t(label)), ("ids", ids.join(", "))],
+                        ));
                     }
                 }
-                let facts = groups.join("; ");
+                let facts = groups.join(&t("card-fact-separator"));
                 let title = t(&s.title);
                 let line = match &s.date {
                     Some(date) => l10n.format(

@@ -27,6 +27,8 @@ pub const CODE_MESSAGES: &[&str] = &[
     "card-sources-title",
     "card-source-line",
     "card-source-line-undated",
+    "card-fact-group",
+    "card-fact-separator",
     "card-kind-desk",
     "card-kind-author",
     "card-kind-outside",

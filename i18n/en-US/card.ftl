@@ -54,6 +54,10 @@ card-caveat-body =
 
 card-source-line = **{ $id }** ({ $date }) { $title }: { $facts }
 card-source-line-undated = **{ $id }** { $title }: { $facts }
+# One group of cited facts, such as "the desk said: B2, B4"; groups are joined with the
+# separator (kept as a string literal so its spaces survive).
+card-fact-group = { $kind }: { $ids }
+card-fact-separator = {"; "}
 card-kind-desk = the desk said
 card-kind-author = the author's view
 card-kind-outside = general information

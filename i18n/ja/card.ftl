@@ -54,6 +54,9 @@ card-caveat-body =
 
 card-source-line = **{ $id }**({ $date }){ $title }:{ $facts }
 card-source-line-undated = **{ $id }** { $title }:{ $facts }
+# 引用した事実のまとまり(例:「認証窓口の回答:B2, B4」)。区切りは文字列リテラルで指定します。
+card-fact-group = { $kind }:{ $ids }
+card-fact-separator = {"/"}
 card-kind-desk = 認証窓口の回答
 card-kind-author = 筆者の見解
 card-kind-outside = 一般的な情報
