@@ -258,11 +258,12 @@ impl Handler {
             Failure::Busy(b) => ("error-busy", format!("{b:?}")),
             Failure::Internal(d) => ("error-internal", d.clone()),
         };
+        let interaction = respond.interaction_id();
         match &failure {
             Failure::Save(_) | Failure::Internal(_) => {
-                tracing::error!(user, reason = id, %detail, "interaction failed")
+                tracing::error!(%interaction, user, reason = id, %detail, "interaction failed")
             }
-            _ => tracing::warn!(user, reason = id, %detail, "interaction refused"),
+            _ => tracing::warn!(%interaction, user, reason = id, %detail, "interaction refused"),
         }
         let text = l10n.text(locale, id);
         let spec = spec::notice(text, Vec::new());
@@ -346,6 +347,29 @@ impl Handler {
         let user = c.user.id.get();
         let id = CustomId::decode(&c.data.custom_id)
             .map_err(|e| Failure::BadComponent(format!("{e}: {:?}", c.data.custom_id)))?;
+        // The bot makes buttons and string selects only; an id of ours on any other kind
+        // of component (or a button id on a select) was not made by this bot.
+        let kind_fits = matches!(
+            (&id.action, &c.data.kind),
+            (
+                Action::Select { .. },
+                ComponentInteractionDataKind::StringSelect { .. }
+            ) | (
+                Action::Answer { .. }
+                    | Action::Back
+                    | Action::Restart
+                    | Action::Continue
+                    | Action::Post
+                    | Action::Forget,
+                ComponentInteractionDataKind::Button
+            )
+        );
+        if !kind_fits {
+            return Err(Failure::BadComponent(format!(
+                "{:?} on a component of another kind ({:?})",
+                c.data.custom_id, c.data.kind
+            )));
+        }
         if id.owner != user {
             return Err(Failure::NotYours);
         }
@@ -361,6 +385,7 @@ impl Handler {
         // Buttons made under other rules: the node ids and positions may mean
         // something else now.
         if id.rules_tag != self.rules_tag && id.action != Action::Restart {
+            tracing::info!(user, tag = %id.rules_tag, "click on a button made under other rules");
             let step = self.conv.peek(&key)?.map_or(0, |(r, _)| r.step);
             return update(spec::start_again(
                 l10n.text(locale, "stale-rules"),
@@ -491,7 +516,7 @@ impl Handler {
                         locale,
                         ConvError::Outdated {
                             given: step,
-                            current: step + 1,
+                            current: step.saturating_add(1),
                         },
                         received,
                     )
@@ -749,6 +774,13 @@ fn edit(spec: &MessageSpec) -> EditInteractionResponse {
 }
 
 impl Responder<'_> {
+    fn interaction_id(self) -> InteractionId {
+        match self {
+            Responder::Command(c, _) | Responder::DeferredCommand(c, _) => c.id,
+            Responder::Component(c, _, _) | Responder::DeferredComponent(c, _) => c.id,
+        }
+    }
+
     fn deadline(self) -> Instant {
         match self {
             Responder::Command(_, t) | Responder::Component(_, _, t) => t + FIRST_RESPONSE_BUDGET,
