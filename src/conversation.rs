@@ -196,8 +196,20 @@ impl<S: SessionStore> Conversation<S> {
 
     /// Starts over from the first question, replacing any stored session.
     pub async fn start_new(&self, key: &SessionKey, locale: LocaleId) -> Result<Reply, ConvError> {
-        let now = self.now();
         let previous = self.store.get(key)?;
+        self.start_after(key, locale, previous.as_ref()).await
+    }
+
+    /// [`Conversation::start_new`] for a caller that has just read the stored session:
+    /// `previous` is what it found (`None` when there was none or it could not be read),
+    /// so the store is not read, and an unreadable record not logged, a second time.
+    pub async fn start_after(
+        &self,
+        key: &SessionKey,
+        locale: LocaleId,
+        previous: Option<&SessionRecord>,
+    ) -> Result<Reply, ConvError> {
+        let now = self.now();
         let mut record = SessionRecord::new(&self.rules.meta.version, self.l10n.tag(locale), now);
         // Keep counting steps, so components from before the restart stay outdated.
         if let Some(prev) = previous {

@@ -302,9 +302,10 @@ impl Handler {
         let user = c.user.id.get();
         let key = key_for(c.guild_id.map(|g| g.get()), user);
         let _pass = self.enter(&key).await?;
-        let spec = match self.conv.peek(&key)? {
+        let peeked = self.conv.peek(&key)?;
+        let spec = match &peeked {
             Some((record, Ok(walk))) if !walk.is_done(&self.conv.rules) && walk.answered() > 0 => {
-                match self.conv.view(&walk, record.updated_at, locale) {
+                match self.conv.view(walk, record.updated_at, locale) {
                     View::Question(q) => {
                         spec::resume_offer(&q, self.l10n(), locale, &self.owner(user, record.step))
                     }
@@ -312,7 +313,8 @@ impl Handler {
                 }
             }
             _ => {
-                let reply = self.conv.start_new(&key, locale).await?;
+                let previous = peeked.as_ref().map(|(r, _)| r);
+                let reply = self.conv.start_after(&key, locale, previous).await?;
                 self.view_spec(&reply.view, locale, user, reply.step)
             }
         };
@@ -438,7 +440,12 @@ impl Handler {
         let at_step = (id.rules_tag == self.rules_tag).then_some(id.step);
         match self.conv.apply(&key, locale, at_step, input.clone()).await {
             Ok(reply) => update(self.view_spec(&reply.view, locale, user, reply.step)).await,
-            Err(ConvError::NoSession | ConvError::Stale(_)) if input == Input::Restart => {
+            // No session: `apply` found none (or one it could not read, and logged it).
+            Err(ConvError::NoSession) if input == Input::Restart => {
+                let reply = self.conv.start_after(&key, locale, None).await?;
+                update(self.view_spec(&reply.view, locale, user, reply.step)).await
+            }
+            Err(ConvError::Stale(_)) if input == Input::Restart => {
                 let reply = self.conv.start_new(&key, locale).await?;
                 update(self.view_spec(&reply.view, locale, user, reply.step)).await
             }
