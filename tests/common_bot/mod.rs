@@ -26,6 +26,8 @@ pub struct BotRun {
     pub rules_dir: Option<PathBuf>,
     /// Capture standard output to a file next to the log.
     pub capture_stdout: bool,
+    /// DISCORD_TOKEN as set (default: the stand-in's token).
+    pub token: Option<String>,
 }
 
 impl Default for BotRun {
@@ -34,6 +36,7 @@ impl Default for BotRun {
             log_level: "info".to_owned(),
             rules_dir: None,
             capture_stdout: false,
+            token: None,
         }
     }
 }
@@ -59,7 +62,10 @@ impl Bot {
             .arg("run")
             .arg("--data-dir")
             .arg(data)
-            .env("DISCORD_TOKEN", standin.token())
+            .env(
+                "DISCORD_TOKEN",
+                run.token.clone().unwrap_or_else(|| standin.token()),
+            )
             .env("DISCORD_API_BASE", standin.base_url())
             .env("RUST_LOG", &run.log_level)
             .stdin(Stdio::null())
