@@ -449,7 +449,7 @@ const CUSTOM_ID_INPUTS: usize = 100_000;
 
 fn valid_custom_id(rng: &mut Rng) -> String {
     let node: String = (0..1 + rng.below(20))
-        .map(|_| *rng.pick(&[b'a', b'z', b'0', b'9', b'-', b'q']) as char)
+        .map(|_| *rng.pick(b"az09-q") as char)
         .collect();
     let action = match rng.below(7) {
         0 => Action::Answer {
