@@ -196,12 +196,24 @@ impl<S: SessionStore> Conversation<S> {
 
     /// Starts over from the first question, replacing any stored session.
     pub async fn start_new(&self, key: &SessionKey, locale: LocaleId) -> Result<Reply, ConvError> {
-        let now = self.now();
         let previous = self.store.get(key)?;
+        self.start_after(key, locale, previous.as_ref()).await
+    }
+
+    /// [`Conversation::start_new`] for a caller that has just read the stored session:
+    /// `previous` is what it found (`None` when there was none or it could not be read),
+    /// so the store is not read, and an unreadable record not logged, a second time.
+    pub async fn start_after(
+        &self,
+        key: &SessionKey,
+        locale: LocaleId,
+        previous: Option<&SessionRecord>,
+    ) -> Result<Reply, ConvError> {
+        let now = self.now();
         let mut record = SessionRecord::new(&self.rules.meta.version, self.l10n.tag(locale), now);
         // Keep counting steps, so components from before the restart stay outdated.
         if let Some(prev) = previous {
-            record.step = prev.step + 1;
+            record.step = prev.step.saturating_add(1);
             record.created_at = prev.created_at;
         }
         record.last_input = Some(Input::Restart.key());
@@ -232,7 +244,8 @@ impl<S: SessionStore> Conversation<S> {
         let walk = walk?;
         if let Some(given) = at_step {
             if given != record.step {
-                if given + 1 == record.step
+                // A forged step may be anything, u64::MAX included.
+                if given.checked_add(1) == Some(record.step)
                     && record.last_input.as_deref() == Some(input.key().as_str())
                 {
                     return Ok(self.reply(&walk, &record, locale));
@@ -249,7 +262,7 @@ impl<S: SessionStore> Conversation<S> {
             Input::Restart => Walk::restart(&self.rules),
         };
         record.answers = next.answers(&self.rules);
-        record.step += 1;
+        record.step = record.step.saturating_add(1);
         record.last_input = Some(input.key());
         record.locale = self.l10n.tag(locale).to_owned();
         record.updated_at = self.now();

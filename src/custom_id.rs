@@ -253,6 +253,27 @@ mod tests {
             let _ = CustomId::decode(&s);
         }
 
+        /// A valid id with one byte replaced and possibly cut short: never a panic, and
+        /// anything accepted is canonical (so it is exactly an id this bot could make).
+        #[test]
+        fn decode_mutated_valid_ids(
+            action in action(),
+            owner: u64,
+            step: u64,
+            at in any::<prop::sample::Index>(),
+            byte: u8,
+            cut in any::<prop::sample::Index>(),
+        ) {
+            let mut b = CustomId::new(action, owner, rules_tag("v"), step).encode().into_bytes();
+            let i = at.index(b.len());
+            b[i] = byte;
+            b.truncate(cut.index(b.len() + 1));
+            let s = String::from_utf8_lossy(&b);
+            if let Ok(id) = CustomId::decode(&s) {
+                prop_assert_eq!(id.encode(), s);
+            }
+        }
+
         #[test]
         fn decode_never_panics_near_valid(s in "ac1:[a-z]:[0-9]{0,21}:[0-9a-f]{7,9}:[0-9]{0,21}(:[a-z0-9-]{0,45}){0,3}") {
             if let Ok(id) = CustomId::decode(&s) {

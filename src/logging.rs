@@ -3,7 +3,9 @@
 //! The bot token must never reach a log, at any level: serenity and its HTTP and
 //! WebSocket stacks log requests and payloads at trace level. Rather than trusting every
 //! dependency, every formatted log line passes through [`Redacting`], which replaces each
-//! secret with `[redacted]` before it is written.
+//! secret with `[redacted]` before it is written: as text, and in the encodings a
+//! wire-level log shows it in (tungstenite logs each frame it sends at trace level, the
+//! IDENTIFY frame with the token included, as a list of decimal bytes and as hex).
 
 use std::io::Write;
 use std::sync::Arc;
@@ -18,10 +20,18 @@ pub struct Redacting<W> {
 }
 
 impl<W> Redacting<W> {
-    /// Redacts each non-empty secret of `secrets`.
+    /// Redacts each non-empty secret of `secrets` (surrounding whitespace aside), in
+    /// every form of [`forms`].
     pub fn new(inner: W, secrets: impl IntoIterator<Item = String>) -> Self {
         Self {
-            secrets: Arc::new(secrets.into_iter().filter(|s| !s.is_empty()).collect()),
+            secrets: Arc::new(
+                secrets
+                    .into_iter()
+                    .map(|s| s.trim().to_owned())
+                    .filter(|s| !s.is_empty())
+                    .flat_map(|s| forms(&s))
+                    .collect(),
+            ),
             inner,
         }
     }
@@ -32,6 +42,23 @@ impl<W> Redacting<W> {
             .iter()
             .fold(text.to_owned(), |t, s| t.replace(s.as_str(), "[redacted]"))
     }
+}
+
+/// `secret` as text, and as logs of raw bytes show it: lowercase and uppercase hex
+/// (`4d5445...`), and decimal bytes as Rust's `Debug` of a byte slice lists them
+/// (`77, 84, 69, ...`).
+fn forms(secret: &str) -> Vec<String> {
+    let bytes = secret.as_bytes();
+    vec![
+        secret.to_owned(),
+        bytes.iter().map(|b| format!("{b:02x}")).collect(),
+        bytes.iter().map(|b| format!("{b:02X}")).collect(),
+        bytes
+            .iter()
+            .map(|b| b.to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+    ]
 }
 
 /// Collects one log line and writes it, redacted, when dropped.
@@ -121,17 +148,26 @@ mod tests {
             let sink = sink.clone();
             move || sink.clone()
         };
-        let writer = Redacting::new(make, ["s3cr3t.t0ken".to_owned(), String::new()]);
+        let writer = Redacting::new(make, [" s3cr3t.t0ken\n".to_owned(), String::new()]);
         let subscriber = tracing_subscriber::fmt()
             .with_max_level(tracing::Level::TRACE)
             .with_writer(writer)
             .finish();
+        let bytes = b"{\"token\":\"Bot s3cr3t.t0ken\"}".to_vec();
+        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
         tracing::subscriber::with_default(subscriber, || {
             tracing::trace!(header = "Bot s3cr3t.t0ken", "request");
             tracing::info!("plain s3cr3t.t0ken in a message");
+            // As tungstenite logs a frame it sends.
+            tracing::trace!("Sending frame: payload: {bytes:?}");
+            tracing::trace!("payload: 0x{hex}");
         });
         let out = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
         assert!(!out.contains("s3cr3t.t0ken"), "{out}");
-        assert_eq!(out.matches("[redacted]").count(), 2, "{out}");
+        let decimal = b"s3cr3t.t0ken".map(|b| b.to_string()).join(", ");
+        assert!(!out.contains(&decimal), "{out}");
+        let hex_secret: String = b"s3cr3t.t0ken".iter().map(|b| format!("{b:02x}")).collect();
+        assert!(!out.contains(&hex_secret), "{out}");
+        assert_eq!(out.matches("[redacted]").count(), 4, "{out}");
     }
 }

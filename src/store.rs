@@ -18,6 +18,13 @@
 //! * **One process per directory.** sled takes an exclusive file lock on `<dir>/db`. When
 //!   another instance holds it, [`SledStore::open`] says so in plain words
 //!   ([`OpenError::Locked`]) instead of passing on sled's I/O error.
+//! * **Reopened after a storage error.** sled 0.34.7 poisons itself on a failed write (a
+//!   full disk, an I/O error): every later write fails with the same error until the
+//!   database is opened again, and its memory may hold the write that never reached disk.
+//!   So after any sled error the store drops the database and opens the directory again
+//!   before its next operation, recovering exactly what is on disk: the user is told the
+//!   save failed and nothing changed, and once space returns the bot works again without
+//!   a restart.
 //! * **Leave foreign directories alone.** sled writes `blobs/`, `conf` and `db` into
 //!   whatever directory it is given, before it checks anything. `open` refuses a path that
 //!   is a file, and a non-empty directory holding anything sled would not have written
@@ -139,12 +146,125 @@ pub enum OpenError {
 
 /// Sessions in sled. Cheap to share behind an `Arc`; all methods take `&self`.
 pub struct SledStore {
-    db: sled::Db,
-    records: sled::Tree,
-    index: sled::Tree,
+    shared: Arc<Shared>,
     ttl_secs: i64,
     clock: Clock,
     dir: PathBuf,
+}
+
+/// The open database, replaced as a whole when it has to be reopened.
+struct Handles {
+    db: sled::Db,
+    records: sled::Tree,
+    index: sled::Tree,
+}
+
+/// What the store and its [`JsonTree`]s share: the database, reopened after a storage
+/// error.
+///
+/// sled 0.34.7 poisons itself on the first failed write (say, a full disk): it records
+/// a global error that every later write and flush returns, until the database is opened
+/// again, and its in-memory trees may hold the write that never reached the disk. So
+/// after any sled error the handles are dropped, and the next operation opens the
+/// directory again, which recovers what is on disk: the user is told that the save
+/// failed, nothing changed, and once space returns the store works again without a
+/// restart.
+struct Shared {
+    dir: PathBuf,
+    cache_capacity: u64,
+    live: std::sync::Mutex<Option<Arc<Handles>>>,
+}
+
+impl Shared {
+    fn open_handles(&self) -> Result<Handles, OpenError> {
+        let dir = &self.dir;
+        let config = sled::Config::new()
+            .path(dir)
+            .cache_capacity(self.cache_capacity)
+            // LowSpace rather than HighThroughput: writes come at the pace of people
+            // clicking buttons and each record is a few hundred bytes, so throughput is
+            // never the limit, while the data directory may sit on a small volume. (sled
+            // 0.34.7 stores this setting without acting on it; LowSpace is also its
+            // default. It is set explicitly so the choice survives a sled upgrade.)
+            .mode(sled::Mode::LowSpace);
+        let db = config.open().map_err(|e| open_error(dir, e))?;
+        let records = db.open_tree(RECORDS_TREE).map_err(|e| open_error(dir, e))?;
+        let index = db.open_tree(INDEX_TREE).map_err(|e| open_error(dir, e))?;
+        Ok(Handles { db, records, index })
+    }
+
+    fn slot(&self) -> std::sync::MutexGuard<'_, Option<Arc<Handles>>> {
+        self.live.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The open database, opening it again first if a storage error closed it.
+    fn handles(&self) -> Result<Arc<Handles>, sled::Error> {
+        let mut slot = self.slot();
+        if let Some(h) = &*slot {
+            return Ok(h.clone());
+        }
+        match self.open_handles() {
+            Ok(h) => {
+                tracing::info!(dir = %self.dir.display(), "reopened the store after a storage error");
+                let h = Arc::new(h);
+                *slot = Some(h.clone());
+                Ok(h)
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "the store could not be reopened yet; will retry");
+                Err(sled::Error::Io(io::Error::other(e.to_string())))
+            }
+        }
+    }
+
+    /// [`Shared::handles`] for an operation: a store that cannot be reopened yet (sled
+    /// needs to write to open, so a full disk keeps it closed) is a failed save, whatever
+    /// the operation, so the user is asked to try again in a moment.
+    fn handles_or_unsaved(&self) -> Result<Arc<Handles>, StoreError> {
+        self.handles().map_err(write_error)
+    }
+
+    /// Closes `handles` after a storage error, unless they were already replaced. The
+    /// database is dropped once the last operation using it finishes.
+    fn failed(&self, handles: &Arc<Handles>, e: &sled::Error) {
+        let dropped = {
+            let mut slot = self.slot();
+            match &*slot {
+                Some(h) if Arc::ptr_eq(h, handles) => slot.take(),
+                _ => None,
+            }
+        };
+        if dropped.is_some() {
+            tracing::warn!(
+                error = %e,
+                "a storage error; the store will be reopened before its next use"
+            );
+        }
+    }
+
+    /// Runs `op` on the open database; a sled error closes it for reopening and is
+    /// reported through `map`.
+    fn with<T>(
+        &self,
+        map: fn(sled::Error) -> StoreError,
+        op: impl FnOnce(&Handles) -> Result<T, sled::Error>,
+    ) -> Result<T, StoreError> {
+        let h = self.handles_or_unsaved()?;
+        op(&h).map_err(|e| {
+            self.failed(&h, &e);
+            map(e)
+        })
+    }
+
+    /// Writes everything to disk without blocking the async runtime.
+    async fn flush(&self) -> Result<(), StoreError> {
+        let h = self.handles_or_unsaved()?;
+        let flushed = h.db.flush_async().await;
+        flushed.map(drop).map_err(|e| {
+            self.failed(&h, &e);
+            write_error(e)
+        })
+    }
 }
 
 impl fmt::Debug for SledStore {
@@ -163,22 +283,18 @@ impl SledStore {
     /// directory with entries sled would not have created, is refused untouched.
     pub fn open(dir: &Path, options: StoreOptions) -> Result<SledStore, OpenError> {
         check_dir(dir)?;
-        let config = sled::Config::new()
-            .path(dir)
-            .cache_capacity(options.cache_capacity)
-            // LowSpace rather than HighThroughput: writes come at the pace of people
-            // clicking buttons and each record is a few hundred bytes, so throughput is
-            // never the limit, while the data directory may sit on a small volume. (sled
-            // 0.34.7 stores this setting without acting on it; LowSpace is also its
-            // default. It is set explicitly so the choice survives a sled upgrade.)
-            .mode(sled::Mode::LowSpace);
-        let db = config.open().map_err(|e| open_error(dir, e))?;
-        let records = db.open_tree(RECORDS_TREE).map_err(|e| open_error(dir, e))?;
-        let index = db.open_tree(INDEX_TREE).map_err(|e| open_error(dir, e))?;
+        let shared = Shared {
+            dir: dir.to_path_buf(),
+            cache_capacity: options.cache_capacity,
+            live: std::sync::Mutex::new(None),
+        };
+        let before = entries(dir);
+        let handles = shared
+            .open_handles()
+            .inspect_err(|_| undo_new_entries(dir, &before))?;
+        *shared.slot() = Some(Arc::new(handles));
         Ok(SledStore {
-            db,
-            records,
-            index,
+            shared: Arc::new(shared),
             ttl_secs: i64::try_from(options.ttl.as_secs()).unwrap_or(i64::MAX),
             clock: options.clock,
             dir: dir.to_path_buf(),
@@ -204,41 +320,46 @@ impl SledStore {
     /// a prune lost to a crash is redone by the next one.
     pub fn prune_expired(&self, now: i64) -> Result<usize, StoreError> {
         let cutoff = now.saturating_sub(self.ttl_secs);
-        let mut expired = Vec::new();
-        for entry in self.index.iter() {
-            let (index_key, _) = entry.map_err(read_error)?;
-            match split_index_key(&index_key) {
-                Some((ts, _)) if ts > cutoff => break,
-                Some((ts, key)) => expired.push((index_key.to_vec(), ts, key.to_owned())),
-                None => {
-                    // Not written by this module; drop it so it cannot block the scan.
-                    tracing::warn!(entry = ?index_key, "dropping an unreadable session index entry");
-                    self.index.remove(&index_key).map_err(write_error)?;
+        let expired = self.shared.with(write_error, |h| {
+            let mut expired = Vec::new();
+            for entry in h.index.iter() {
+                let (index_key, _) = entry?;
+                match split_index_key(&index_key) {
+                    Some((ts, _)) if ts > cutoff => break,
+                    Some((ts, key)) => expired.push((index_key.to_vec(), ts, key.to_owned())),
+                    None => {
+                        // Not written by this module; drop it so it cannot block the scan.
+                        tracing::warn!(entry = ?index_key, "dropping an unreadable session index entry");
+                        h.index.remove(&index_key)?;
+                    }
                 }
             }
-        }
+            Ok(expired)
+        })?;
 
         let mut pruned = 0;
         for (index_key, ts, key) in expired {
-            let removed = (&self.records, &self.index)
-                .transaction(|(records, index)| {
-                    index.remove(index_key.as_slice())?;
-                    let Some(bytes) = records.get(key.as_bytes())? else {
-                        return Ok(false);
-                    };
-                    // A record rewritten since this entry was made has a newer updated_at
-                    // and its own entry; this one is just stale. A record whose time cannot
-                    // be read is judged by the entry, which says it expired.
-                    let stale = probe(&bytes)
-                        .and_then(|p| p.updated_at)
-                        .is_some_and(|updated_at| updated_at != ts);
-                    if stale {
-                        return Ok(false);
-                    }
-                    records.remove(key.as_bytes())?;
-                    Ok(true)
-                })
-                .map_err(transaction_error)?;
+            let removed = self.shared.with(write_error, |h| {
+                (&h.records, &h.index)
+                    .transaction(|(records, index)| {
+                        index.remove(index_key.as_slice())?;
+                        let Some(bytes) = records.get(key.as_bytes())? else {
+                            return Ok(false);
+                        };
+                        // A record rewritten since this entry was made has a newer updated_at
+                        // and its own entry; this one is just stale. A record whose time cannot
+                        // be read is judged by the entry, which says it expired.
+                        let stale = probe(&bytes)
+                            .and_then(|p| p.updated_at)
+                            .is_some_and(|updated_at| updated_at != ts);
+                        if stale {
+                            return Ok(false);
+                        }
+                        records.remove(key.as_bytes())?;
+                        Ok(true)
+                    })
+                    .map_err(storage)
+            })?;
             if removed {
                 pruned += 1;
             }
@@ -248,28 +369,30 @@ impl SledStore {
 
     /// Writes everything to disk (blocking). For shutdown.
     pub fn flush(&self) -> Result<(), StoreError> {
-        self.db.flush().map(drop).map_err(write_error)
+        self.shared.with(write_error, |h| h.db.flush().map(drop))
     }
 
     /// Writes everything to disk without blocking the async runtime.
     pub async fn flush_async(&self) -> Result<(), StoreError> {
-        self.db.flush_async().await.map(drop).map_err(write_error)
+        self.shared.flush().await
     }
 
     /// The number of live sessions: stored in this build's format and not expired.
     /// Reads every record; meant for operator commands, not the hot path.
     pub fn len(&self) -> Result<usize, StoreError> {
         let now = self.now();
-        let mut live = 0;
-        for entry in self.records.iter() {
-            let (_, bytes) = entry.map_err(read_error)?;
-            if serde_json::from_slice::<SessionRecord>(&bytes)
-                .is_ok_and(|r| r.format == SESSION_FORMAT && !self.is_expired(r.updated_at, now))
-            {
-                live += 1;
+        self.shared.with(read_error, |h| {
+            let mut live = 0;
+            for entry in h.records.iter() {
+                let (_, bytes) = entry?;
+                if serde_json::from_slice::<SessionRecord>(&bytes).is_ok_and(|r| {
+                    r.format == SESSION_FORMAT && !self.is_expired(r.updated_at, now)
+                }) {
+                    live += 1;
+                }
             }
-        }
-        Ok(live)
+            Ok(live)
+        })
     }
 
     /// Whether there is no live session (see [`SledStore::len`]).
@@ -280,7 +403,13 @@ impl SledStore {
     /// The keys of all stored records, in key order, including expired or unreadable
     /// records that have not been pruned yet.
     pub fn keys(&self) -> impl Iterator<Item = Result<SessionKey, StoreError>> {
-        self.records.iter().keys().filter_map(|key| match key {
+        let (keys, unavailable) = match self.shared.handles_or_unsaved() {
+            Ok(h) => (Some(h.records.iter().keys()), None),
+            Err(e) => (None, Some(Err(e))),
+        };
+        unavailable
+            .into_iter()
+            .chain(keys.into_iter().flatten().filter_map(|key| match key {
             Err(e) => Some(Err(read_error(e))),
             Ok(key) => {
                 let decoded = std::str::from_utf8(&key).ok().and_then(SessionKey::decode);
@@ -289,7 +418,7 @@ impl SledStore {
                 }
                 decoded.map(Ok)
             }
-        })
+        }))
     }
 
     /// Removes every record of `user`, in every scope, durably, and returns how many were
@@ -309,28 +438,32 @@ impl SledStore {
         // Entries left behind by records whose updated_at could not be read. An entry
         // that belongs to a record written since (the user came back meanwhile) stays,
         // so that record can still expire.
-        for entry in self.index.iter().keys() {
-            let index_key = entry.map_err(read_error)?;
+        let index_keys = self.shared.with(read_error, |h| {
+            h.index.iter().keys().collect::<Result<Vec<_>, _>>()
+        })?;
+        for index_key in index_keys {
             let Some((ts, key)) = split_index_key(&index_key) else {
                 continue;
             };
             if SessionKey::decode(key).is_none_or(|k| k.user != user) {
                 continue;
             }
-            (&self.records, &self.index)
-                .transaction(|(records, index)| {
-                    let current = records.get(key.as_bytes())?;
-                    let owned = current
-                        .as_deref()
-                        .and_then(probe)
-                        .and_then(|p| p.updated_at)
-                        == Some(ts);
-                    if !owned {
-                        index.remove(index_key.as_ref())?;
-                    }
-                    Ok(())
-                })
-                .map_err(transaction_error)?;
+            self.shared.with(write_error, |h| {
+                (&h.records, &h.index)
+                    .transaction(|(records, index)| {
+                        let current = records.get(key.as_bytes())?;
+                        let owned = current
+                            .as_deref()
+                            .and_then(probe)
+                            .and_then(|p| p.updated_at)
+                            == Some(ts);
+                        if !owned {
+                            index.remove(index_key.as_ref())?;
+                        }
+                        Ok(())
+                    })
+                    .map_err(storage)
+            })?;
         }
         self.flush_async().await?;
         Ok(removed)
@@ -339,13 +472,15 @@ impl SledStore {
     /// Removes the record under `key` and its index entry in one transaction; returns the
     /// removed bytes. Not flushed.
     fn remove_raw(&self, key: &str) -> Result<Option<sled::IVec>, StoreError> {
-        (&self.records, &self.index)
-            .transaction(|(records, index)| {
-                let old = records.remove(key.as_bytes())?;
-                remove_index_entry(index, key, old.as_deref())?;
-                Ok(old)
-            })
-            .map_err(transaction_error)
+        self.shared.with(write_error, |h| {
+            (&h.records, &h.index)
+                .transaction(|(records, index)| {
+                    let old = records.remove(key.as_bytes())?;
+                    remove_index_entry(index, key, old.as_deref())?;
+                    Ok(old)
+                })
+                .map_err(storage)
+        })
     }
 
     /// Typed storage in a tree of its own (named `name`, kept apart from the session
@@ -354,11 +489,11 @@ impl SledStore {
         &self,
         name: &str,
     ) -> Result<JsonTree<T>, StoreError> {
-        let tree = self
-            .db
-            .open_tree(format!("{JSON_TREE_PREFIX}{name}"))
-            .map_err(read_error)?;
+        let tree = format!("{JSON_TREE_PREFIX}{name}");
+        self.shared
+            .with(read_error, |h| h.db.open_tree(&tree).map(drop))?;
         Ok(JsonTree {
+            shared: self.shared.clone(),
             tree,
             name: name.to_owned(),
             _values: PhantomData,
@@ -408,7 +543,10 @@ impl SledStore {
 impl SessionStore for SledStore {
     fn get(&self, key: &SessionKey) -> Result<Option<SessionRecord>, StoreError> {
         let key = key.encode();
-        let Some(bytes) = self.records.get(key.as_bytes()).map_err(read_error)? else {
+        let Some(bytes) = self
+            .shared
+            .with(read_error, |h| h.records.get(key.as_bytes()))?
+        else {
             return Ok(None);
         };
         Ok(self.decode_live(&key, &bytes, self.now()))
@@ -418,14 +556,16 @@ impl SessionStore for SledStore {
         let key = key.encode();
         let value = serde_json::to_vec(record).map_err(|e| StoreError::Write(e.to_string()))?;
         let new_entry = index_key(record.updated_at, &key);
-        (&self.records, &self.index)
-            .transaction(|(records, index)| {
-                let old = records.insert(key.as_bytes(), value.as_slice())?;
-                remove_index_entry(index, &key, old.as_deref())?;
-                index.insert(new_entry.as_slice(), &[] as &[u8])?;
-                Ok(())
-            })
-            .map_err(transaction_error)?;
+        self.shared.with(write_error, |h| {
+            (&h.records, &h.index)
+                .transaction(|(records, index)| {
+                    let old = records.insert(key.as_bytes(), value.as_slice())?;
+                    remove_index_entry(index, &key, old.as_deref())?;
+                    index.insert(new_entry.as_slice(), &[] as &[u8])?;
+                    Ok(())
+                })
+                .map_err(storage)
+        })?;
         self.flush_async().await
     }
 
@@ -473,7 +613,9 @@ pub async fn prune_periodically(
 /// A tree of JSON values of type `T` under string keys. Writes are durable before they
 /// return, like session writes.
 pub struct JsonTree<T> {
-    tree: sled::Tree,
+    shared: Arc<Shared>,
+    /// The sled tree's name; opened on each use, so a reopened database is used.
+    tree: String,
     name: String,
     _values: PhantomData<fn() -> T>,
 }
@@ -481,6 +623,7 @@ pub struct JsonTree<T> {
 impl<T> Clone for JsonTree<T> {
     fn clone(&self) -> Self {
         Self {
+            shared: self.shared.clone(),
             tree: self.tree.clone(),
             name: self.name.clone(),
             _values: PhantomData,
@@ -499,7 +642,10 @@ impl<T> fmt::Debug for JsonTree<T> {
 impl<T: Serialize + DeserializeOwned> JsonTree<T> {
     /// The value under `key`. A value that does not decode as `T` is an error.
     pub fn get(&self, key: &str) -> Result<Option<T>, StoreError> {
-        match self.tree.get(key.as_bytes()).map_err(read_error)? {
+        let value = self.shared.with(read_error, |h| {
+            h.db.open_tree(&self.tree)?.get(key.as_bytes())
+        })?;
+        match value {
             None => Ok(None),
             Some(bytes) => self.decode(key, &bytes).map(Some),
         }
@@ -508,36 +654,41 @@ impl<T: Serialize + DeserializeOwned> JsonTree<T> {
     /// Stores `value` under `key`, durably.
     pub async fn insert(&self, key: &str, value: &T) -> Result<(), StoreError> {
         let bytes = serde_json::to_vec(value).map_err(|e| StoreError::Write(e.to_string()))?;
-        self.tree
-            .insert(key.as_bytes(), bytes)
-            .map_err(write_error)?;
-        self.tree.flush_async().await.map(drop).map_err(write_error)
+        self.shared.with(write_error, |h| {
+            h.db.open_tree(&self.tree)?.insert(key.as_bytes(), bytes)
+        })?;
+        self.shared.flush().await
     }
 
     /// Removes the value under `key`, durably; `true` if there was one.
     pub async fn remove(&self, key: &str) -> Result<bool, StoreError> {
-        if self
-            .tree
-            .remove(key.as_bytes())
-            .map_err(write_error)?
-            .is_none()
-        {
+        let removed = self.shared.with(write_error, |h| {
+            h.db.open_tree(&self.tree)?.remove(key.as_bytes())
+        })?;
+        if removed.is_none() {
             return Ok(false);
         }
-        self.tree.flush_async().await.map_err(write_error)?;
+        self.shared.flush().await?;
         Ok(true)
     }
 
     /// All entries in key order.
     pub fn iter(&self) -> impl Iterator<Item = Result<(String, T), StoreError>> + '_ {
-        self.tree.iter().map(move |entry| {
-            let (key, bytes) = entry.map_err(read_error)?;
-            let key = String::from_utf8(key.to_vec()).map_err(|_| {
-                StoreError::Read(format!("a key in tree {:?} is not UTF-8", self.name))
-            })?;
-            let value = self.decode(&key, &bytes)?;
-            Ok((key, value))
-        })
+        let (entries, unavailable) =
+            match self.shared.with(read_error, |h| h.db.open_tree(&self.tree)) {
+                Ok(tree) => (Some(tree.iter()), None),
+                Err(e) => (None, Some(Err(e))),
+            };
+        unavailable
+            .into_iter()
+            .chain(entries.into_iter().flatten().map(move |entry| {
+                let (key, bytes) = entry.map_err(read_error)?;
+                let key = String::from_utf8(key.to_vec()).map_err(|_| {
+                    StoreError::Read(format!("a key in tree {:?} is not UTF-8", self.name))
+                })?;
+                let value = self.decode(&key, &bytes)?;
+                Ok((key, value))
+            }))
     }
 
     fn decode(&self, key: &str, bytes: &[u8]) -> Result<T, StoreError> {
@@ -605,10 +756,11 @@ fn write_error(e: sled::Error) -> StoreError {
     StoreError::Write(e.to_string())
 }
 
-fn transaction_error(e: TransactionError<Infallible>) -> StoreError {
+/// The storage error of a transaction that cannot abort.
+fn storage(e: TransactionError<Infallible>) -> sled::Error {
     match e {
         TransactionError::Abort(never) => match never {},
-        TransactionError::Storage(e) => write_error(e),
+        TransactionError::Storage(e) => e,
     }
 }
 
@@ -616,6 +768,46 @@ fn transaction_error(e: TransactionError<Infallible>) -> StoreError {
 /// not ours. `lost+found` is allowed so a dedicated volume's root can be the data dir.
 fn is_sled_entry(name: &str) -> bool {
     matches!(name, "blobs" | "conf" | "db" | "lost+found") || name.starts_with("snap.")
+}
+
+/// The names in `dir`, or `None` if it cannot be listed (say, it does not exist yet).
+fn entries(dir: &Path) -> Option<Vec<std::ffi::OsString>> {
+    let listing = std::fs::read_dir(dir).ok()?;
+    Some(
+        listing
+            .filter_map(|e| e.ok().map(|e| e.file_name()))
+            .collect(),
+    )
+}
+
+/// After sled refused to open `dir`, removes what it created there before refusing
+/// (it makes `blobs/` before it reads `conf`, and writes `conf` before it finds that
+/// `db` cannot be opened), so a damaged directory is left exactly as it was found. Only
+/// entries that were not there before the attempt and bear sled's names are removed
+/// (directories only when empty); [`check_dir`] already refused any other content.
+fn undo_new_entries(dir: &Path, before: &Option<Vec<std::ffi::OsString>>) {
+    let Some(before) = before else {
+        return;
+    };
+    for name in entries(dir).unwrap_or_default() {
+        if before.contains(&name) || !is_sled_entry(&name.to_string_lossy()) {
+            continue;
+        }
+        let path = dir.join(&name);
+        let Ok(meta) = std::fs::symlink_metadata(&path) else {
+            continue;
+        };
+        let removed = if meta.is_dir() {
+            std::fs::remove_dir(&path)
+        } else if meta.is_file() {
+            std::fs::remove_file(&path)
+        } else {
+            continue;
+        };
+        if let Err(e) = removed {
+            tracing::warn!(path = %path.display(), error = %e, "could not remove what sled created");
+        }
+    }
 }
 
 /// Refuses, without writing anything, a path sled must not be pointed at.
@@ -683,6 +875,17 @@ fn open_error(dir: &Path, e: sled::Error) -> OpenError {
 }
 
 #[cfg(test)]
+impl SledStore {
+    fn records(&self) -> sled::Tree {
+        self.shared.handles().unwrap().records.clone()
+    }
+
+    fn index(&self) -> sled::Tree {
+        self.shared.handles().unwrap().index.clone()
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use std::sync::atomic::{AtomicI64, Ordering};
 
@@ -718,7 +921,7 @@ mod tests {
 
     fn index_entries(store: &SledStore) -> Vec<(i64, String)> {
         store
-            .index
+            .index()
             .iter()
             .keys()
             .map(|k| {
@@ -832,13 +1035,13 @@ mod tests {
         store.put(&key, &record(T0 + 40 * DAY)).await.unwrap();
         // As if a crash had left an entry from an earlier version of the record.
         store
-            .index
+            .index()
             .insert(index_key(T0, &key.encode()), &[])
             .unwrap();
         // And one whose record is gone.
         let gone = SessionKey::new(Scope::Dm, "8");
         store
-            .index
+            .index()
             .insert(index_key(T0, &gone.encode()), &[])
             .unwrap();
 
@@ -893,7 +1096,7 @@ mod tests {
         // A future format that changed everything but `format`.
         let alien = SessionKey::new(Scope::Dm, "alien");
         store
-            .records
+            .records()
             .insert(alien.encode(), br#"{"format":2,"blob":[1,2,3]}"#.as_slice())
             .unwrap();
         assert_eq!(store.get(&alien).unwrap(), None);
@@ -906,7 +1109,7 @@ mod tests {
             b"{\"format\":1}",
             b"[]",
         ] {
-            store.records.insert(garbage.encode(), bytes).unwrap();
+            store.records().insert(garbage.encode(), bytes).unwrap();
             assert_eq!(store.get(&garbage).unwrap(), None);
         }
         assert_eq!(store.len().unwrap(), 0);
@@ -914,7 +1117,7 @@ mod tests {
         store.put(&garbage, &record(T0)).await.unwrap();
         assert_eq!(store.get(&garbage).unwrap(), Some(record(T0)));
         assert!(!store.remove(&alien).await.unwrap());
-        assert_eq!(store.records.get(alien.encode()).unwrap(), None);
+        assert_eq!(store.records().get(alien.encode()).unwrap(), None);
     }
 
     #[tokio::test]
@@ -939,11 +1142,11 @@ mod tests {
         // An unreadable record of theirs, with a leftover index entry naming them.
         let odd = SessionKey::new(Scope::Terminal, user);
         store
-            .records
+            .records()
             .insert(odd.encode(), b"garbage".as_slice())
             .unwrap();
         store
-            .index
+            .index()
             .insert(index_key(T0 - 5, &odd.encode()), &[])
             .unwrap();
 

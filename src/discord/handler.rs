@@ -258,11 +258,12 @@ impl Handler {
             Failure::Busy(b) => ("error-busy", format!("{b:?}")),
             Failure::Internal(d) => ("error-internal", d.clone()),
         };
+        let interaction = respond.interaction_id();
         match &failure {
             Failure::Save(_) | Failure::Internal(_) => {
-                tracing::error!(user, reason = id, %detail, "interaction failed")
+                tracing::error!(%interaction, user, reason = id, %detail, "interaction failed")
             }
-            _ => tracing::warn!(user, reason = id, %detail, "interaction refused"),
+            _ => tracing::warn!(%interaction, user, reason = id, %detail, "interaction refused"),
         }
         let text = l10n.text(locale, id);
         let spec = spec::notice(text, Vec::new());
@@ -301,9 +302,10 @@ impl Handler {
         let user = c.user.id.get();
         let key = key_for(c.guild_id.map(|g| g.get()), user);
         let _pass = self.enter(&key).await?;
-        let spec = match self.conv.peek(&key)? {
+        let peeked = self.conv.peek(&key)?;
+        let spec = match &peeked {
             Some((record, Ok(walk))) if !walk.is_done(&self.conv.rules) && walk.answered() > 0 => {
-                match self.conv.view(&walk, record.updated_at, locale) {
+                match self.conv.view(walk, record.updated_at, locale) {
                     View::Question(q) => {
                         spec::resume_offer(&q, self.l10n(), locale, &self.owner(user, record.step))
                     }
@@ -311,7 +313,8 @@ impl Handler {
                 }
             }
             _ => {
-                let reply = self.conv.start_new(&key, locale).await?;
+                let previous = peeked.as_ref().map(|(r, _)| r);
+                let reply = self.conv.start_after(&key, locale, previous).await?;
                 self.view_spec(&reply.view, locale, user, reply.step)
             }
         };
@@ -346,6 +349,29 @@ impl Handler {
         let user = c.user.id.get();
         let id = CustomId::decode(&c.data.custom_id)
             .map_err(|e| Failure::BadComponent(format!("{e}: {:?}", c.data.custom_id)))?;
+        // The bot makes buttons and string selects only; an id of ours on any other kind
+        // of component (or a button id on a select) was not made by this bot.
+        let kind_fits = matches!(
+            (&id.action, &c.data.kind),
+            (
+                Action::Select { .. },
+                ComponentInteractionDataKind::StringSelect { .. }
+            ) | (
+                Action::Answer { .. }
+                    | Action::Back
+                    | Action::Restart
+                    | Action::Continue
+                    | Action::Post
+                    | Action::Forget,
+                ComponentInteractionDataKind::Button
+            )
+        );
+        if !kind_fits {
+            return Err(Failure::BadComponent(format!(
+                "{:?} on a component of another kind ({:?})",
+                c.data.custom_id, c.data.kind
+            )));
+        }
         if id.owner != user {
             return Err(Failure::NotYours);
         }
@@ -361,6 +387,7 @@ impl Handler {
         // Buttons made under other rules: the node ids and positions may mean
         // something else now.
         if id.rules_tag != self.rules_tag && id.action != Action::Restart {
+            tracing::info!(user, tag = %id.rules_tag, "click on a button made under other rules");
             let step = self.conv.peek(&key)?.map_or(0, |(r, _)| r.step);
             return update(spec::start_again(
                 l10n.text(locale, "stale-rules"),
@@ -413,7 +440,12 @@ impl Handler {
         let at_step = (id.rules_tag == self.rules_tag).then_some(id.step);
         match self.conv.apply(&key, locale, at_step, input.clone()).await {
             Ok(reply) => update(self.view_spec(&reply.view, locale, user, reply.step)).await,
-            Err(ConvError::NoSession | ConvError::Stale(_)) if input == Input::Restart => {
+            // No session: `apply` found none (or one it could not read, and logged it).
+            Err(ConvError::NoSession) if input == Input::Restart => {
+                let reply = self.conv.start_after(&key, locale, None).await?;
+                update(self.view_spec(&reply.view, locale, user, reply.step)).await
+            }
+            Err(ConvError::Stale(_)) if input == Input::Restart => {
                 let reply = self.conv.start_new(&key, locale).await?;
                 update(self.view_spec(&reply.view, locale, user, reply.step)).await
             }
@@ -491,7 +523,7 @@ impl Handler {
                         locale,
                         ConvError::Outdated {
                             given: step,
-                            current: step + 1,
+                            current: step.saturating_add(1),
                         },
                         received,
                     )
@@ -749,6 +781,13 @@ fn edit(spec: &MessageSpec) -> EditInteractionResponse {
 }
 
 impl Responder<'_> {
+    fn interaction_id(self) -> InteractionId {
+        match self {
+            Responder::Command(c, _) | Responder::DeferredCommand(c, _) => c.id,
+            Responder::Component(c, _, _) | Responder::DeferredComponent(c, _) => c.id,
+        }
+    }
+
     fn deadline(self) -> Instant {
         match self {
             Responder::Command(_, t) | Responder::Component(_, _, t) => t + FIRST_RESPONSE_BUDGET,

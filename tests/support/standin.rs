@@ -1088,6 +1088,14 @@ impl StandIn {
     // ---- interactions ------------------------------------------------------------------------
 
     pub async fn send_slash_command(&self, cmd: SlashCommand) -> Dispatched {
+        self.send_slash_command_inner(cmd, &mut |_| {}).await
+    }
+
+    async fn send_slash_command_inner(
+        &self,
+        cmd: SlashCommand,
+        edit: &mut dyn FnMut(&mut Value),
+    ) -> Dispatched {
         self.wait_live_or_panic().await;
         let d = {
             let mut st = self.inner.lock();
@@ -1100,13 +1108,54 @@ impl StandIn {
             if let Some(g) = st.command_guild(command_id) {
                 data["guild_id"] = json!(g.to_string());
             }
-            st.dispatch_interaction(2, InterKind::Slash, &actor, data, None)
+            st.dispatch_interaction_edited(2, InterKind::Slash, &actor, data, None, edit)
         };
         self.inner.changed();
         d
     }
 
     pub async fn send_component(&self, click: ComponentClick) -> Dispatched {
+        self.send_component_inner(click, true, &mut |_| {}).await
+    }
+
+    /// Like `send_component`, for forged or malformed clicks: the message need not carry
+    /// `custom_id`, and `edit` may change anything in the complete INTERACTION_CREATE
+    /// payload (a wrong type, a missing field) before it is dispatched. The interaction is
+    /// registered as usual, so the bot's callback is accepted and recorded.
+    pub async fn send_component_edited(
+        &self,
+        click: ComponentClick,
+        mut edit: impl FnMut(&mut Value),
+    ) -> Dispatched {
+        self.send_component_inner(click, false, &mut edit).await
+    }
+
+    /// Like `send_message_command` (no permission gating), with `edit` applied to the
+    /// complete payload before it is dispatched (see `send_component_edited`).
+    pub async fn send_message_command_edited(
+        &self,
+        cmd: MessageCommand,
+        mut edit: impl FnMut(&mut Value),
+    ) -> Dispatched {
+        self.send_message_command_inner(cmd, &mut edit).await
+    }
+
+    /// Like `send_slash_command`, with `edit` applied to the complete payload before it is
+    /// dispatched (see `send_component_edited`).
+    pub async fn send_slash_command_edited(
+        &self,
+        cmd: SlashCommand,
+        mut edit: impl FnMut(&mut Value),
+    ) -> Dispatched {
+        self.send_slash_command_inner(cmd, &mut edit).await
+    }
+
+    async fn send_component_inner(
+        &self,
+        click: ComponentClick,
+        check_custom_id: bool,
+        edit: &mut dyn FnMut(&mut Value),
+    ) -> Dispatched {
         self.wait_live_or_panic().await;
         let d = {
             let mut st = self.inner.lock();
@@ -1121,7 +1170,7 @@ impl StandIn {
                     )
                 });
             assert!(
-                msg.custom_ids().contains(&click.custom_id),
+                !check_custom_id || msg.custom_ids().contains(&click.custom_id),
                 "stand-in: message {} has no component with custom_id {:?} (has {:?})",
                 msg.id,
                 click.custom_id,
@@ -1133,13 +1182,21 @@ impl StandIn {
             if click.component_type != 2 {
                 data["values"] = json!(click.values);
             }
-            st.dispatch_interaction(3, InterKind::Component, &actor, data, Some(msg))
+            st.dispatch_interaction_edited(3, InterKind::Component, &actor, data, Some(msg), edit)
         };
         self.inner.changed();
         d
     }
 
     pub async fn send_message_command(&self, cmd: MessageCommand) -> Dispatched {
+        self.send_message_command_inner(cmd, &mut |_| {}).await
+    }
+
+    async fn send_message_command_inner(
+        &self,
+        cmd: MessageCommand,
+        edit: &mut dyn FnMut(&mut Value),
+    ) -> Dispatched {
         self.wait_live_or_panic().await;
         let d = {
             let mut st = self.inner.lock();
@@ -1173,7 +1230,7 @@ impl StandIn {
             if let Some(g) = st.command_guild(command_id) {
                 data["guild_id"] = json!(g.to_string());
             }
-            st.dispatch_interaction(2, InterKind::MessageCommand, &actor, data, None)
+            st.dispatch_interaction_edited(2, InterKind::MessageCommand, &actor, data, None, edit)
         };
         self.inner.changed();
         d
@@ -1656,6 +1713,20 @@ impl St {
         data: Value,
         message: Option<StoredMessage>,
     ) -> Dispatched {
+        self.dispatch_interaction_edited(kind_num, kind, a, data, message, &mut |_| {})
+    }
+
+    /// `dispatch_interaction` with `edit` applied to the complete payload just before it is
+    /// dispatched. The interaction stays registered under the id and token built here.
+    fn dispatch_interaction_edited(
+        &mut self,
+        kind_num: u8,
+        kind: InterKind,
+        a: &ResolvedActor,
+        data: Value,
+        message: Option<StoredMessage>,
+        edit: &mut dyn FnMut(&mut Value),
+    ) -> Dispatched {
         let id = self.next_id();
         let token = format!("standin-itok-{id}-{:016x}{:016x}", self.rand(), self.rand());
         let mut channel = self
@@ -1713,6 +1784,7 @@ impl St {
             }
             v["message"] = mj;
         }
+        edit(&mut v);
         self.interactions.insert(
             id,
             Inter {
