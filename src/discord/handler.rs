@@ -865,14 +865,52 @@ impl EventHandler for Handler {
             tracing::info!(interaction = %interaction.id(), "ignoring a replayed interaction");
             return;
         }
-        match &interaction {
-            Interaction::Command(c) => self.on_command(&ctx, c, received).await,
-            Interaction::Component(c) => self.on_component(&ctx, c, received).await,
-            other => {
-                tracing::debug!(kind = ?other.kind(), "ignoring an interaction of another kind")
+        let handled = guard(async {
+            match &interaction {
+                Interaction::Command(c) => self.on_command(&ctx, c, received).await,
+                Interaction::Component(c) => self.on_component(&ctx, c, received).await,
+                other => {
+                    tracing::debug!(kind = ?other.kind(), "ignoring an interaction of another kind")
+                }
             }
+        })
+        .await;
+        let Err(panic) = handled else {
+            return;
+        };
+        // A bug, not bad input: still answer the user (unless the handler already did).
+        tracing::error!(interaction = %interaction.id(), %panic, "the handler panicked; answering with a sentence");
+        let (respond, locale) = match &interaction {
+            Interaction::Command(c) => (
+                Responder::Command(c, received),
+                self.locale(&c.locale, c.guild_locale.as_deref()),
+            ),
+            Interaction::Component(c) => (
+                Responder::Component(c, false, received),
+                self.locale(&c.locale, c.guild_locale.as_deref()),
+            ),
+            _ => return,
+        };
+        let text = self.l10n().text(locale, "error-internal");
+        if let Err(e) = respond.send(&ctx, &spec::notice(text, Vec::new())).await {
+            tracing::error!(error = %e, "could not answer after a panic");
         }
     }
+}
+
+/// Runs `fut`, turning a panic inside it into an error carrying the panic's message, so
+/// one bug costs one interaction a sentence instead of a silent failure.
+pub async fn guard<F: std::future::Future>(fut: F) -> Result<F::Output, String> {
+    use futures_util::FutureExt;
+    std::panic::AssertUnwindSafe(fut)
+        .catch_unwind()
+        .await
+        .map_err(|p| {
+            p.downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| p.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic without a message".to_owned())
+        })
 }
 
 /// Catches interactions serenity could not read (a field of an unexpected type or size
@@ -930,5 +968,19 @@ impl RawEventHandler for Unreadable {
         if let Err(e) = sent {
             tracing::error!(interaction = id, error = %e, "could not answer an unreadable interaction");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panic_becomes_an_error_with_its_message() {
+        assert_eq!(guard(async { 7 }).await, Ok(7));
+        let r: Result<(), String> = guard(async { panic!("boom {}", 1) }).await;
+        assert_eq!(r, Err("boom 1".to_owned()));
+        let r: Result<(), String> = guard(async { panic!("static") }).await;
+        assert_eq!(r, Err("static".to_owned()));
     }
 }
