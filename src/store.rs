@@ -25,6 +25,15 @@
 //!   before its next operation, recovering exactly what is on disk: the user is told the
 //!   save failed and nothing changed, and once space returns the bot works again without
 //!   a restart.
+//! * **One flush at a time, shared (group commit).** sled 0.34.7's `flush_async`
+//!   deadlocks when several run at once (spacejam/sled#1308, fixed on sled's main branch
+//!   but never released): each occupies a thread of sled's small I/O pool while it waits
+//!   for a log write that needs a thread of that same pool. Under a few dozen users
+//!   clicking at once the bot stopped answering for good. So a write is made durable by
+//!   [`Shared::durable`]: one blocking `flush` at a time on tokio's blocking pool, which
+//!   every write completed before it started shares. A write returns only after a flush
+//!   that began after it, on the same open database it was written to (a write made
+//!   before a reopen reports failure rather than a false success).
 //! * **Leave foreign directories alone.** sled writes `blobs/`, `conf` and `db` into
 //!   whatever directory it is given, before it checks anything. `open` refuses a path that
 //!   is a file, and a non-empty directory holding anything sled would not have written
@@ -39,6 +48,7 @@ use std::future::Future;
 use std::io;
 use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -154,6 +164,8 @@ pub struct SledStore {
 
 /// The open database, replaced as a whole when it has to be reopened.
 struct Handles {
+    /// Which opening of the database these are; every reopen gets a new one.
+    generation: u64,
     db: sled::Db,
     records: sled::Tree,
     index: sled::Tree,
@@ -173,6 +185,14 @@ struct Shared {
     dir: PathBuf,
     cache_capacity: u64,
     live: std::sync::Mutex<Option<Arc<Handles>>>,
+    /// The generation the next opening gets.
+    next_generation: AtomicU64,
+    /// Writes that asked to be made durable so far; each takes a ticket.
+    tickets: AtomicU64,
+    /// The last successful flush: its generation and the highest ticket it covers.
+    flushed: std::sync::Mutex<(u64, u64)>,
+    /// One flush at a time.
+    turn: tokio::sync::Mutex<()>,
 }
 
 impl Shared {
@@ -190,7 +210,12 @@ impl Shared {
         let db = config.open().map_err(|e| open_error(dir, e))?;
         let records = db.open_tree(RECORDS_TREE).map_err(|e| open_error(dir, e))?;
         let index = db.open_tree(INDEX_TREE).map_err(|e| open_error(dir, e))?;
-        Ok(Handles { db, records, index })
+        Ok(Handles {
+            generation: self.next_generation.fetch_add(1, Ordering::SeqCst),
+            db,
+            records,
+            index,
+        })
     }
 
     fn slot(&self) -> std::sync::MutexGuard<'_, Option<Arc<Handles>>> {
@@ -249,21 +274,73 @@ impl Shared {
         map: fn(sled::Error) -> StoreError,
         op: impl FnOnce(&Handles) -> Result<T, sled::Error>,
     ) -> Result<T, StoreError> {
-        let h = self.handles_or_unsaved()?;
-        op(&h).map_err(|e| {
-            self.failed(&h, &e);
-            map(e)
-        })
+        self.write(map, op).map(|(t, _)| t)
     }
 
-    /// Writes everything to disk without blocking the async runtime.
-    async fn flush(&self) -> Result<(), StoreError> {
+    /// [`Shared::with`] for a write: also returns the generation written to, which
+    /// [`Shared::durable`] needs.
+    fn write<T>(
+        &self,
+        map: fn(sled::Error) -> StoreError,
+        op: impl FnOnce(&Handles) -> Result<T, sled::Error>,
+    ) -> Result<(T, u64), StoreError> {
         let h = self.handles_or_unsaved()?;
-        let flushed = h.db.flush_async().await;
-        flushed.map(drop).map_err(|e| {
-            self.failed(&h, &e);
-            write_error(e)
-        })
+        match op(&h) {
+            Ok(t) => Ok((t, h.generation)),
+            Err(e) => {
+                self.failed(&h, &e);
+                Err(map(e))
+            }
+        }
+    }
+
+    /// Returns once everything written to generation `written_to` before this call is
+    /// on disk (see the module documentation).
+    async fn durable(&self, written_to: u64) -> Result<(), StoreError> {
+        let ticket = self.tickets.fetch_add(1, Ordering::SeqCst) + 1;
+        let _turn = self.turn.lock().await;
+        let h = self.handles_or_unsaved()?;
+        if h.generation != written_to {
+            return Err(StoreError::Write(
+                "the store was reopened after a storage error before this write reached the \
+                 disk"
+                    .to_owned(),
+            ));
+        }
+        let covered = {
+            let flushed = self.flushed.lock().unwrap_or_else(|e| e.into_inner());
+            flushed.0 == written_to && flushed.1 >= ticket
+        };
+        if covered {
+            // A flush that started after this write already finished.
+            return Ok(());
+        }
+        // Every ticket up to `upto` was taken after its write completed, so before this
+        // flush starts: the flush covers them all.
+        let upto = self.tickets.load(Ordering::SeqCst);
+        let db = h.db.clone();
+        let result = tokio::task::spawn_blocking(move || db.flush())
+            .await
+            .map_err(|e| StoreError::Write(format!("the flush did not run: {e}")))?;
+        match result {
+            Ok(_) => {
+                let mut flushed = self.flushed.lock().unwrap_or_else(|e| e.into_inner());
+                if flushed.0 != h.generation || flushed.1 < upto {
+                    *flushed = (h.generation, upto);
+                }
+                Ok(())
+            }
+            Err(e) => {
+                self.failed(&h, &e);
+                Err(write_error(e))
+            }
+        }
+    }
+
+    /// Writes everything written so far to disk without blocking the async runtime.
+    async fn flush(&self) -> Result<(), StoreError> {
+        let generation = self.handles_or_unsaved()?.generation;
+        self.durable(generation).await
     }
 }
 
@@ -287,6 +364,10 @@ impl SledStore {
             dir: dir.to_path_buf(),
             cache_capacity: options.cache_capacity,
             live: std::sync::Mutex::new(None),
+            next_generation: AtomicU64::new(0),
+            tickets: AtomicU64::new(0),
+            flushed: std::sync::Mutex::new((0, 0)),
+            turn: tokio::sync::Mutex::new(()),
         };
         let before = entries(dir);
         let handles = shared
@@ -430,8 +511,16 @@ impl SledStore {
             .filter(|k| k.as_ref().map_or(true, |k| k.user == user))
             .collect::<Result<Vec<_>, _>>()?;
         let mut removed = 0;
+        // Every removal must reach the disk of the same opening of the database.
+        let generation = self.shared.handles_or_unsaved()?.generation;
         for key in &keys {
-            if self.remove_raw(&key.encode())?.is_some() {
+            let (old, written_to) = self.remove_raw(&key.encode())?;
+            if written_to != generation {
+                return Err(StoreError::Write(
+                    "the store was reopened after a storage error; run this again".to_owned(),
+                ));
+            }
+            if old.is_some() {
                 removed += 1;
             }
         }
@@ -448,7 +537,7 @@ impl SledStore {
             if SessionKey::decode(key).is_none_or(|k| k.user != user) {
                 continue;
             }
-            self.shared.with(write_error, |h| {
+            let ((), written_to) = self.shared.write(write_error, |h| {
                 (&h.records, &h.index)
                     .transaction(|(records, index)| {
                         let current = records.get(key.as_bytes())?;
@@ -464,15 +553,20 @@ impl SledStore {
                     })
                     .map_err(storage)
             })?;
+            if written_to != generation {
+                return Err(StoreError::Write(
+                    "the store was reopened after a storage error; run this again".to_owned(),
+                ));
+            }
         }
-        self.flush_async().await?;
+        self.shared.durable(generation).await?;
         Ok(removed)
     }
 
     /// Removes the record under `key` and its index entry in one transaction; returns the
     /// removed bytes. Not flushed.
-    fn remove_raw(&self, key: &str) -> Result<Option<sled::IVec>, StoreError> {
-        self.shared.with(write_error, |h| {
+    fn remove_raw(&self, key: &str) -> Result<(Option<sled::IVec>, u64), StoreError> {
+        self.shared.write(write_error, |h| {
             (&h.records, &h.index)
                 .transaction(|(records, index)| {
                     let old = records.remove(key.as_bytes())?;
@@ -556,7 +650,7 @@ impl SessionStore for SledStore {
         let key = key.encode();
         let value = serde_json::to_vec(record).map_err(|e| StoreError::Write(e.to_string()))?;
         let new_entry = index_key(record.updated_at, &key);
-        self.shared.with(write_error, |h| {
+        let ((), generation) = self.shared.write(write_error, |h| {
             (&h.records, &h.index)
                 .transaction(|(records, index)| {
                     let old = records.insert(key.as_bytes(), value.as_slice())?;
@@ -566,16 +660,16 @@ impl SessionStore for SledStore {
                 })
                 .map_err(storage)
         })?;
-        self.flush_async().await
+        self.shared.durable(generation).await
     }
 
     /// `true` if there was a record that [`SessionStore::get`] would have returned; an
     /// expired or unreadable one is removed as well, but reported as `false`.
     async fn remove(&self, key: &SessionKey) -> Result<bool, StoreError> {
-        let Some(old) = self.remove_raw(&key.encode())? else {
+        let (Some(old), generation) = self.remove_raw(&key.encode())? else {
             return Ok(false);
         };
-        self.flush_async().await?;
+        self.shared.durable(generation).await?;
         let now = self.now();
         Ok(serde_json::from_slice::<SessionRecord>(&old)
             .is_ok_and(|r| r.format == SESSION_FORMAT && !self.is_expired(r.updated_at, now)))
@@ -654,21 +748,21 @@ impl<T: Serialize + DeserializeOwned> JsonTree<T> {
     /// Stores `value` under `key`, durably.
     pub async fn insert(&self, key: &str, value: &T) -> Result<(), StoreError> {
         let bytes = serde_json::to_vec(value).map_err(|e| StoreError::Write(e.to_string()))?;
-        self.shared.with(write_error, |h| {
+        let (_, generation) = self.shared.write(write_error, |h| {
             h.db.open_tree(&self.tree)?.insert(key.as_bytes(), bytes)
         })?;
-        self.shared.flush().await
+        self.shared.durable(generation).await
     }
 
     /// Removes the value under `key`, durably; `true` if there was one.
     pub async fn remove(&self, key: &str) -> Result<bool, StoreError> {
-        let removed = self.shared.with(write_error, |h| {
+        let (removed, generation) = self.shared.write(write_error, |h| {
             h.db.open_tree(&self.tree)?.remove(key.as_bytes())
         })?;
         if removed.is_none() {
             return Ok(false);
         }
-        self.shared.flush().await?;
+        self.shared.durable(generation).await?;
         Ok(true)
     }
 
@@ -951,6 +1045,48 @@ mod tests {
 
     fn assert_send<T: Send>(t: T) -> T {
         t
+    }
+
+    /// sled 0.34's `flush_async` deadlocks sled's thread pool when several run at once
+    /// (spacejam/sled#1308), which hung bot handlers for good under load: every one of
+    /// many concurrent puts must complete.
+    #[test]
+    fn many_concurrent_puts_all_complete() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().to_path_buf();
+        let (done, finished) = std::sync::mpsc::channel();
+        // On a thread of its own: a deadlocked sled blocks the runtime's threads too, and
+        // the test must still end.
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
+            let live = runtime.block_on(async {
+                let store = Arc::new(SledStore::open(&path, StoreOptions::default()).unwrap());
+                for round in 0..30 {
+                    let puts = (0..64u64).map(|user| {
+                        let store = store.clone();
+                        tokio::spawn(async move {
+                            let key = SessionKey::new(Scope::Dm, user.to_string());
+                            let mut rec = record(system_clock());
+                            rec.step = round;
+                            store.put(&key, &rec).await
+                        })
+                    });
+                    for put in futures::future::join_all(puts).await {
+                        put.unwrap().unwrap();
+                    }
+                }
+                store.len().unwrap()
+            });
+            let _ = done.send(live);
+        });
+        let live = finished
+            .recv_timeout(Duration::from_secs(60))
+            .expect("1920 puts, 64 at a time, completed within 60 s");
+        assert_eq!(live, 64);
     }
 
     #[tokio::test]
