@@ -13,6 +13,11 @@
 //!   deserializes (see `interaction_json`).
 //! * REST requests are all recorded; callbacks are timed against the 3 s rule; message payloads
 //!   are validated like Discord does (50035 Invalid Form Body).
+//! * REST faults: canned answers instead of handling (`force_response`), or after handling
+//!   (`ForcedResponse::after_handling`: the effect happens, the answer is lost), and delays.
+//!   Channel posts honour `nonce` + `enforce_nonce` like Discord, so a safe retry is visible.
+//! * At-least-once delivery: `redeliver_on_resume` makes a RESUME replay a dispatch the bot
+//!   already had.
 //!
 //! Everything is plain JSON text frames (serenity accepts text frames even though it identifies
 //! with `compress: true`).
@@ -342,6 +347,9 @@ pub struct ForcedResponse {
     pub headers: Vec<(String, String)>,
     /// Extra wait before answering.
     pub delay: Duration,
+    /// Handle the request first (its effects happen, as when Discord's edge fails after the
+    /// origin did the work, or the answer is lost on the way back), then answer with this.
+    pub after_handling: bool,
 }
 
 impl ForcedResponse {
@@ -352,6 +360,7 @@ impl ForcedResponse {
             content_type: "application/json".to_owned(),
             headers: Vec::new(),
             delay: Duration::ZERO,
+            after_handling: false,
         }
     }
     pub fn text(status: u16, body: &str) -> Self {
@@ -361,6 +370,7 @@ impl ForcedResponse {
             content_type: "text/html".to_owned(),
             headers: Vec::new(),
             delay: Duration::ZERO,
+            after_handling: false,
         }
     }
     pub fn internal_error() -> Self {
@@ -416,6 +426,11 @@ impl ForcedResponse {
     }
     pub fn after(mut self, delay: Duration) -> Self {
         self.delay = delay;
+        self
+    }
+    /// The request takes effect, but the client gets this answer instead of the real one.
+    pub fn after_handling(mut self) -> Self {
+        self.after_handling = true;
         self
     }
 }
@@ -703,6 +718,8 @@ struct Gw {
     heartbeats: u64,
     ack_heartbeats: bool,
     readies: u64,
+    /// Sequence numbers the next accepted RESUME replays even if the client had them.
+    redeliver: Vec<u64>,
 }
 
 struct ForcedRule {
@@ -1077,6 +1094,12 @@ impl StandIn {
             }
         }
     }
+    /// Make the next accepted RESUME replay the dispatch with sequence number `seq` again, even
+    /// though the bot already received it: Discord's delivery is at-least-once, and a RESUME may
+    /// repeat events the client had (for example when its last heartbeat carried an older seq).
+    pub fn redeliver_on_resume(&self, seq: u64) {
+        self.inner.lock().gw.redeliver.push(seq);
+    }
     /// Send an arbitrary dispatch (op 0) once the gateway is live; returns its sequence number.
     pub async fn send_dispatch(&self, event: &str, data: Value) -> u64 {
         self.wait_live_or_panic().await;
@@ -1108,35 +1131,21 @@ impl StandIn {
 
     pub async fn send_component(&self, click: ComponentClick) -> Dispatched {
         self.wait_live_or_panic().await;
-        let d = {
-            let mut st = self.inner.lock();
-            let msg = st
-                .messages
-                .get(&click.message_id)
-                .cloned()
-                .unwrap_or_else(|| {
-                    panic!(
-                        "stand-in: send_component on unknown message {}",
-                        click.message_id
-                    )
-                });
-            assert!(
-                msg.custom_ids().contains(&click.custom_id),
-                "stand-in: message {} has no component with custom_id {:?} (has {:?})",
-                msg.id,
-                click.custom_id,
-                msg.custom_ids()
-            );
-            let actor = st.resolve_actor(&click.actor, Some(msg.channel_id));
-            let mut data =
-                json!({"custom_id": click.custom_id, "component_type": click.component_type});
-            if click.component_type != 2 {
-                data["values"] = json!(click.values);
-            }
-            st.dispatch_interaction(3, InterKind::Component, &actor, data, Some(msg))
-        };
+        let d = self.inner.lock().dispatch_click(&click);
         self.inner.changed();
         d
+    }
+
+    /// Several clicks dispatched back to back, all made on the messages as they are now (a
+    /// double click, or the same message clicked on two devices, before any answer arrives).
+    pub async fn send_components(&self, clicks: &[ComponentClick]) -> Vec<Dispatched> {
+        self.wait_live_or_panic().await;
+        let ds = {
+            let mut st = self.inner.lock();
+            clicks.iter().map(|c| st.dispatch_click(c)).collect()
+        };
+        self.inner.changed();
+        ds
     }
 
     pub async fn send_message_command(&self, cmd: MessageCommand) -> Dispatched {
@@ -1265,6 +1274,14 @@ impl StandIn {
     }
     pub fn callbacks(&self) -> Vec<CallbackRecord> {
         self.inner.lock().callbacks.clone()
+    }
+    /// Callbacks from position `from` on (in arrival order), for incremental polling.
+    pub fn callbacks_since(&self, from: usize) -> Vec<CallbackRecord> {
+        let st = self.inner.lock();
+        st.callbacks
+            .get(from..)
+            .map(<[_]>::to_vec)
+            .unwrap_or_default()
     }
     pub fn callbacks_for(&self, interaction_id: u64) -> Vec<CallbackRecord> {
         self.inner
@@ -1645,6 +1662,33 @@ impl St {
             roles: a.roles.clone(),
             context,
         }
+    }
+
+    fn dispatch_click(&mut self, click: &ComponentClick) -> Dispatched {
+        let msg = self
+            .messages
+            .get(&click.message_id)
+            .cloned()
+            .unwrap_or_else(|| {
+                panic!(
+                    "stand-in: send_component on unknown message {}",
+                    click.message_id
+                )
+            });
+        assert!(
+            msg.custom_ids().contains(&click.custom_id),
+            "stand-in: message {} has no component with custom_id {:?} (has {:?})",
+            msg.id,
+            click.custom_id,
+            msg.custom_ids()
+        );
+        let actor = self.resolve_actor(&click.actor, Some(msg.channel_id));
+        let mut data =
+            json!({"custom_id": click.custom_id, "component_type": click.component_type});
+        if click.component_type != 2 {
+            data["values"] = json!(click.values);
+        }
+        self.dispatch_interaction(3, InterKind::Component, &actor, data, Some(msg))
     }
 
     /// Build the full INTERACTION_CREATE payload, register the interaction, dispatch it.
@@ -2138,6 +2182,7 @@ fn handle_gateway_text(
                 send_on(tx, json!({"op": 9, "d": false, "s": null, "t": null}));
                 return;
             }
+            let again = std::mem::take(&mut st.gw.redeliver);
             let missed: Vec<String> = st
                 .gw
                 .session
@@ -2145,7 +2190,7 @@ fn handle_gateway_text(
                 .map(|s| {
                     s.log
                         .iter()
-                        .filter(|(n, _)| *n > seq)
+                        .filter(|(n, _)| *n > seq || again.contains(n))
                         .map(|(_, t)| t.clone())
                         .collect()
                 })
@@ -2320,46 +2365,64 @@ async fn rest_route(State(inner): State<Arc<Inner>>, req: Request) -> Response {
         tokio::time::sleep(delay).await;
     }
 
-    let (reply, forced_flag, raw_forced) = if let Some(f) = forced {
-        if !f.delay.is_zero() {
-            tokio::time::sleep(f.delay).await;
+    let (reply, forced_flag, raw_forced) = match forced {
+        Some(f) if !f.after_handling => {
+            if !f.delay.is_zero() {
+                tokio::time::sleep(f.delay).await;
+            }
+            let body = serde_json::from_str::<Value>(&f.body).ok();
+            let mut r = Reply::json(f.status, body.unwrap_or(Value::Null));
+            r.headers = f.headers.clone();
+            (r, true, Some(f))
         }
-        let body = serde_json::from_str::<Value>(&f.body).ok();
-        let mut r = Reply::json(f.status, body.unwrap_or(Value::Null));
-        r.headers = f.headers.clone();
-        (r, true, Some(f))
-    } else {
-        let ctx = Ctx {
-            method: &method,
-            path: &path,
-            query,
-            body: body_json.as_ref(),
-            files: &files,
-            at,
-        };
-        let mut st = inner.lock();
-        let reply = if body_invalid {
-            st.violation(
-                ViolationKind::InvalidJson,
-                &ctx,
-                "body is not valid JSON".into(),
-                None,
-            );
-            Reply::err(400, 50109, "The request body contains invalid JSON.")
-        } else if path != "/api/v10/gateway"
-            && authorization.as_deref() != Some(&format!("Bot {}", st.cfg.token))
-        {
-            st.violation(
-                ViolationKind::Unauthorized,
-                &ctx,
-                format!("Authorization: {authorization:?}"),
-                None,
-            );
-            Reply::err(401, 0, "401: Unauthorized")
-        } else {
-            route(&mut st, &ctx)
-        };
-        (reply, false, None)
+        forced => {
+            let ctx = Ctx {
+                method: &method,
+                path: &path,
+                query,
+                body: body_json.as_ref(),
+                files: &files,
+                at,
+            };
+            let reply = {
+                let mut st = inner.lock();
+                if body_invalid {
+                    st.violation(
+                        ViolationKind::InvalidJson,
+                        &ctx,
+                        "body is not valid JSON".into(),
+                        None,
+                    );
+                    Reply::err(400, 50109, "The request body contains invalid JSON.")
+                } else if path != "/api/v10/gateway"
+                    && authorization.as_deref() != Some(&format!("Bot {}", st.cfg.token))
+                {
+                    st.violation(
+                        ViolationKind::Unauthorized,
+                        &ctx,
+                        format!("Authorization: {authorization:?}"),
+                        None,
+                    );
+                    Reply::err(401, 0, "401: Unauthorized")
+                } else {
+                    route(&mut st, &ctx)
+                }
+            };
+            match forced {
+                // Handled (its effects stay), but the client is told otherwise.
+                Some(f) => {
+                    inner.changed();
+                    if !f.delay.is_zero() {
+                        tokio::time::sleep(f.delay).await;
+                    }
+                    let body = serde_json::from_str::<Value>(&f.body).ok();
+                    let mut r = Reply::json(f.status, body.unwrap_or(Value::Null));
+                    r.headers = f.headers.clone();
+                    (r, true, Some(f))
+                }
+                None => (reply, false, None),
+            }
+        }
     };
 
     {
@@ -3115,7 +3178,23 @@ fn channel_messages_route(st: &mut St, ctx: &Ctx<'_>, c: &str, msg: Option<&str>
             if let Some(r) = check_errors(st, ctx, errs, None) {
                 return r.with_mentions(mentions);
             }
+            // Like Discord: with `enforce_nonce`, a nonce this author used in the last few
+            // minutes returns that message instead of creating another.
+            let nonce = body.get("nonce").filter(|n| n.is_string() || n.is_u64());
+            if let Some(n) = nonce.filter(|_| body["enforce_nonce"].as_bool() == Some(true)) {
+                let same = st.messages.values().find(|m| {
+                    m.author_id == bot
+                        && m.json.get("nonce") == Some(n)
+                        && m.created_at.elapsed() < Duration::from_secs(5 * 60)
+                });
+                if let Some(m) = same {
+                    return Reply::ok(m.json.clone()).with_mentions(mentions);
+                }
+            }
             let id = st.create_message(cid, bot, &body, 0, None, ctx.files);
+            if let (Some(n), Some(m)) = (nonce, st.messages.get_mut(&id)) {
+                m.json["nonce"] = n.clone();
+            }
             Reply::ok(st.messages[&id].json.clone()).with_mentions(mentions)
         }
         (m, Some(which)) => {
