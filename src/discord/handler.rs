@@ -624,7 +624,12 @@ impl Handler {
             .map_err(|e| Failure::Internal(format!("acknowledging the pin: {e}")))?;
         let deferred = Responder::DeferredCommand(c, received);
         let user = c.user.id.get();
-        if let Err(e) = ChannelId::new(card.channel_id).pin(&ctx.http, target).await {
+        // Pinning a pinned message changes nothing, so a failed pin may be repeated.
+        let pinned = with_retry(deferred.deadline(), "pinning a card", || {
+            ChannelId::new(card.channel_id).pin(&ctx.http, target)
+        })
+        .await;
+        if let Err(e) = pinned {
             self.fail(ctx, deferred, locale, user, Failure::PinRefused(e))
                 .await;
             return Ok(());
