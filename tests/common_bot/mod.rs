@@ -503,7 +503,9 @@ pub async fn start_user(standin: &StandIn, model: &Model, id: u64, locale: &'sta
         .id;
     let walk = Walk::start(&model.k.rules);
     let shown = Shown::from_json(&callback_data(&cb));
-    let step = shown.step().expect("buttons");
+    let step = shown
+        .step()
+        .unwrap_or_else(|| panic!("user {id}: the first question, with buttons: {cb:?}"));
     assert_eq!(shown, model.shown(&walk, step, id, locale));
     User {
         id,
@@ -527,8 +529,19 @@ pub async fn step(
     let cb = accepted(standin, d.interaction_id).await;
     let walk = model.after(&user.walk, &input);
     let expected = model.shown(&walk, user.step + 1, user.id, user.locale);
-    assert_eq!(cb.response_type, Some(7), "updated in place");
-    assert_eq!(Shown::from_json(&callback_data(&cb)), expected);
+    assert_eq!(
+        cb.response_type,
+        Some(7),
+        "user {}: {id} updates its message in place: {cb:?}",
+        user.id
+    );
+    assert_eq!(
+        Shown::from_json(&callback_data(&cb)),
+        expected,
+        "user {}: the reply to {id} at step {}",
+        user.id,
+        user.step
+    );
     assert_eq!(
         Shown::from_message(&standin.message(user.message).unwrap()),
         expected,
