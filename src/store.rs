@@ -253,7 +253,8 @@ impl SledStore {
 
     /// Writes everything to disk without blocking the async runtime.
     pub async fn flush_async(&self) -> Result<(), StoreError> {
-        self.db.flush_async().await.map(drop).map_err(write_error)
+        let db = self.db.clone();
+        flush_on_blocking_thread(move || db.flush()).await
     }
 
     /// The number of live sessions: stored in this build's format and not expired.
@@ -511,7 +512,8 @@ impl<T: Serialize + DeserializeOwned> JsonTree<T> {
         self.tree
             .insert(key.as_bytes(), bytes)
             .map_err(write_error)?;
-        self.tree.flush_async().await.map(drop).map_err(write_error)
+        let tree = self.tree.clone();
+        flush_on_blocking_thread(move || tree.flush()).await
     }
 
     /// Removes the value under `key`, durably; `true` if there was one.
@@ -524,7 +526,8 @@ impl<T: Serialize + DeserializeOwned> JsonTree<T> {
         {
             return Ok(false);
         }
-        self.tree.flush_async().await.map_err(write_error)?;
+        let tree = self.tree.clone();
+        flush_on_blocking_thread(move || tree.flush()).await?;
         Ok(true)
     }
 
@@ -595,6 +598,23 @@ fn split_index_key(bytes: &[u8]) -> Option<(i64, &str)> {
     let (ts, key) = bytes.split_at(8);
     let ts = u64::from_be_bytes(ts.try_into().ok()?) ^ (1 << 63);
     Some((ts as i64, std::str::from_utf8(key).ok()?))
+}
+
+/// Runs a sled flush on tokio's blocking pool and waits for it.
+///
+/// Not sled's `flush_async`: in sled 0.34 it runs the flush on sled's own small thread
+/// pool, where it blocks waiting for log writes that are queued on that same pool behind
+/// it. A few flushes at once can occupy every thread, and then nothing is ever written or
+/// woken again (spacejam/sled#1308): every later write blocks, runtime threads included.
+async fn flush_on_blocking_thread(
+    flush: impl FnOnce() -> sled::Result<usize> + Send + 'static,
+) -> Result<(), StoreError> {
+    match tokio::task::spawn_blocking(flush).await {
+        Ok(flushed) => flushed.map(drop).map_err(write_error),
+        Err(e) => Err(StoreError::Write(format!(
+            "the flush did not complete: {e}"
+        ))),
+    }
 }
 
 fn read_error(e: sled::Error) -> StoreError {
@@ -748,6 +768,48 @@ mod tests {
 
     fn assert_send<T: Send>(t: T) -> T {
         t
+    }
+
+    /// sled 0.34's `flush_async` deadlocks sled's thread pool when several run at once
+    /// (spacejam/sled#1308), which hung bot handlers for good under load: every one of
+    /// many concurrent puts must complete.
+    #[test]
+    fn many_concurrent_puts_all_complete() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().to_path_buf();
+        let (done, finished) = std::sync::mpsc::channel();
+        // On a thread of its own: a deadlocked sled blocks the runtime's threads too, and
+        // the test must still end.
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
+            let live = runtime.block_on(async {
+                let store = Arc::new(SledStore::open(&path, StoreOptions::default()).unwrap());
+                for round in 0..30 {
+                    let puts = (0..64u64).map(|user| {
+                        let store = store.clone();
+                        tokio::spawn(async move {
+                            let key = SessionKey::new(Scope::Dm, user.to_string());
+                            let mut rec = record(system_clock());
+                            rec.step = round;
+                            store.put(&key, &rec).await
+                        })
+                    });
+                    for put in futures::future::join_all(puts).await {
+                        put.unwrap().unwrap();
+                    }
+                }
+                store.len().unwrap()
+            });
+            let _ = done.send(live);
+        });
+        let live = finished
+            .recv_timeout(Duration::from_secs(60))
+            .expect("1920 puts, 64 at a time, completed within 60 s");
+        assert_eq!(live, 64);
     }
 
     #[tokio::test]
