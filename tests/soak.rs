@@ -133,6 +133,8 @@ struct Shared {
     phase: watch::Sender<Phase>,
     /// Clicks sent and not yet settled; changed together with `phase.up`.
     in_flight: Mutex<usize>,
+    /// When the last instance was taken down (just before its SIGKILL).
+    down_at: Mutex<Option<Instant>>,
     users: Vec<Mutex<UserState>>,
     stats: Mutex<Stats>,
     think: (u64, u64),
@@ -211,6 +213,7 @@ async fn run(cfg: Soak) {
             stop: false,
         }),
         in_flight: Mutex::new(0),
+        down_at: Mutex::new(None),
         users: states,
         stats: Mutex::new(Stats::default()),
         think: cfg.think,
@@ -227,6 +230,7 @@ async fn run(cfg: Soak) {
         tokio::time::sleep(Duration::from_millis(rng.range(cfg.uptime.0, cfg.uptime.1))).await;
         let in_flight = {
             let n = lock(&shared.in_flight);
+            *lock(&shared.down_at) = Some(Instant::now());
             shared.phase.send_modify(|p| p.up = false);
             *n
         };
@@ -407,6 +411,7 @@ async fn drive(shared: Arc<Shared>, idx: usize, mut rng: Rng) {
             assert_eq!(shown.step(), Some(st.user.step), "user {}", st.user.id);
             (st.user.clone(), custom_id_for(&shown, &input))
         };
+        let sent_at = Instant::now();
         let d = shared
             .standin
             .send_component(button(&user, &custom_id))
@@ -435,6 +440,18 @@ async fn drive(shared: Arc<Shared>, idx: usize, mut rng: Rng) {
             let mut st = lock(&shared.users[idx]);
             match outcome {
                 Outcome::Lost => {
+                    // Lost to the kill, not to a bot that stopped answering while it ran.
+                    let down = lock(&shared.down_at).unwrap_or(sent_at);
+                    if down.saturating_duration_since(sent_at) > THREE_SECONDS {
+                        fail(
+                            &shared,
+                            format!(
+                                "user {}: no reply to {custom_id} in the {:?} before the kill",
+                                user.id,
+                                down - sent_at
+                            ),
+                        );
+                    }
                     st.pending = Some(input);
                     lock(&shared.stats).reclicked += 1;
                 }
