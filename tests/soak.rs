@@ -28,7 +28,7 @@
 //! - CI (runs with every `cargo test`): `cargo test --test soak -- --nocapture`: 50 users,
 //!   20 kills, about 30 s on two cores.
 //! - Full: `cargo test --test soak -- --ignored --nocapture`: 200 users, 100 kills, about
-//!   2.5 minutes on two cores.
+//!   3 minutes on two cores.
 //!
 //! The figures are printed (with `--nocapture`); one summary line goes straight to standard
 //! error, so it shows even when the output is captured.
@@ -79,7 +79,7 @@ async fn sigkill_at_random_moments_loses_no_acknowledged_step() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "long (about 2.5 minutes): 200 users, 100 kills; run with --ignored"]
+#[ignore = "long (about 3 minutes): 200 users, 100 kills; run with --ignored"]
 async fn sigkill_soak_full() {
     run(Soak {
         users: common_bot::env_usize("SOAK_USERS", 200),
