@@ -12,8 +12,8 @@ use serenity::all::{
     ComponentInteractionDataKind, Context, CreateActionRow, CreateAllowedMentions, CreateButton,
     CreateEmbed, CreateEmbedFooter, CreateInteractionResponse, CreateInteractionResponseMessage,
     CreateMessage, CreateSelectMenu, CreateSelectMenuKind, CreateSelectMenuOption,
-    EditInteractionResponse, Event, EventHandler, Interaction, InteractionId, RawEventHandler,
-    Ready,
+    EditInteractionResponse, Event, EventHandler, Interaction, InteractionId, Message, Nonce,
+    RawEventHandler, Ready,
 };
 use serenity::async_trait;
 use serenity::http::HttpError;
@@ -544,18 +544,35 @@ impl Handler {
         let deferred = Responder::DeferredComponent(c, received);
         let card = self.card(&walk, record.updated_at, locale);
         let message = spec::card_message(&card);
-        let sent = c
-            .channel_id
-            .send_message(
-                &ctx.http,
-                CreateMessage::new()
-                    .embeds(embeds(&message))
-                    .allowed_mentions(CreateAllowedMentions::new()),
-            )
-            .await;
+        // Repeated on a server error or a lost answer, with one nonce per click and
+        // `enforce_nonce`: Discord then returns the message it already made instead of
+        // posting the card twice.
+        let nonce = format!("ac{}", c.id.get());
+        let sent = std::sync::Mutex::new(None::<Message>);
+        let posted = with_retry(deferred.deadline(), "posting a card", || {
+            let create = CreateMessage::new()
+                .embeds(embeds(&message))
+                .allowed_mentions(CreateAllowedMentions::new())
+                .nonce(Nonce::String(nonce.clone()))
+                .enforce_nonce(true);
+            let sent = &sent;
+            async move {
+                let m = c.channel_id.send_message(&ctx.http, create).await?;
+                *sent.lock().unwrap_or_else(|e| e.into_inner()) = Some(m);
+                Ok(())
+            }
+        })
+        .await;
+        let sent = posted.map(|()| sent.into_inner().unwrap_or_else(|e| e.into_inner()));
         let user = c.user.id.get();
         let sent = match sent {
-            Ok(m) => m,
+            Ok(Some(m)) => m,
+            Ok(None) => {
+                let e = serenity::Error::Other("the post returned no message");
+                self.fail(ctx, deferred, locale, user, Failure::CannotPost(e))
+                    .await;
+                return Ok(());
+            }
             Err(e) => {
                 self.fail(ctx, deferred, locale, user, Failure::CannotPost(e))
                     .await;
@@ -639,7 +656,12 @@ impl Handler {
             .map_err(|e| Failure::Internal(format!("acknowledging the pin: {e}")))?;
         let deferred = Responder::DeferredCommand(c, received);
         let user = c.user.id.get();
-        if let Err(e) = ChannelId::new(card.channel_id).pin(&ctx.http, target).await {
+        // Pinning a pinned message changes nothing, so a failed pin may be repeated.
+        let pinned = with_retry(deferred.deadline(), "pinning a card", || {
+            ChannelId::new(card.channel_id).pin(&ctx.http, target)
+        })
+        .await;
+        if let Err(e) = pinned {
             self.fail(ctx, deferred, locale, user, Failure::PinRefused(e))
                 .await;
             return Ok(());

@@ -13,6 +13,11 @@
 //!   deserializes (see `interaction_json`).
 //! * REST requests are all recorded; callbacks are timed against the 3 s rule; message payloads
 //!   are validated like Discord does (50035 Invalid Form Body).
+//! * REST faults: canned answers instead of handling (`force_response`), or after handling
+//!   (`ForcedResponse::after_handling`: the effect happens, the answer is lost), and delays.
+//!   Channel posts honour `nonce` + `enforce_nonce` like Discord, so a safe retry is visible.
+//! * At-least-once delivery: `redeliver_on_resume` makes a RESUME replay a dispatch the bot
+//!   already had.
 //!
 //! Everything is plain JSON text frames (serenity accepts text frames even though it identifies
 //! with `compress: true`).
@@ -342,6 +347,9 @@ pub struct ForcedResponse {
     pub headers: Vec<(String, String)>,
     /// Extra wait before answering.
     pub delay: Duration,
+    /// Handle the request first (its effects happen, as when Discord's edge fails after the
+    /// origin did the work, or the answer is lost on the way back), then answer with this.
+    pub after_handling: bool,
 }
 
 impl ForcedResponse {
@@ -352,6 +360,7 @@ impl ForcedResponse {
             content_type: "application/json".to_owned(),
             headers: Vec::new(),
             delay: Duration::ZERO,
+            after_handling: false,
         }
     }
     pub fn text(status: u16, body: &str) -> Self {
@@ -361,6 +370,7 @@ impl ForcedResponse {
             content_type: "text/html".to_owned(),
             headers: Vec::new(),
             delay: Duration::ZERO,
+            after_handling: false,
         }
     }
     pub fn internal_error() -> Self {
@@ -416,6 +426,11 @@ impl ForcedResponse {
     }
     pub fn after(mut self, delay: Duration) -> Self {
         self.delay = delay;
+        self
+    }
+    /// The request takes effect, but the client gets this answer instead of the real one.
+    pub fn after_handling(mut self) -> Self {
+        self.after_handling = true;
         self
     }
 }
@@ -703,6 +718,8 @@ struct Gw {
     heartbeats: u64,
     ack_heartbeats: bool,
     readies: u64,
+    /// Sequence numbers the next accepted RESUME replays even if the client had them.
+    redeliver: Vec<u64>,
 }
 
 struct ForcedRule {
@@ -1077,6 +1094,12 @@ impl StandIn {
             }
         }
     }
+    /// Make the next accepted RESUME replay the dispatch with sequence number `seq` again, even
+    /// though the bot already received it: Discord's delivery is at-least-once, and a RESUME may
+    /// repeat events the client had (for example when its last heartbeat carried an older seq).
+    pub fn redeliver_on_resume(&self, seq: u64) {
+        self.inner.lock().gw.redeliver.push(seq);
+    }
     /// Send an arbitrary dispatch (op 0) once the gateway is live; returns its sequence number.
     pub async fn send_dispatch(&self, event: &str, data: Value) -> u64 {
         self.wait_live_or_panic().await;
@@ -1094,7 +1117,7 @@ impl StandIn {
     async fn send_slash_command_inner(
         &self,
         cmd: SlashCommand,
-        edit: &mut dyn FnMut(&mut Value),
+        edit: &mut (dyn FnMut(&mut Value) + Send),
     ) -> Dispatched {
         self.wait_live_or_panic().await;
         let d = {
@@ -1125,7 +1148,7 @@ impl StandIn {
     pub async fn send_component_edited(
         &self,
         click: ComponentClick,
-        mut edit: impl FnMut(&mut Value),
+        mut edit: impl FnMut(&mut Value) + Send,
     ) -> Dispatched {
         self.send_component_inner(click, false, &mut edit).await
     }
@@ -1135,7 +1158,7 @@ impl StandIn {
     pub async fn send_message_command_edited(
         &self,
         cmd: MessageCommand,
-        mut edit: impl FnMut(&mut Value),
+        mut edit: impl FnMut(&mut Value) + Send,
     ) -> Dispatched {
         self.send_message_command_inner(cmd, &mut edit).await
     }
@@ -1145,7 +1168,7 @@ impl StandIn {
     pub async fn send_slash_command_edited(
         &self,
         cmd: SlashCommand,
-        mut edit: impl FnMut(&mut Value),
+        mut edit: impl FnMut(&mut Value) + Send,
     ) -> Dispatched {
         self.send_slash_command_inner(cmd, &mut edit).await
     }
@@ -1154,38 +1177,30 @@ impl StandIn {
         &self,
         click: ComponentClick,
         check_custom_id: bool,
-        edit: &mut dyn FnMut(&mut Value),
+        edit: &mut (dyn FnMut(&mut Value) + Send),
     ) -> Dispatched {
         self.wait_live_or_panic().await;
-        let d = {
-            let mut st = self.inner.lock();
-            let msg = st
-                .messages
-                .get(&click.message_id)
-                .cloned()
-                .unwrap_or_else(|| {
-                    panic!(
-                        "stand-in: send_component on unknown message {}",
-                        click.message_id
-                    )
-                });
-            assert!(
-                !check_custom_id || msg.custom_ids().contains(&click.custom_id),
-                "stand-in: message {} has no component with custom_id {:?} (has {:?})",
-                msg.id,
-                click.custom_id,
-                msg.custom_ids()
-            );
-            let actor = st.resolve_actor(&click.actor, Some(msg.channel_id));
-            let mut data =
-                json!({"custom_id": click.custom_id, "component_type": click.component_type});
-            if click.component_type != 2 {
-                data["values"] = json!(click.values);
-            }
-            st.dispatch_interaction_edited(3, InterKind::Component, &actor, data, Some(msg), edit)
-        };
+        let d = self
+            .inner
+            .lock()
+            .dispatch_click(&click, check_custom_id, edit);
         self.inner.changed();
         d
+    }
+
+    /// Several clicks dispatched back to back, all made on the messages as they are now (a
+    /// double click, or the same message clicked on two devices, before any answer arrives).
+    pub async fn send_components(&self, clicks: &[ComponentClick]) -> Vec<Dispatched> {
+        self.wait_live_or_panic().await;
+        let ds = {
+            let mut st = self.inner.lock();
+            clicks
+                .iter()
+                .map(|c| st.dispatch_click(c, true, &mut |_| {}))
+                .collect()
+        };
+        self.inner.changed();
+        ds
     }
 
     pub async fn send_message_command(&self, cmd: MessageCommand) -> Dispatched {
@@ -1195,7 +1210,7 @@ impl StandIn {
     async fn send_message_command_inner(
         &self,
         cmd: MessageCommand,
-        edit: &mut dyn FnMut(&mut Value),
+        edit: &mut (dyn FnMut(&mut Value) + Send),
     ) -> Dispatched {
         self.wait_live_or_panic().await;
         let d = {
@@ -1322,6 +1337,14 @@ impl StandIn {
     }
     pub fn callbacks(&self) -> Vec<CallbackRecord> {
         self.inner.lock().callbacks.clone()
+    }
+    /// Callbacks from position `from` on (in arrival order), for incremental polling.
+    pub fn callbacks_since(&self, from: usize) -> Vec<CallbackRecord> {
+        let st = self.inner.lock();
+        st.callbacks
+            .get(from..)
+            .map(<[_]>::to_vec)
+            .unwrap_or_default()
     }
     pub fn callbacks_for(&self, interaction_id: u64) -> Vec<CallbackRecord> {
         self.inner
@@ -1704,6 +1727,40 @@ impl St {
         }
     }
 
+    /// Dispatches a click; `check_custom_id` refuses (panics on) a custom_id the message
+    /// does not carry, as Discord could never send one; `edit` changes the payload.
+    fn dispatch_click(
+        &mut self,
+        click: &ComponentClick,
+        check_custom_id: bool,
+        edit: &mut (dyn FnMut(&mut Value) + Send),
+    ) -> Dispatched {
+        let msg = self
+            .messages
+            .get(&click.message_id)
+            .cloned()
+            .unwrap_or_else(|| {
+                panic!(
+                    "stand-in: send_component on unknown message {}",
+                    click.message_id
+                )
+            });
+        assert!(
+            !check_custom_id || msg.custom_ids().contains(&click.custom_id),
+            "stand-in: message {} has no component with custom_id {:?} (has {:?})",
+            msg.id,
+            click.custom_id,
+            msg.custom_ids()
+        );
+        let actor = self.resolve_actor(&click.actor, Some(msg.channel_id));
+        let mut data =
+            json!({"custom_id": click.custom_id, "component_type": click.component_type});
+        if click.component_type != 2 {
+            data["values"] = json!(click.values);
+        }
+        self.dispatch_interaction_edited(3, InterKind::Component, &actor, data, Some(msg), edit)
+    }
+
     /// Build the full INTERACTION_CREATE payload, register the interaction, dispatch it.
     fn dispatch_interaction(
         &mut self,
@@ -1725,7 +1782,7 @@ impl St {
         a: &ResolvedActor,
         data: Value,
         message: Option<StoredMessage>,
-        edit: &mut dyn FnMut(&mut Value),
+        edit: &mut (dyn FnMut(&mut Value) + Send),
     ) -> Dispatched {
         let id = self.next_id();
         let token = format!("standin-itok-{id}-{:016x}{:016x}", self.rand(), self.rand());
@@ -2210,6 +2267,7 @@ fn handle_gateway_text(
                 send_on(tx, json!({"op": 9, "d": false, "s": null, "t": null}));
                 return;
             }
+            let again = std::mem::take(&mut st.gw.redeliver);
             let missed: Vec<String> = st
                 .gw
                 .session
@@ -2217,7 +2275,7 @@ fn handle_gateway_text(
                 .map(|s| {
                     s.log
                         .iter()
-                        .filter(|(n, _)| *n > seq)
+                        .filter(|(n, _)| *n > seq || again.contains(n))
                         .map(|(_, t)| t.clone())
                         .collect()
                 })
@@ -2392,46 +2450,64 @@ async fn rest_route(State(inner): State<Arc<Inner>>, req: Request) -> Response {
         tokio::time::sleep(delay).await;
     }
 
-    let (reply, forced_flag, raw_forced) = if let Some(f) = forced {
-        if !f.delay.is_zero() {
-            tokio::time::sleep(f.delay).await;
+    let (reply, forced_flag, raw_forced) = match forced {
+        Some(f) if !f.after_handling => {
+            if !f.delay.is_zero() {
+                tokio::time::sleep(f.delay).await;
+            }
+            let body = serde_json::from_str::<Value>(&f.body).ok();
+            let mut r = Reply::json(f.status, body.unwrap_or(Value::Null));
+            r.headers = f.headers.clone();
+            (r, true, Some(f))
         }
-        let body = serde_json::from_str::<Value>(&f.body).ok();
-        let mut r = Reply::json(f.status, body.unwrap_or(Value::Null));
-        r.headers = f.headers.clone();
-        (r, true, Some(f))
-    } else {
-        let ctx = Ctx {
-            method: &method,
-            path: &path,
-            query,
-            body: body_json.as_ref(),
-            files: &files,
-            at,
-        };
-        let mut st = inner.lock();
-        let reply = if body_invalid {
-            st.violation(
-                ViolationKind::InvalidJson,
-                &ctx,
-                "body is not valid JSON".into(),
-                None,
-            );
-            Reply::err(400, 50109, "The request body contains invalid JSON.")
-        } else if path != "/api/v10/gateway"
-            && authorization.as_deref() != Some(&format!("Bot {}", st.cfg.token))
-        {
-            st.violation(
-                ViolationKind::Unauthorized,
-                &ctx,
-                format!("Authorization: {authorization:?}"),
-                None,
-            );
-            Reply::err(401, 0, "401: Unauthorized")
-        } else {
-            route(&mut st, &ctx)
-        };
-        (reply, false, None)
+        forced => {
+            let ctx = Ctx {
+                method: &method,
+                path: &path,
+                query,
+                body: body_json.as_ref(),
+                files: &files,
+                at,
+            };
+            let reply = {
+                let mut st = inner.lock();
+                if body_invalid {
+                    st.violation(
+                        ViolationKind::InvalidJson,
+                        &ctx,
+                        "body is not valid JSON".into(),
+                        None,
+                    );
+                    Reply::err(400, 50109, "The request body contains invalid JSON.")
+                } else if path != "/api/v10/gateway"
+                    && authorization.as_deref() != Some(&format!("Bot {}", st.cfg.token))
+                {
+                    st.violation(
+                        ViolationKind::Unauthorized,
+                        &ctx,
+                        format!("Authorization: {authorization:?}"),
+                        None,
+                    );
+                    Reply::err(401, 0, "401: Unauthorized")
+                } else {
+                    route(&mut st, &ctx)
+                }
+            };
+            match forced {
+                // Handled (its effects stay), but the client is told otherwise.
+                Some(f) => {
+                    inner.changed();
+                    if !f.delay.is_zero() {
+                        tokio::time::sleep(f.delay).await;
+                    }
+                    let body = serde_json::from_str::<Value>(&f.body).ok();
+                    let mut r = Reply::json(f.status, body.unwrap_or(Value::Null));
+                    r.headers = f.headers.clone();
+                    (r, true, Some(f))
+                }
+                None => (reply, false, None),
+            }
+        }
     };
 
     {
@@ -3187,7 +3263,23 @@ fn channel_messages_route(st: &mut St, ctx: &Ctx<'_>, c: &str, msg: Option<&str>
             if let Some(r) = check_errors(st, ctx, errs, None) {
                 return r.with_mentions(mentions);
             }
+            // Like Discord: with `enforce_nonce`, a nonce this author used in the last few
+            // minutes returns that message instead of creating another.
+            let nonce = body.get("nonce").filter(|n| n.is_string() || n.is_u64());
+            if let Some(n) = nonce.filter(|_| body["enforce_nonce"].as_bool() == Some(true)) {
+                let same = st.messages.values().find(|m| {
+                    m.author_id == bot
+                        && m.json.get("nonce") == Some(n)
+                        && m.created_at.elapsed() < Duration::from_secs(5 * 60)
+                });
+                if let Some(m) = same {
+                    return Reply::ok(m.json.clone()).with_mentions(mentions);
+                }
+            }
             let id = st.create_message(cid, bot, &body, 0, None, ctx.files);
+            if let (Some(n), Some(m)) = (nonce, st.messages.get_mut(&id)) {
+                m.json["nonce"] = n.clone();
+            }
             Reply::ok(st.messages[&id].json.clone()).with_mentions(mentions)
         }
         (m, Some(which)) => {
