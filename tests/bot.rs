@@ -435,8 +435,35 @@ async fn guild_conversation_post_and_pin_in_both_languages() {
         );
         assert!(!standin.pins_in(CHANNEL).contains(&other_msg));
 
+        // Posting the same card again (a double click, a click after a restart) gives
+        // back the card already posted, not a second one.
+        let public = |s: &StandIn| {
+            s.messages_in(CHANNEL)
+                .iter()
+                .filter(|m| !m.is_ephemeral())
+                .count()
+        };
+        let cards_before = public(&standin);
+        let again = click(&standin, &card, &verb_id(&card, 'p'), user, t.locale).await;
+        assert!(
+            again.content().contains(&posted.id.to_string()),
+            "{}",
+            again.content()
+        );
+        assert_eq!(public(&standin), cards_before, "no second card");
+
         // The bot itself lacking PIN_MESSAGES: Discord's 50013 reaches the moderator.
         standin.set_bot_permissions(CHANNEL, perms::ALL_EXCEPT_ADMIN & !perms::PIN_MESSAGES);
+        // A new card (Back, then the same answer: a later step) is a new post.
+        let back = click(&standin, &card, &verb_id(&card, 'b'), user, t.locale).await;
+        let card = click(
+            &standin,
+            &back,
+            &answer_id(&back, "win10-upgrade-id", 0),
+            user,
+            t.locale,
+        )
+        .await;
         let again = click(&standin, &card, &verb_id(&card, 'p'), user, t.locale).await;
         assert!(again.content().contains("https://"));
         let second = standin

@@ -70,6 +70,13 @@ async fn to_card(standin: &StandIn, model: &Model, user: &mut User) {
     panic!("no card within 20 answers");
 }
 
+/// A new card: Back, then the same answer again. A later step is a new card, and so a
+/// new post (posting the same card again gives back the card already posted).
+async fn next_card(standin: &StandIn, model: &Model, user: &mut User) {
+    step(standin, model, user, Input::Back).await;
+    to_card(standin, model, user).await;
+}
+
 /// Public (non-ephemeral) messages in the test channel: the posted cards.
 fn public_cards(standin: &StandIn) -> Vec<StoredMessage> {
     standin
@@ -260,6 +267,7 @@ async fn a_failed_post_is_retried_without_posting_twice() {
             standin.set_delay(POST, d);
         }
         let before = public_cards(&standin).len();
+        next_card(&standin, &model, &mut user).await;
         let text = click_post(&standin, &user, WAIT).await;
         standin.clear_delays();
         assert_eq!(standin.pending_forced(), 0, "{kind}: the fault was hit");
@@ -284,6 +292,7 @@ async fn a_failed_post_is_retried_without_posting_twice() {
         user.locale = if locale == "ja" { "ja" } else { "en-US" };
         standin.force_response(POST, 1000, ForcedResponse::internal_error());
         let before = public_cards(&standin).len();
+        next_card(&standin, &model, &mut user).await;
         let text = click_post(&standin, &user, WAIT).await;
         let attempts = 1000 - standin.pending_forced();
         standin.clear_forced();
@@ -336,6 +345,7 @@ async fn a_failed_pin_is_retried_and_a_refused_one_explained() {
         ),
     ];
     for (kind, fault, times) in faults {
+        next_card(&standin, &model, &mut user).await;
         click_post(&standin, &user, WAIT).await;
         let card = public_cards(&standin).last().unwrap().id;
         standin.force_response(PIN, times, fault);
@@ -348,6 +358,7 @@ async fn a_failed_pin_is_retried_and_a_refused_one_explained() {
 
     // Discord keeps failing: the moderator is told, in their language.
     for locale in ["en-US", "ja"] {
+        next_card(&standin, &model, &mut user).await;
         click_post(&standin, &user, WAIT).await;
         let card = public_cards(&standin).last().unwrap().id;
         standin.force_response(PIN, 1000, ForcedResponse::internal_error());

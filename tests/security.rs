@@ -161,6 +161,14 @@ async fn every_flow(standin: &StandIn, locale: &str, user: u64) -> usize {
         .unwrap();
     assert_eq!(m.content(), text(locale, "error-not-a-card"));
     standin.set_bot_permissions(CHANNEL, perms::ALL_EXCEPT_ADMIN & !perms::PIN_MESSAGES);
+    // Posting the same card again gives back the same message: a new card (Back, then
+    // the same answer, a later step) for each further post.
+    let new_card = |card: StoredMessage| async move {
+        let back = click(standin, &card, &verb_id(&card, 'b'), user, locale).await;
+        let node = "win10-upgrade-id";
+        click(standin, &back, &answer_id(&back, node, 0), user, locale).await
+    };
+    let card = new_card(card).await;
     let before = standin.messages_in(CHANNEL).len();
     click(standin, &card, &verb_id(&card, 'p'), user, locale).await;
     let second = newest_post(standin, CHANNEL, before).await;
@@ -168,6 +176,7 @@ async fn every_flow(standin: &StandIn, locale: &str, user: u64) -> usize {
         .await
         .unwrap();
     assert_eq!(m.content(), text(locale, "error-pin-permission"));
+    let card = new_card(card).await;
     standin.set_bot_permissions(CHANNEL, perms::ALL_EXCEPT_ADMIN & !perms::SEND_MESSAGES);
     let m = click(standin, &card, &verb_id(&card, 'p'), user, locale).await;
     assert_eq!(m.content(), text(locale, "error-cannot-post"));

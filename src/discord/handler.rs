@@ -97,6 +97,17 @@ fn key_for(guild: Option<u64>, user: u64) -> SessionKey {
     }
 }
 
+/// The nonce of the post of one card: FNV-1a (64 bit) of the session key, the channel
+/// and the step, stable across restarts and within Discord's 25 characters.
+fn post_nonce(key: &SessionKey, channel: u64, step: u64) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in format!("{key}/{channel}/{step}").bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("ac{h:016x}")
+}
+
 /// serenity's builders for a laid-out message.
 fn embeds(spec: &MessageSpec) -> Vec<CreateEmbed> {
     spec.embeds
@@ -544,10 +555,11 @@ impl Handler {
         let deferred = Responder::DeferredComponent(c, received);
         let card = self.card(&walk, record.updated_at, locale);
         let message = spec::card_message(&card);
-        // Repeated on a server error or a lost answer, with one nonce per click and
-        // `enforce_nonce`: Discord then returns the message it already made instead of
-        // posting the card twice.
-        let nonce = format!("ac{}", c.id.get());
+        // One nonce per card (user, place, channel and step), with `enforce_nonce`: a
+        // retry after a server error or a lost answer, a double click, or a click again
+        // after the bot restarted, gets back the message Discord already made instead of
+        // a second card.
+        let nonce = post_nonce(key, c.channel_id.get(), step);
         let sent = std::sync::Mutex::new(None::<Message>);
         let posted = with_retry(deferred.deadline(), "posting a card", || {
             let create = CreateMessage::new()
