@@ -229,6 +229,8 @@ pub struct CallbackRecord {
     /// The callback was accepted as the interaction's response.
     pub accepted: bool,
     pub with_response: bool,
+    /// The message the accepted response created (4, 5) or updated (6, 7).
+    pub message_id: Option<u64>,
 }
 
 #[derive(Clone, Debug)]
@@ -731,6 +733,10 @@ struct St {
     forced: Vec<ForcedRule>,
     delays: Vec<(RoutePattern, Duration)>,
     gw: Gw,
+    /// Load-test mode (see [`StandIn::set_lean`]).
+    lean: bool,
+    /// Subscribers to callbacks (see [`StandIn::subscribe_callbacks`]).
+    callback_subs: Vec<mpsc::UnboundedSender<CallbackRecord>>,
 }
 
 struct Inner {
@@ -798,6 +804,8 @@ impl StandIn {
                 ack_heartbeats: true,
                 ..Gw::default()
             },
+            lean: false,
+            callback_subs: Vec::new(),
         };
         st.ensure_guild_channel(cfg.default_guild_id, cfg.default_channel_id);
         let (shutdown, _) = watch::channel(false);
@@ -878,6 +886,26 @@ impl StandIn {
     /// dispatch goes into the session log and is replayed when the bot RESUMEs.
     pub fn set_dispatch_wait(&self, wait: Duration) {
         self.inner.lock().cfg.dispatch_wait = wait;
+    }
+    /// Load-test mode: keeps memory and per-interaction work flat over hundreds of
+    /// thousands of interactions. While on, the stand-in keeps no history that grows with
+    /// traffic: REST requests, callback records and gateway frames are not recorded, the
+    /// RESUME log is not kept (a RESUME replays nothing), and an interaction is forgotten
+    /// once its callback was accepted (so follow-ups and edits of it get 10015). Callbacks
+    /// are still validated and reported to [`StandIn::subscribe_callbacks`]. Off by
+    /// default; the tests rely on the history.
+    pub fn set_lean(&self, on: bool) {
+        self.inner.lock().lean = on;
+    }
+    /// Every callback from now on, as it is answered (accepted or not).
+    pub fn subscribe_callbacks(&self) -> mpsc::UnboundedReceiver<CallbackRecord> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        self.inner.lock().callback_subs.push(tx);
+        rx
+    }
+    /// Forget a stored message (for load tests: messages nobody will click again).
+    pub fn forget_message(&self, message_id: u64) {
+        self.inner.lock().delete_message(message_id);
     }
     pub fn set_callback_deadline(&self, deadline: Duration) {
         self.inner.lock().cfg.callback_deadline = deadline;
@@ -1751,7 +1779,9 @@ impl St {
         session.seq += 1;
         let seq = session.seq;
         let text = json!({"op": 0, "s": seq, "t": event, "d": data}).to_string();
-        session.log.push((seq, text.clone()));
+        if !self.lean {
+            session.log.push((seq, text.clone()));
+        }
         if let Some(conn) = self.gw.current.and_then(|c| self.gw.conns.get(&c)) {
             let _ = conn.tx.send(Outbound::Text(text));
         }
@@ -2041,12 +2071,14 @@ fn handle_gateway_text(
         return;
     };
     let op = v["op"].as_i64().unwrap_or(-1);
-    st.gw.frames.push(GatewayFrame {
-        connection: conn_id,
-        op,
-        payload: v.clone(),
-        at: Instant::now(),
-    });
+    if !st.lean {
+        st.gw.frames.push(GatewayFrame {
+            connection: conn_id,
+            op,
+            payload: v.clone(),
+            at: Instant::now(),
+        });
+    }
     let d = &v["d"];
     match op {
         1 => {
@@ -2362,7 +2394,8 @@ async fn rest_route(State(inner): State<Arc<Inner>>, req: Request) -> Response {
         (reply, false, None)
     };
 
-    {
+    let lean = inner.lock().lean;
+    if !lean {
         let mut st = inner.lock();
         st.requests.push(RecordedRequest {
             index,
@@ -2856,6 +2889,7 @@ fn callback_route(st: &mut St, ctx: &Ctx<'_>, id: &str, token: &str) -> Reply {
         received_at: ctx.at,
         accepted: false,
         with_response,
+        message_id: None,
     };
     let reply = (|| {
         if !token_ok {
@@ -2954,6 +2988,7 @@ fn callback_route(st: &mut St, ctx: &Ctx<'_>, id: &str, token: &str) -> Reply {
         i.response_type = rtype;
         i.original_message_id = original;
         record.accepted = true;
+        record.message_id = original;
         if with_response {
             let message = original
                 .and_then(|m| st.messages.get(&m))
@@ -2973,7 +3008,19 @@ fn callback_route(st: &mut St, ctx: &Ctx<'_>, id: &str, token: &str) -> Reply {
         }
     })();
     record.status = reply.status;
-    st.callbacks.push(record);
+    if !st.callback_subs.is_empty() {
+        st.callback_subs
+            .retain(|tx| tx.send(record.clone()).is_ok());
+    }
+    if st.lean {
+        if record.accepted {
+            if let Some(i) = st.interactions.remove(&iid) {
+                st.tokens.remove(&i.token);
+            }
+        }
+    } else {
+        st.callbacks.push(record);
+    }
     reply.with_mentions(mentions)
 }
 
