@@ -7,6 +7,15 @@
 //!   disk before returning. A crash after the user saw a question therefore never loses
 //!   the answer that led to it. Pruning is not flushed: a prune lost to a crash is simply
 //!   redone.
+//! * **One flush at a time, shared.** sled 0.34.7's `flush_async` deadlocks when several
+//!   run at once (sled issue #1308, fixed on sled's main branch but never released): each
+//!   occupies a thread of sled's small I/O pool while it waits for a log write that needs
+//!   a thread of that same pool, and a transaction waiting for sled's global write lock
+//!   stops the others from even starting. With a few dozen users clicking at once the
+//!   bot stopped answering for good. So writes are made durable by [`Flusher`]: a single
+//!   blocking `flush` at a time on tokio's blocking pool, which every write that completed
+//!   before it started shares (group commit). A write still returns only after a flush
+//!   that began after it.
 //! * **Expiry index.** Records expire a TTL after `updated_at`. Next to the `sessions`
 //!   tree (session key → JSON record) a second tree maps `updated_at` (order-preserving
 //!   big-endian bytes) followed by the session key to nothing, so [`SledStore::prune_expired`]
@@ -32,6 +41,7 @@ use std::future::Future;
 use std::io;
 use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -137,9 +147,52 @@ pub enum OpenError {
     Corrupt { dir: PathBuf, cause: String },
 }
 
+/// Makes completed writes durable: one blocking sled `flush` at a time, shared by every
+/// write that completed before it started (see the module documentation).
+struct Flusher {
+    db: sled::Db,
+    /// Writes completed so far (a write takes a ticket once sled accepted it).
+    written: AtomicU64,
+    /// Every ticket up to this one is on disk.
+    flushed: AtomicU64,
+    one_at_a_time: tokio::sync::Mutex<()>,
+}
+
+impl Flusher {
+    fn new(db: sled::Db) -> Arc<Flusher> {
+        Arc::new(Flusher {
+            db,
+            written: AtomicU64::new(0),
+            flushed: AtomicU64::new(0),
+            one_at_a_time: tokio::sync::Mutex::new(()),
+        })
+    }
+
+    /// Returns once everything written before the call is on disk.
+    async fn durable(&self) -> Result<(), StoreError> {
+        let ticket = self.written.fetch_add(1, Ordering::SeqCst) + 1;
+        let _turn = self.one_at_a_time.lock().await;
+        if self.flushed.load(Ordering::SeqCst) >= ticket {
+            // A flush that started after this write already finished.
+            return Ok(());
+        }
+        // Every ticket up to `upto` belongs to a write that completed before this flush
+        // starts, so this flush covers it.
+        let upto = self.written.load(Ordering::SeqCst);
+        let db = self.db.clone();
+        tokio::task::spawn_blocking(move || db.flush())
+            .await
+            .map_err(|e| StoreError::Write(format!("the flush did not run: {e}")))?
+            .map_err(write_error)?;
+        self.flushed.fetch_max(upto, Ordering::SeqCst);
+        Ok(())
+    }
+}
+
 /// Sessions in sled. Cheap to share behind an `Arc`; all methods take `&self`.
 pub struct SledStore {
     db: sled::Db,
+    flusher: Arc<Flusher>,
     records: sled::Tree,
     index: sled::Tree,
     ttl_secs: i64,
@@ -176,6 +229,7 @@ impl SledStore {
         let records = db.open_tree(RECORDS_TREE).map_err(|e| open_error(dir, e))?;
         let index = db.open_tree(INDEX_TREE).map_err(|e| open_error(dir, e))?;
         Ok(SledStore {
+            flusher: Flusher::new(db.clone()),
             db,
             records,
             index,
@@ -253,7 +307,7 @@ impl SledStore {
 
     /// Writes everything to disk without blocking the async runtime.
     pub async fn flush_async(&self) -> Result<(), StoreError> {
-        self.db.flush_async().await.map(drop).map_err(write_error)
+        self.flusher.durable().await
     }
 
     /// The number of live sessions: stored in this build's format and not expired.
@@ -360,6 +414,7 @@ impl SledStore {
             .map_err(read_error)?;
         Ok(JsonTree {
             tree,
+            flusher: self.flusher.clone(),
             name: name.to_owned(),
             _values: PhantomData,
         })
@@ -474,6 +529,7 @@ pub async fn prune_periodically(
 /// return, like session writes.
 pub struct JsonTree<T> {
     tree: sled::Tree,
+    flusher: Arc<Flusher>,
     name: String,
     _values: PhantomData<fn() -> T>,
 }
@@ -482,6 +538,7 @@ impl<T> Clone for JsonTree<T> {
     fn clone(&self) -> Self {
         Self {
             tree: self.tree.clone(),
+            flusher: self.flusher.clone(),
             name: self.name.clone(),
             _values: PhantomData,
         }
@@ -511,7 +568,7 @@ impl<T: Serialize + DeserializeOwned> JsonTree<T> {
         self.tree
             .insert(key.as_bytes(), bytes)
             .map_err(write_error)?;
-        self.tree.flush_async().await.map(drop).map_err(write_error)
+        self.flusher.durable().await
     }
 
     /// Removes the value under `key`, durably; `true` if there was one.
@@ -524,7 +581,7 @@ impl<T: Serialize + DeserializeOwned> JsonTree<T> {
         {
             return Ok(false);
         }
-        self.tree.flush_async().await.map_err(write_error)?;
+        self.flusher.durable().await?;
         Ok(true)
     }
 
