@@ -29,6 +29,7 @@ use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use axum::http::{HeaderName, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::serve::ListenerExt;
 use axum::Router;
 use futures::{SinkExt, StreamExt};
 use serde_json::{json, Map, Value};
@@ -821,6 +822,12 @@ impl StandIn {
             .with_state(inner.clone());
         let mut rx = inner.shutdown.subscribe();
         let server = tokio::spawn(async move {
+            // TCP_NODELAY like any latency-minded server: without it Nagle holds a gateway
+            // frame while the previous one is unacknowledged, and the client's delayed ACK
+            // turns that into dispatches late by up to 40 ms.
+            let listener = listener.tap_io(|tcp| {
+                let _ = tcp.set_nodelay(true);
+            });
             let _ = axum::serve(listener, app)
                 .with_graceful_shutdown(async move {
                     let _ = rx.wait_for(|stop| *stop).await;
