@@ -7,7 +7,8 @@
 //! So that the load driver can walk "conversations" on it as on the real bot, its buttons
 //! look like the bot's (`ac1:a:…` answers, `ac1:r:…` Start over): the depth is carried in
 //! the custom_id, and after `FLOOR_DEPTH` answers (default 4) it shows a "card" whose only
-//! way on is Start over.
+//! way on is Start over. `FLOOR_PAD=N` pads its embed to N characters, to compare at the
+//! real bot's message sizes.
 //!
 //! ```text
 //! DISCORD_TOKEN=… DISCORD_API_BASE=http://127.0.0.1:PORT cargo run --release --example floor_bot
@@ -22,6 +23,8 @@ use serenity::async_trait;
 
 struct Floor {
     depth: u64,
+    /// The embed description (`FLOOR_PAD` characters, or a short fixed text).
+    text: String,
 }
 
 impl Floor {
@@ -59,7 +62,7 @@ impl Floor {
                     } else {
                         "Card"
                     })
-                    .description("A fixed answer from the floor bot.")
+                    .description(&self.text)
                     .footer(serenity::all::CreateEmbedFooter::new(format!("{step}"))),
             )
             .components(rows)
@@ -102,6 +105,15 @@ async fn main() {
         .ok()
         .and_then(|d| d.parse().ok())
         .unwrap_or(4);
+    let pad: usize = std::env::var("FLOOR_PAD")
+        .ok()
+        .and_then(|d| d.parse().ok())
+        .unwrap_or(0);
+    let text = if pad == 0 {
+        "A fixed answer from the floor bot.".to_owned()
+    } else {
+        "x".repeat(pad.min(4096))
+    };
     let mut b = HttpBuilder::new(&token);
     if let Ok(base) = std::env::var("DISCORD_API_BASE") {
         b = b
@@ -110,7 +122,7 @@ async fn main() {
     }
     let http = b.build();
     let mut client = ClientBuilder::new_with_http(http, GatewayIntents::GUILDS)
-        .event_handler(Floor { depth })
+        .event_handler(Floor { depth, text })
         .await
         .expect("the client builds");
     if let Err(e) = client.start().await {

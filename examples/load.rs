@@ -74,6 +74,10 @@ struct Args {
     /// Conversation depth of the floor bot (answers before its "card").
     #[arg(long, default_value_t = 4)]
     floor_depth: u32,
+    /// Pad the floor bot's embed description to this many characters (0: a short fixed
+    /// text), to compare at the bot's message sizes.
+    #[arg(long, default_value_t = 0)]
+    floor_pad: usize,
     /// Keep the stand-in's full history and tracing (slower; for debugging).
     #[arg(long)]
     no_lean: bool,
@@ -95,13 +99,13 @@ fn clk_tck() -> f64 {
         .unwrap_or(100.0)
 }
 
-/// utime + stime of a process, in seconds.
-fn cpu_secs(pid: &str) -> f64 {
+/// (utime, stime) of a process, in seconds.
+fn cpu_secs(pid: &str) -> (f64, f64) {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
     let f: Vec<&str> = rest.split_whitespace().collect();
     let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    (ticks(11) + ticks(12)) / clk_tck()
+    (ticks(11) / clk_tck(), ticks(12) / clk_tck())
 }
 
 /// A `/proc/<pid>/status` field in KiB (VmRSS, VmHWM).
@@ -207,7 +211,8 @@ fn spawn(which: Which, args: &Args, standin: &StandIn, data: &Path, log: &Path) 
                 .clone()
                 .unwrap_or_else(|| examples.join("floor_bot"));
             let mut c = Command::new(bin);
-            c.env("FLOOR_DEPTH", args.floor_depth.to_string());
+            c.env("FLOOR_DEPTH", args.floor_depth.to_string())
+                .env("FLOOR_PAD", args.floor_pad.to_string());
             c
         }
     };
@@ -298,6 +303,8 @@ struct Stats {
     slash: u64,
     buttons: u64,
     cards: u64,
+    /// Bytes of the callbacks' JSON bodies, summed.
+    response_bytes: u64,
     first_error: Option<String>,
 }
 
@@ -376,6 +383,7 @@ impl Shared {
         }
         if self.measuring.load(Ordering::Relaxed) {
             s.latencies_us.push(cb.latency.as_micros() as u64);
+            s.response_bytes += cb.body.as_ref().map_or(0, |b| b.to_string().len() as u64);
         }
     }
 }
@@ -501,7 +509,10 @@ struct Report {
     max_ms: f64,
     mean_ms: f64,
     bot_cpu_per_1000: f64,
+    bot_user_per_1000: f64,
+    bot_sys_per_1000: f64,
     bot_cpu_util: f64,
+    response_bytes: f64,
     harness_cpu_per_1000: f64,
     harness_cpu_util: f64,
     lost: u64,
@@ -637,9 +648,10 @@ async fn run_bot(which: Which, args: &Args, tmp: &Path) -> Report {
     }
     shared.measuring.store(true, Ordering::SeqCst);
     let me = std::process::id().to_string();
-    let (bot0, me0) = (cpu_secs(&pid), cpu_secs(&me));
+    let ((bu0, bs0), (mu0, ms0)) = (cpu_secs(&pid), cpu_secs(&me));
     let secs = run_phase(&shared, args.clicks, open_loop, args.max_seconds).await;
-    let (bot1, me1) = (cpu_secs(&pid), cpu_secs(&me));
+    let ((bu1, bs1), (mu1, ms1)) = (cpu_secs(&pid), cpu_secs(&me));
+    let (bot0, bot1, me0, me1) = (bu0 + bs0, bu1 + bs1, mu0 + ms0, mu1 + ms1);
     shared.measuring.store(false, Ordering::SeqCst);
     shared.stop.store(true, Ordering::SeqCst);
     if let Some(p) = &shared.permits {
@@ -668,6 +680,9 @@ async fn run_bot(which: Which, args: &Args, tmp: &Path) -> Report {
     report.mean_ms = lat.iter().sum::<u64>() as f64 / n as f64 / 1000.0;
     let k = lat.len().max(1) as f64 / 1000.0;
     report.bot_cpu_per_1000 = (bot1 - bot0) / k;
+    report.bot_user_per_1000 = (bu1 - bu0) / k;
+    report.bot_sys_per_1000 = (bs1 - bs0) / k;
+    report.response_bytes = s.response_bytes as f64 / lat.len().max(1) as f64;
     report.bot_cpu_util = (bot1 - bot0) / secs;
     report.harness_cpu_per_1000 = (me1 - me0) / k;
     report.harness_cpu_util = (me1 - me0) / secs;
@@ -765,8 +780,9 @@ fn print(reports: &[(Which, Report)], args: &Args) {
     };
     println!();
     println!(
-        "{mode}; {} users; {} measured clicks per bot after {} warm-up; {} stored sessions",
-        args.users, args.clicks, args.warmup, args.sessions
+        "{mode}; {} users; {} measured clicks per bot after {} warm-up; {} stored sessions; \
+         floor depth {}, pad {}",
+        args.users, args.clicks, args.warmup, args.sessions, args.floor_depth, args.floor_pad
     );
     let get = |w: Which| reports.iter().find(|(x, _)| *x == w).map(|(_, r)| r);
     let (ours, floor) = (get(Which::Ours), get(Which::Floor));
@@ -783,6 +799,8 @@ fn print(reports: &[(Which, Report)], args: &Args) {
             Box::new(|r| r.bot_cpu_per_1000),
             3,
         ),
+        ("  of which user", Box::new(|r| r.bot_user_per_1000), 3),
+        ("  of which system", Box::new(|r| r.bot_sys_per_1000), 3),
         ("bot CPU (cores busy)", Box::new(|r| r.bot_cpu_util), 2),
         (
             "stand-in+driver CPU s / 1,000 clicks",
@@ -793,6 +811,11 @@ fn print(reports: &[(Which, Report)], args: &Args) {
             "stand-in+driver CPU (cores busy)",
             Box::new(|r| r.harness_cpu_util),
             2,
+        ),
+        (
+            "mean answer size (JSON bytes)",
+            Box::new(|r| r.response_bytes),
+            0,
         ),
         (
             "VmRSS idle after READY (MiB)",
