@@ -772,6 +772,9 @@ fn ratio(a: f64, b: f64) -> String {
     }
 }
 
+/// A line of the table: its name, the value, the digits shown.
+type Row = (&'static str, fn(&Report) -> f64, usize);
+
 fn print(reports: &[(Which, Report)], args: &Args) {
     let mode = if args.max {
         "closed loop (max throughput)".to_owned()
@@ -786,61 +789,41 @@ fn print(reports: &[(Which, Report)], args: &Args) {
     );
     let get = |w: Which| reports.iter().find(|(x, _)| *x == w).map(|(_, r)| r);
     let (ours, floor) = (get(Which::Ours), get(Which::Floor));
-    let rows: Vec<(&str, Box<dyn Fn(&Report) -> f64>, usize)> = vec![
-        ("clicks measured", Box::new(|r| r.clicks as f64), 0),
-        ("sustained clicks/s", Box::new(|r| r.clicks_per_s), 1),
-        ("latency p50 (ms)", Box::new(|r| r.p50_ms), 3),
-        ("latency p90 (ms)", Box::new(|r| r.p90_ms), 3),
-        ("latency p99 (ms)", Box::new(|r| r.p99_ms), 3),
-        ("latency max (ms)", Box::new(|r| r.max_ms), 3),
-        ("latency mean (ms)", Box::new(|r| r.mean_ms), 3),
-        (
-            "bot CPU s / 1,000 clicks",
-            Box::new(|r| r.bot_cpu_per_1000),
-            3,
-        ),
-        ("  of which user", Box::new(|r| r.bot_user_per_1000), 3),
-        ("  of which system", Box::new(|r| r.bot_sys_per_1000), 3),
-        ("bot CPU (cores busy)", Box::new(|r| r.bot_cpu_util), 2),
+    let rows: Vec<Row> = vec![
+        ("clicks measured", |r| r.clicks as f64, 0),
+        ("sustained clicks/s", |r| r.clicks_per_s, 1),
+        ("latency p50 (ms)", |r| r.p50_ms, 3),
+        ("latency p90 (ms)", |r| r.p90_ms, 3),
+        ("latency p99 (ms)", |r| r.p99_ms, 3),
+        ("latency max (ms)", |r| r.max_ms, 3),
+        ("latency mean (ms)", |r| r.mean_ms, 3),
+        ("bot CPU s / 1,000 clicks", |r| r.bot_cpu_per_1000, 3),
+        ("  of which user", |r| r.bot_user_per_1000, 3),
+        ("  of which system", |r| r.bot_sys_per_1000, 3),
+        ("bot CPU (cores busy)", |r| r.bot_cpu_util, 2),
         (
             "stand-in+driver CPU s / 1,000 clicks",
-            Box::new(|r| r.harness_cpu_per_1000),
+            |r| r.harness_cpu_per_1000,
             3,
         ),
         (
             "stand-in+driver CPU (cores busy)",
-            Box::new(|r| r.harness_cpu_util),
+            |r| r.harness_cpu_util,
             2,
         ),
-        (
-            "mean answer size (JSON bytes)",
-            Box::new(|r| r.response_bytes),
-            0,
-        ),
-        (
-            "VmRSS idle after READY (MiB)",
-            Box::new(|r| r.rss_idle_mib),
-            1,
-        ),
-        (
-            "VmRSS after the load (MiB)",
-            Box::new(|r| r.rss_after_mib),
-            1,
-        ),
-        ("VmHWM peak (MiB)", Box::new(|r| r.hwm_after_mib), 1),
-        (
-            "process start → READY (ms)",
-            Box::new(|r| r.start_to_ready_ms),
-            1,
-        ),
+        ("mean answer size (JSON bytes)", |r| r.response_bytes, 0),
+        ("VmRSS idle after READY (MiB)", |r| r.rss_idle_mib, 1),
+        ("VmRSS after the load (MiB)", |r| r.rss_after_mib, 1),
+        ("VmHWM peak (MiB)", |r| r.hwm_after_mib, 1),
+        ("process start → READY (ms)", |r| r.start_to_ready_ms, 1),
         (
             "process start → first answer (ms)",
-            Box::new(|r| r.start_to_first_answer_ms),
+            |r| r.start_to_first_answer_ms,
             1,
         ),
-        ("data dir on disk (MiB)", Box::new(|r| r.disk_mib), 1),
-        ("lost clicks", Box::new(|r| r.lost as f64), 0),
-        ("refused/outdated clicks", Box::new(|r| r.errors as f64), 0),
+        ("data dir on disk (MiB)", |r| r.disk_mib, 1),
+        ("lost clicks", |r| r.lost as f64, 0),
+        ("refused/outdated clicks", |r| r.errors as f64, 0),
     ];
     println!("| measure | activation-check | floor | ratio |");
     println!("|---|---:|---:|---:|");
