@@ -211,7 +211,7 @@ fn sled_step(c: &mut Criterion) {
         )
     });
     g.finish();
-    percentiles("sled/put_durable (write + flush_async)", 3000, |i| {
+    percentiles("sled/put_durable (write + flush)", 3000, |i| {
         let r = record(rules, &done, 1_000_000 + i as u64);
         rt.block_on(store.put(&key, &r)).unwrap();
     });
