@@ -34,6 +34,7 @@ use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use axum::http::{HeaderName, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::serve::ListenerExt;
 use axum::Router;
 use futures::{SinkExt, StreamExt};
 use serde_json::{json, Map, Value};
@@ -234,6 +235,8 @@ pub struct CallbackRecord {
     /// The callback was accepted as the interaction's response.
     pub accepted: bool,
     pub with_response: bool,
+    /// The message the accepted response created (4, 5) or updated (6, 7).
+    pub message_id: Option<u64>,
 }
 
 #[derive(Clone, Debug)]
@@ -748,6 +751,10 @@ struct St {
     forced: Vec<ForcedRule>,
     delays: Vec<(RoutePattern, Duration)>,
     gw: Gw,
+    /// Load-test mode (see [`StandIn::set_lean`]).
+    lean: bool,
+    /// Subscribers to callbacks (see [`StandIn::subscribe_callbacks`]).
+    callback_subs: Vec<mpsc::UnboundedSender<CallbackRecord>>,
 }
 
 struct Inner {
@@ -815,6 +822,8 @@ impl StandIn {
                 ack_heartbeats: true,
                 ..Gw::default()
             },
+            lean: false,
+            callback_subs: Vec::new(),
         };
         st.ensure_guild_channel(cfg.default_guild_id, cfg.default_channel_id);
         let (shutdown, _) = watch::channel(false);
@@ -830,6 +839,12 @@ impl StandIn {
             .with_state(inner.clone());
         let mut rx = inner.shutdown.subscribe();
         let server = tokio::spawn(async move {
+            // TCP_NODELAY like any latency-minded server: without it Nagle holds a gateway
+            // frame while the previous one is unacknowledged, and the client's delayed ACK
+            // turns that into dispatches late by up to 40 ms.
+            let listener = listener.tap_io(|tcp| {
+                let _ = tcp.set_nodelay(true);
+            });
             let _ = axum::serve(listener, app)
                 .with_graceful_shutdown(async move {
                     let _ = rx.wait_for(|stop| *stop).await;
@@ -895,6 +910,26 @@ impl StandIn {
     /// dispatch goes into the session log and is replayed when the bot RESUMEs.
     pub fn set_dispatch_wait(&self, wait: Duration) {
         self.inner.lock().cfg.dispatch_wait = wait;
+    }
+    /// Load-test mode: keeps memory and per-interaction work flat over hundreds of
+    /// thousands of interactions. While on, the stand-in keeps no history that grows with
+    /// traffic: REST requests, callback records and gateway frames are not recorded, the
+    /// RESUME log is not kept (a RESUME replays nothing), and an interaction is forgotten
+    /// once its callback was accepted (so follow-ups and edits of it get 10015). Callbacks
+    /// are still validated and reported to [`StandIn::subscribe_callbacks`]. Off by
+    /// default; the tests rely on the history.
+    pub fn set_lean(&self, on: bool) {
+        self.inner.lock().lean = on;
+    }
+    /// Every callback from now on, as it is answered (accepted or not).
+    pub fn subscribe_callbacks(&self) -> mpsc::UnboundedReceiver<CallbackRecord> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        self.inner.lock().callback_subs.push(tx);
+        rx
+    }
+    /// Forget a stored message (for load tests: messages nobody will click again).
+    pub fn forget_message(&self, message_id: u64) {
+        self.inner.lock().delete_message(message_id);
     }
     pub fn set_callback_deadline(&self, deadline: Duration) {
         self.inner.lock().cfg.callback_deadline = deadline;
@@ -1880,7 +1915,9 @@ impl St {
         session.seq += 1;
         let seq = session.seq;
         let text = json!({"op": 0, "s": seq, "t": event, "d": data}).to_string();
-        session.log.push((seq, text.clone()));
+        if !self.lean {
+            session.log.push((seq, text.clone()));
+        }
         if let Some(conn) = self.gw.current.and_then(|c| self.gw.conns.get(&c)) {
             let _ = conn.tx.send(Outbound::Text(text));
         }
@@ -2170,12 +2207,14 @@ fn handle_gateway_text(
         return;
     };
     let op = v["op"].as_i64().unwrap_or(-1);
-    st.gw.frames.push(GatewayFrame {
-        connection: conn_id,
-        op,
-        payload: v.clone(),
-        at: Instant::now(),
-    });
+    if !st.lean {
+        st.gw.frames.push(GatewayFrame {
+            connection: conn_id,
+            op,
+            payload: v.clone(),
+            at: Instant::now(),
+        });
+    }
     let d = &v["d"];
     match op {
         1 => {
@@ -2510,7 +2549,8 @@ async fn rest_route(State(inner): State<Arc<Inner>>, req: Request) -> Response {
         }
     };
 
-    {
+    let lean = inner.lock().lean;
+    if !lean {
         let mut st = inner.lock();
         st.requests.push(RecordedRequest {
             index,
@@ -3004,6 +3044,7 @@ fn callback_route(st: &mut St, ctx: &Ctx<'_>, id: &str, token: &str) -> Reply {
         received_at: ctx.at,
         accepted: false,
         with_response,
+        message_id: None,
     };
     let reply = (|| {
         if !token_ok {
@@ -3102,6 +3143,7 @@ fn callback_route(st: &mut St, ctx: &Ctx<'_>, id: &str, token: &str) -> Reply {
         i.response_type = rtype;
         i.original_message_id = original;
         record.accepted = true;
+        record.message_id = original;
         if with_response {
             let message = original
                 .and_then(|m| st.messages.get(&m))
@@ -3121,7 +3163,19 @@ fn callback_route(st: &mut St, ctx: &Ctx<'_>, id: &str, token: &str) -> Reply {
         }
     })();
     record.status = reply.status;
-    st.callbacks.push(record);
+    if !st.callback_subs.is_empty() {
+        st.callback_subs
+            .retain(|tx| tx.send(record.clone()).is_ok());
+    }
+    if st.lean {
+        if record.accepted {
+            if let Some(i) = st.interactions.remove(&iid) {
+                st.tokens.remove(&i.token);
+            }
+        }
+    } else {
+        st.callbacks.push(record);
+    }
     reply.with_mentions(mentions)
 }
 
