@@ -119,10 +119,7 @@ fn main() -> ExitCode {
     activation_check::logging::init(&cli.log, secrets);
     let config = match cli.config.resolve() {
         Ok(c) => c,
-        Err(e) => {
-            eprintln!("activation-check: {e}");
-            return ExitCode::from(1);
-        }
+        Err(e) => return failed(e),
     };
     match cli.command {
         Command::Ask(args) => ask(&config, args),
@@ -228,10 +225,7 @@ fn bot(config: &Config, args: BotArgs, register_only: bool) -> ExitCode {
                 println!("registered {n} commands");
                 ExitCode::SUCCESS
             }
-            Err(e) => {
-                eprintln!("activation-check: {e}");
-                ExitCode::from(1)
-            }
+            Err(e) => failed(e),
         };
     }
     let store = match open_store(config) {
@@ -254,13 +248,7 @@ fn bot(config: &Config, args: BotArgs, register_only: bool) -> ExitCode {
     ));
     pruner.abort();
     let _ = store.flush();
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("activation-check: {e}");
-            ExitCode::from(1)
-        }
-    }
+    exit_with(result)
 }
 
 fn forget(config: &Config, user: &str) -> ExitCode {
@@ -277,11 +265,19 @@ fn forget(config: &Config, user: &str) -> ExitCode {
             println!("deleted {n} session(s) of user {user}");
             ExitCode::SUCCESS
         }
-        Err(e) => {
-            eprintln!("activation-check: {e}");
-            ExitCode::from(1)
-        }
+        Err(e) => failed(e),
     }
+}
+
+/// Says what went wrong and exits 1.
+fn failed(e: impl std::fmt::Display) -> ExitCode {
+    eprintln!("activation-check: {e}");
+    ExitCode::from(1)
+}
+
+/// Success, or [`failed`].
+fn exit_with<E: std::fmt::Display>(result: Result<(), E>) -> ExitCode {
+    result.map_or_else(failed, |()| ExitCode::SUCCESS)
 }
 
 fn open_store(config: &Config) -> Result<Arc<SledStore>, ExitCode> {
@@ -294,10 +290,7 @@ fn open_store(config: &Config) -> Result<Arc<SledStore>, ExitCode> {
         },
     )
     .map(Arc::new)
-    .map_err(|e| {
-        eprintln!("activation-check: {e}");
-        ExitCode::from(1)
-    })
+    .map_err(failed)
 }
 
 /// The locale from LANG-style variables (`ja_JP.UTF-8` → `ja-JP`), if any.
@@ -399,11 +392,5 @@ fn ask(config: &Config, args: AskArgs) -> ExitCode {
         &mut stdout,
     ));
     let _ = store.flush();
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("activation-check: {e}");
-            ExitCode::from(1)
-        }
-    }
+    exit_with(result)
 }

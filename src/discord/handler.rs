@@ -239,8 +239,9 @@ impl Handler {
         spec::view_message(view, self.l10n(), locale, &self.owner(user, step))
     }
 
-    /// The one place failures become replies. `update` replaces the message the
-    /// component sits on; otherwise a new ephemeral message is sent. Never fails.
+    /// The one place failures become replies: one log line for the operator, and the
+    /// localized sentence sent the way `respond` says (a new ephemeral message, or an
+    /// edit of a deferred response). Never fails.
     async fn fail(
         &self,
         ctx: &Context,
