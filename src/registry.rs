@@ -140,7 +140,7 @@ mod tests {
             assert_eq!(pinned.pin, Some(Pin { by: 9, at: 99 }));
             assert_eq!(reg.mark_pinned(999, 9, 99).await.unwrap(), None);
         }
-        let store = SledStore::open(dir.path(), StoreOptions::default()).unwrap();
+        let store = SledStore::reopen_for_test(dir.path(), StoreOptions::default);
         let reg = Registry::open(&store).unwrap();
         let outdated: Vec<u64> = reg
             .outdated_pins(Some(1), "new")

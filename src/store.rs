@@ -977,6 +977,23 @@ impl SledStore {
     fn index(&self) -> sled::Tree {
         self.shared.handles().unwrap().index.clone()
     }
+
+    /// Opens `dir` again after a store on it was dropped in this process. A child process
+    /// being spawned at that moment (the lock-probe test spawns some) holds a copy of every
+    /// descriptor, the locked `db` file's included, until its `exec`; so `Locked` is
+    /// retried for a while. Every unit test that reopens a directory goes through here.
+    pub(crate) fn reopen_for_test(dir: &Path, options: impl Fn() -> StoreOptions) -> SledStore {
+        for _ in 0..100 {
+            match SledStore::open(dir, options()) {
+                Err(OpenError::Locked { .. }) => std::thread::sleep(Duration::from_millis(50)),
+                other => return other.unwrap(),
+            }
+        }
+        panic!(
+            "{} stayed locked after the store was dropped",
+            dir.display()
+        );
+    }
 }
 
 #[cfg(test)]
@@ -1024,23 +1041,6 @@ mod tests {
                 (ts, key.to_owned())
             })
             .collect()
-    }
-
-    /// Opens `dir` again after a store on it was dropped in this process. A child process
-    /// being spawned at that moment (the lock-probe test spawns some) holds a copy of every
-    /// descriptor, the locked `db` file's included, until its `exec`; so `Locked` is
-    /// retried for a while.
-    fn reopen(dir: &Path) -> SledStore {
-        for _ in 0..100 {
-            match SledStore::open(dir, StoreOptions::default()) {
-                Err(OpenError::Locked { .. }) => std::thread::sleep(Duration::from_millis(50)),
-                other => return other.unwrap(),
-            }
-        }
-        panic!(
-            "{} stayed locked after the store was dropped",
-            dir.display()
-        );
     }
 
     fn assert_send<T: Send>(t: T) -> T {
@@ -1101,7 +1101,7 @@ mod tests {
             assert_eq!(store.get(&key).unwrap(), Some(rec.clone()));
             assert_eq!(store.len().unwrap(), 1);
         }
-        let store = reopen(dir.path());
+        let store = SledStore::reopen_for_test(dir.path(), StoreOptions::default);
         assert_eq!(store.get(&key).unwrap(), Some(rec));
         assert_eq!(
             store.keys().collect::<Result<Vec<_>, _>>().unwrap(),
@@ -1336,7 +1336,7 @@ mod tests {
             assert!(cards.remove("a").await.unwrap());
             assert!(!cards.remove("a").await.unwrap());
         }
-        let store = reopen(dir.path());
+        let store = SledStore::reopen_for_test(dir.path(), StoreOptions::default);
         let cards = store.open_tree_json::<Card>(RECORDS_TREE).unwrap();
         let all = cards.iter().collect::<Result<Vec<_>, _>>().unwrap();
         assert_eq!(
@@ -1369,7 +1369,7 @@ mod tests {
             )
         );
         drop(first);
-        reopen(dir.path());
+        SledStore::reopen_for_test(dir.path(), StoreOptions::default);
     }
 
     const LOCK_PROBE_ENV: &str = "ACTIVATION_CHECK_STORE_LOCK_PROBE_DIR";
@@ -1422,7 +1422,7 @@ mod tests {
             )
         );
         drop(first);
-        // Other tests' child processes may hold the lock for a moment (see `reopen`).
+        // Other tests' child processes may hold the lock for a moment (see `SledStore::reopen_for_test`).
         let mut probe = run_lock_probe(dir.path());
         for _ in 0..50 {
             if probe != "opened" {

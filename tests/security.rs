@@ -22,8 +22,8 @@ mod support;
 use std::process::{Command, Stdio};
 
 use activation_check::session::{Scope, SessionKey, SessionRecord, SessionStore};
-use activation_check::store::{SledStore, StoreOptions};
 use serde_json::json;
+use support::store::open_store;
 
 use common_bot::*;
 use support::standin::{
@@ -520,7 +520,7 @@ async fn a_user_deletes_their_saved_answers_from_the_card() {
     }
     drop(bot);
     // Nothing of theirs is left on disk.
-    let store = SledStore::open(&tmp.path().join("data"), StoreOptions::default()).unwrap();
+    let store = open_store(&tmp.path().join("data"));
     let keys: Vec<SessionKey> = store.keys().collect::<Result<_, _>>().unwrap();
     for n in 0..2 {
         let user = (USER + 10 + n).to_string();
@@ -554,7 +554,7 @@ fn sessions_forget_removes_one_user_in_every_scope() {
         let rt = tokio::runtime::Builder::new_current_thread()
             .build()
             .unwrap();
-        let store = SledStore::open(&dir, StoreOptions::default()).unwrap();
+        let store = open_store(&dir);
         let now = store.now();
         for key in theirs.iter().chain(&others) {
             rt.block_on(store.put(key, &SessionRecord::new("v", "ja", now)))
@@ -579,7 +579,7 @@ fn sessions_forget_removes_one_user_in_every_scope() {
         String::from_utf8_lossy(&out.stdout).trim(),
         format!("deleted 4 session(s) of user {user}")
     );
-    let store = SledStore::open(&dir, StoreOptions::default()).unwrap();
+    let store = open_store(&dir);
     for key in &theirs {
         assert_eq!(store.get(key).unwrap(), None, "{key} still there");
     }

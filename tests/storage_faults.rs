@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use activation_check::session::{Scope, SessionKey, SessionRecord, SessionStore};
-use activation_check::store::{SledStore, StoreOptions};
+use support::store::open_store;
 
 use common_bot::*;
 use support::standin::StandIn;
@@ -117,7 +117,7 @@ async fn the_store_refuses_writes_on_a_full_disk_and_recovers_when_space_returns
         return;
     };
     let dir = disk.mnt.join("data");
-    let store = SledStore::open(&dir, StoreOptions::default()).unwrap();
+    let store = open_store(&dir);
     let key = SessionKey::new(Scope::Dm, "1");
     let now = store.now();
     store.put(&key, &record(now, 1)).await.unwrap();
@@ -166,7 +166,7 @@ async fn the_store_refuses_writes_on_a_full_disk_and_recovers_when_space_returns
     let other = SessionKey::new(Scope::Dm, "2");
     store.put(&other, &record(now, 1)).await.unwrap();
     drop(store);
-    let store = SledStore::open(&dir, StoreOptions::default()).unwrap();
+    let store = open_store(&dir);
     assert_eq!(store.get(&key).unwrap().unwrap().step, 1000, "durable");
     assert!(store.get(&other).unwrap().is_some());
     println!(
@@ -319,7 +319,7 @@ fn real_store(dir: &Path) {
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
-    let store = SledStore::open(dir, StoreOptions::default()).unwrap();
+    let store = open_store(dir);
     rt.block_on(store.put(&SessionKey::new(Scope::Dm, "5"), &record(store.now(), 1)))
         .unwrap();
     store.flush().unwrap();
@@ -415,7 +415,7 @@ async fn a_record_from_a_future_version_is_treated_as_expired() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("data");
     {
-        let store = SledStore::open(&dir, StoreOptions::default()).unwrap();
+        let store = open_store(&dir);
         for (user, _, format) in users {
             let mut future = record(store.now(), 2);
             future.format = format;
@@ -463,7 +463,7 @@ async fn a_record_from_a_future_version_is_treated_as_expired() {
     }
     drop(bot);
     // The fresh conversations replaced them.
-    let store = SledStore::open(&dir, StoreOptions::default()).unwrap();
+    let store = open_store(&dir);
     for (user, _, _) in users {
         let now = store
             .get(&SessionKey::new(Scope::Guild(GUILD), user.to_string()))

@@ -22,7 +22,8 @@ use activation_check::engine::{Position, Walk};
 use activation_check::i18n::LocaleId;
 use activation_check::knowledge::{self, Knowledge};
 use activation_check::session::{MemoryStore, Scope, SessionKey, SessionRecord, SessionStore};
-use activation_check::store::{OpenError, SledStore, StoreOptions};
+
+use activation_check::store::SledStore;
 
 use crate::support::standin::{
     perms, CallbackRecord, ComponentClick, InteractionOpts, SlashCommand, StandIn, StoredMessage,
@@ -99,17 +100,7 @@ impl Drop for Bot {
     }
 }
 
-/// Opens the bot's data directory in this process (the bot must be stopped). A child being
-/// spawned elsewhere at that moment may hold a copy of the lock for a moment; retried.
-pub fn open_store(dir: &Path) -> SledStore {
-    for _ in 0..100 {
-        match SledStore::open(dir, StoreOptions::default()) {
-            Err(OpenError::Locked { .. }) => std::thread::sleep(Duration::from_millis(50)),
-            other => return other.expect("the data directory opens after a SIGKILL"),
-        }
-    }
-    panic!("{} stayed locked", dir.display());
-}
+pub use crate::support::store::open_store;
 
 pub fn key(user: u64) -> SessionKey {
     SessionKey::new(Scope::Guild(GUILD), user.to_string())

@@ -1,1 +1,2 @@
 pub mod standin;
+pub mod store;
