@@ -10,11 +10,19 @@
 //! * **Expiry index.** Records expire a TTL after `updated_at`. Next to the `sessions`
 //!   tree (session key → JSON record) a second tree maps `updated_at` (order-preserving
 //!   big-endian bytes) followed by the session key to nothing, so [`SledStore::prune_expired`]
-//!   reads only the expired prefix instead of every record. Both trees change in one sled
-//!   transaction, which sled recovers atomically, so a record never exists without its
-//!   index entry. An index entry whose record was since rewritten (or removed) is
-//!   harmless: pruning re-checks the record's own `updated_at` and drops the stale entry.
+//!   reads only the expired prefix instead of every record. A write adds the new index
+//!   entry *before* it writes the record and removes the replaced record's entry after;
+//!   sled recovers its log in order, so after a crash a record always has its entry, and
+//!   the worst left behind is an entry whose record was since rewritten or removed. Such
+//!   an entry is harmless: pruning re-checks the record's own `updated_at` and drops it.
 //!   [`SessionStore::get`] also hides an expired record that has not been pruned yet.
+//! * **No sled transactions.** The first transaction (or batch) a sled 0.34.7 process
+//!   runs switches sled's global concurrency control to a reader-writer lock that every
+//!   later read and write takes, and a flush holds it for reading while it syncs the
+//!   disk. A transaction then waits for the sync, and every read and write queued behind
+//!   the waiting transaction waits too, on the runtime's threads: one slow sync stalled
+//!   every user at once (p99 in the hundreds of milliseconds under load). The ordering
+//!   above gives what the transaction gave, without the lock.
 //! * **One process per directory.** sled takes an exclusive file lock on `<dir>/db`. When
 //!   another instance holds it, [`SledStore::open`] says so in plain words
 //!   ([`OpenError::Locked`]) instead of passing on sled's I/O error.
@@ -42,7 +50,6 @@
 //! This is the only module that names sled. Other persistent data (for example a registry
 //! of posted cards) gets typed storage through [`SledStore::open_tree_json`].
 
-use std::convert::Infallible;
 use std::fmt;
 use std::future::Future;
 use std::io;
@@ -54,8 +61,6 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
-use sled::Transactional;
 
 use crate::session::{SessionKey, SessionRecord, SessionStore, StoreError, SESSION_FORMAT};
 
@@ -161,6 +166,10 @@ pub struct SledStore {
     clock: Clock,
     dir: PathBuf,
 }
+
+/// A flush slower than this is logged (at debug level): the disk, not the bot, is then
+/// what a user waits for.
+const SLOW_FLUSH: Duration = Duration::from_millis(5);
 
 /// The open database, replaced as a whole when it has to be reopened.
 struct Handles {
@@ -319,9 +328,17 @@ impl Shared {
         // flush starts: the flush covers them all.
         let upto = self.tickets.load(Ordering::SeqCst);
         let db = h.db.clone();
-        let result = tokio::task::spawn_blocking(move || db.flush())
-            .await
-            .map_err(|e| StoreError::Write(format!("the flush did not run: {e}")))?;
+        let result = tokio::task::spawn_blocking(move || {
+            let started = std::time::Instant::now();
+            let result = db.flush();
+            let took = started.elapsed();
+            if took > SLOW_FLUSH {
+                tracing::debug!(took_ms = took.as_secs_f64() * 1e3, "a slow flush");
+            }
+            result
+        })
+        .await
+        .map_err(|e| StoreError::Write(format!("the flush did not run: {e}")))?;
         match result {
             Ok(_) => {
                 let mut flushed = self.flushed.lock().unwrap_or_else(|e| e.into_inner());
@@ -421,25 +438,28 @@ impl SledStore {
         let mut pruned = 0;
         for (index_key, ts, key) in expired {
             let removed = self.shared.with(write_error, |h| {
-                (&h.records, &h.index)
-                    .transaction(|(records, index)| {
-                        index.remove(index_key.as_slice())?;
-                        let Some(bytes) = records.get(key.as_bytes())? else {
-                            return Ok(false);
-                        };
-                        // A record rewritten since this entry was made has a newer updated_at
-                        // and its own entry; this one is just stale. A record whose time cannot
-                        // be read is judged by the entry, which says it expired.
+                let removed = match h.records.get(key.as_bytes())? {
+                    None => false,
+                    Some(bytes) => {
+                        // A record rewritten since this entry was made has a newer
+                        // updated_at and its own entry; this one is just stale. A record
+                        // whose time cannot be read is judged by the entry, which says it
+                        // expired.
                         let stale = probe(&bytes)
                             .and_then(|p| p.updated_at)
                             .is_some_and(|updated_at| updated_at != ts);
-                        if stale {
-                            return Ok(false);
-                        }
-                        records.remove(key.as_bytes())?;
-                        Ok(true)
-                    })
-                    .map_err(storage)
+                        // Removed only if it is still the record just read: a user who
+                        // clicks meanwhile keeps the conversation they just saved.
+                        !stale
+                            && h.records
+                                .compare_and_swap(key.as_bytes(), Some(bytes), None::<&[u8]>)?
+                                .is_ok()
+                    }
+                };
+                // After the record: a crash in between leaves an entry without a record,
+                // which the next prune drops, never a record without an entry.
+                h.index.remove(index_key.as_slice())?;
+                Ok(removed)
             })?;
             if removed {
                 pruned += 1;
@@ -537,21 +557,19 @@ impl SledStore {
             if SessionKey::decode(key).is_none_or(|k| k.user != user) {
                 continue;
             }
+            // The bot cannot be running (it holds the directory's lock), so nothing
+            // writes between this read and the removal.
             let ((), written_to) = self.shared.write(write_error, |h| {
-                (&h.records, &h.index)
-                    .transaction(|(records, index)| {
-                        let current = records.get(key.as_bytes())?;
-                        let owned = current
-                            .as_deref()
-                            .and_then(probe)
-                            .and_then(|p| p.updated_at)
-                            == Some(ts);
-                        if !owned {
-                            index.remove(index_key.as_ref())?;
-                        }
-                        Ok(())
-                    })
-                    .map_err(storage)
+                let current = h.records.get(key.as_bytes())?;
+                let owned = current
+                    .as_deref()
+                    .and_then(probe)
+                    .and_then(|p| p.updated_at)
+                    == Some(ts);
+                if !owned {
+                    h.index.remove(index_key.as_ref())?;
+                }
+                Ok(())
             })?;
             if written_to != generation {
                 return Err(StoreError::Write(
@@ -563,17 +581,13 @@ impl SledStore {
         Ok(removed)
     }
 
-    /// Removes the record under `key` and its index entry in one transaction; returns the
-    /// removed bytes. Not flushed.
+    /// Removes the record under `key`, then its index entry; returns the removed bytes.
+    /// Not flushed.
     fn remove_raw(&self, key: &str) -> Result<(Option<sled::IVec>, u64), StoreError> {
         self.shared.write(write_error, |h| {
-            (&h.records, &h.index)
-                .transaction(|(records, index)| {
-                    let old = records.remove(key.as_bytes())?;
-                    remove_index_entry(index, key, old.as_deref())?;
-                    Ok(old)
-                })
-                .map_err(storage)
+            let old = h.records.remove(key.as_bytes())?;
+            remove_index_entry(&h.index, key, old.as_deref(), None)?;
+            Ok(old)
         })
     }
 
@@ -651,14 +665,11 @@ impl SessionStore for SledStore {
         let value = serde_json::to_vec(record).map_err(|e| StoreError::Write(e.to_string()))?;
         let new_entry = index_key(record.updated_at, &key);
         let ((), generation) = self.shared.write(write_error, |h| {
-            (&h.records, &h.index)
-                .transaction(|(records, index)| {
-                    let old = records.insert(key.as_bytes(), value.as_slice())?;
-                    remove_index_entry(index, &key, old.as_deref())?;
-                    index.insert(new_entry.as_slice(), &[] as &[u8])?;
-                    Ok(())
-                })
-                .map_err(storage)
+            // Entry first, record second, the replaced record's entry last (see the
+            // module documentation).
+            h.index.insert(new_entry.as_slice(), &[] as &[u8])?;
+            let old = h.records.insert(key.as_bytes(), value.as_slice())?;
+            remove_index_entry(&h.index, &key, old.as_deref(), Some(&new_entry))
         })?;
         self.shared.durable(generation).await
     }
@@ -808,14 +819,20 @@ fn probe(bytes: &[u8]) -> Option<TimeProbe> {
     serde_json::from_slice(bytes).ok()
 }
 
-/// Removes the index entry of the record `old` (if it had one we can compute).
+/// Removes the index entry of the replaced record `old` (if it had one we can compute),
+/// unless it is `keep`: a record rewritten within the same second has the same entry as
+/// its successor.
 fn remove_index_entry(
-    index: &TransactionalTree,
+    index: &sled::Tree,
     key: &str,
     old: Option<&[u8]>,
-) -> Result<(), ConflictableTransactionError<Infallible>> {
+    keep: Option<&[u8]>,
+) -> Result<(), sled::Error> {
     if let Some(updated_at) = old.and_then(probe).and_then(|p| p.updated_at) {
-        index.remove(index_key(updated_at, key))?;
+        let entry = index_key(updated_at, key);
+        if keep != Some(entry.as_slice()) {
+            index.remove(entry)?;
+        }
     }
     Ok(())
 }
@@ -848,14 +865,6 @@ fn read_error(e: sled::Error) -> StoreError {
 
 fn write_error(e: sled::Error) -> StoreError {
     StoreError::Write(e.to_string())
-}
-
-/// The storage error of a transaction that cannot abort.
-fn storage(e: TransactionError<Infallible>) -> sled::Error {
-    match e {
-        TransactionError::Abort(never) => match never {},
-        TransactionError::Storage(e) => e,
-    }
 }
 
 /// Entries sled itself creates in its directory. A directory holding anything else is
@@ -1184,6 +1193,27 @@ mod tests {
         assert_eq!(store.prune_expired(store.now()).unwrap(), 0);
         assert!(store.get(&key).unwrap().is_some());
         assert_eq!(index_entries(&store), [(T0 + 40 * DAY, key.encode())]);
+    }
+
+    /// A user who clicks twice within one second rewrites the record under the same index
+    /// entry; the second write must not remove the entry it shares with the first, or the
+    /// record would never expire.
+    #[tokio::test]
+    async fn a_record_rewritten_within_the_same_second_keeps_its_entry_and_expires() {
+        let dir = tempfile::tempdir().unwrap();
+        let (now, clock) = manual_clock(T0);
+        let store = SledStore::open(dir.path(), options(clock)).unwrap();
+        let key = SessionKey::new(Scope::Dm, "9");
+        store.put(&key, &record(T0)).await.unwrap();
+        let mut again = record(T0);
+        again.step = 2;
+        store.put(&key, &again).await.unwrap();
+        assert_eq!(index_entries(&store), [(T0, key.encode())]);
+
+        now.store(T0 + 30 * DAY, Ordering::SeqCst);
+        assert_eq!(store.prune_expired(store.now()).unwrap(), 1);
+        assert_eq!(store.keys().count(), 0);
+        assert!(index_entries(&store).is_empty());
     }
 
     #[tokio::test]
