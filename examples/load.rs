@@ -85,6 +85,9 @@ struct Args {
 
 const GUILD: u64 = 900_000_000_000_000_001;
 const FIRST_USER: u64 = 930_000_000_000_000_000;
+/// Users of the stored sessions (`--sessions`): `STORED_USER` plus a bijection of the
+/// index onto 40 bits, so no two collide and none is a `FIRST_USER + n` of the load.
+const STORED_USER: u64 = 940_000_000_000_000_000;
 const CLICK_TIMEOUT: Duration = Duration::from_secs(5);
 
 // ---- /proc ---------------------------------------------------------------------------------
@@ -749,8 +752,12 @@ async fn populate(dir: &Path, n: u64) {
                 );
                 r.answers = w.answers(&rules);
                 r.step = r.answers.len() as u64;
-                r.updated_at = now - (i % 3600) as i64;
-                let key = SessionKey::new(Scope::Guild(GUILD), (FIRST_USER + i).to_string());
+                // As the bot would have written them: in time order over the last hour,
+                // by users whose ids are scattered (snowflakes of people who joined at
+                // different times), none of them a user of the load below.
+                r.updated_at = now - 3600 + (i * 3600 / n) as i64;
+                let user = STORED_USER + (i.wrapping_mul(0x9E37_79B9_7F4A_7C15) & ((1 << 40) - 1));
+                let key = SessionKey::new(Scope::Guild(GUILD), user.to_string());
                 store.put(&key, &r).await.expect("the session is stored");
             }
         })

@@ -22,7 +22,7 @@
 //!   durably, and returns a reply as data. Every front end goes through it.
 //! - **Edges**:
 //!   - [`store`]: the sled implementation of the session store (the only file that
-//!     names sled).
+//!     names sled); [`record_bytes`] is the compact layout it stores a session in.
 //!   - [`discord`]: the bot: `/activation-check` over the gateway, answer cards as
 //!     embeds, posting and moderator pins (the only module that names serenity).
 //!   - [`registry`]: the posted cards the bot remembers, for pinning and refreshing.
@@ -42,6 +42,7 @@ pub mod i18n;
 pub mod knowledge;
 pub mod logging;
 pub mod problem;
+pub mod record_bytes;
 pub mod registry;
 pub mod rules;
 pub mod session;

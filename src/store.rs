@@ -8,7 +8,7 @@
 //!   the answer that led to it. Pruning is not flushed: a prune lost to a crash is simply
 //!   redone.
 //! * **Expiry index.** Records expire a TTL after `updated_at`. Next to the `sessions`
-//!   tree (session key → JSON record) a second tree maps `updated_at` (order-preserving
+//!   tree (session key → record, in [`record_bytes`]'s layout) a second tree maps `updated_at` (order-preserving
 //!   big-endian bytes) followed by the session key to nothing, so [`SledStore::prune_expired`]
 //!   reads only the expired prefix instead of every record. A write adds the new index
 //!   entry *before* it writes the record and removes the replaced record's entry after;
@@ -60,8 +60,9 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
+use crate::record_bytes::{self, DecodeError};
 use crate::session::{SessionKey, SessionRecord, SessionStore, StoreError, SESSION_FORMAT};
 
 /// Tree holding `SessionKey::encode()` → serde_json of [`SessionRecord`].
@@ -445,8 +446,7 @@ impl SledStore {
                         // updated_at and its own entry; this one is just stale. A record
                         // whose time cannot be read is judged by the entry, which says it
                         // expired.
-                        let stale = probe(&bytes)
-                            .and_then(|p| p.updated_at)
+                        let stale = record_bytes::updated_at_of(&bytes)
                             .is_some_and(|updated_at| updated_at != ts);
                         // Removed only if it is still the record just read: a user who
                         // clicks meanwhile keeps the conversation they just saved.
@@ -486,9 +486,9 @@ impl SledStore {
             let mut live = 0;
             for entry in h.records.iter() {
                 let (_, bytes) = entry?;
-                if serde_json::from_slice::<SessionRecord>(&bytes).is_ok_and(|r| {
-                    r.format == SESSION_FORMAT && !self.is_expired(r.updated_at, now)
-                }) {
+                if record_bytes::decode(&bytes, SESSION_FORMAT)
+                    .is_ok_and(|r| !self.is_expired(r.updated_at, now))
+                {
                     live += 1;
                 }
             }
@@ -561,11 +561,7 @@ impl SledStore {
             // writes between this read and the removal.
             let ((), written_to) = self.shared.write(write_error, |h| {
                 let current = h.records.get(key.as_bytes())?;
-                let owned = current
-                    .as_deref()
-                    .and_then(probe)
-                    .and_then(|p| p.updated_at)
-                    == Some(ts);
+                let owned = current.as_deref().and_then(record_bytes::updated_at_of) == Some(ts);
                 if !owned {
                     h.index.remove(index_key.as_ref())?;
                 }
@@ -611,34 +607,22 @@ impl SledStore {
     /// The record under `key` if it is in this build's format and not expired at `now`;
     /// logs (once per call) why an existing record is ignored.
     fn decode_live(&self, key: &str, bytes: &[u8], now: i64) -> Option<SessionRecord> {
-        match serde_json::from_slice::<FormatProbe>(bytes) {
-            Err(e) => {
+        match record_bytes::decode(bytes, SESSION_FORMAT) {
+            Err(DecodeError::Unreadable(e)) => {
                 tracing::warn!(
                     key,
                     format = "unreadable",
                     error = %e,
-                    "ignoring a session record that is not valid JSON; treating it as absent"
+                    "ignoring an unreadable session record; treating it as absent"
                 );
-                return None;
+                None
             }
-            Ok(p) if p.format != SESSION_FORMAT => {
+            Err(DecodeError::Format { found, .. }) => {
                 tracing::warn!(
                     key,
-                    format = p.format,
+                    format = found,
                     "ignoring a session record in a format this build does not understand; \
                      treating it as absent"
-                );
-                return None;
-            }
-            Ok(_) => {}
-        }
-        match serde_json::from_slice::<SessionRecord>(bytes) {
-            Err(e) => {
-                tracing::warn!(
-                    key,
-                    format = SESSION_FORMAT,
-                    error = %e,
-                    "ignoring a corrupt session record; treating it as absent"
                 );
                 None
             }
@@ -662,7 +646,7 @@ impl SessionStore for SledStore {
 
     async fn put(&self, key: &SessionKey, record: &SessionRecord) -> Result<(), StoreError> {
         let key = key.encode();
-        let value = serde_json::to_vec(record).map_err(|e| StoreError::Write(e.to_string()))?;
+        let value = record_bytes::encode(record);
         let new_entry = index_key(record.updated_at, &key);
         let ((), generation) = self.shared.write(write_error, |h| {
             // Entry first, record second, the replaced record's entry last (see the
@@ -682,8 +666,8 @@ impl SessionStore for SledStore {
         };
         self.shared.durable(generation).await?;
         let now = self.now();
-        Ok(serde_json::from_slice::<SessionRecord>(&old)
-            .is_ok_and(|r| r.format == SESSION_FORMAT && !self.is_expired(r.updated_at, now)))
+        Ok(record_bytes::decode(&old, SESSION_FORMAT)
+            .is_ok_and(|r| !self.is_expired(r.updated_at, now)))
     }
 }
 
@@ -802,23 +786,6 @@ impl<T: Serialize + DeserializeOwned> JsonTree<T> {
     }
 }
 
-/// Just enough of any record format to tell "unknown format" from "corrupt".
-#[derive(Deserialize)]
-struct FormatProbe {
-    format: u32,
-}
-
-/// The expiry-relevant part of a record of any format.
-#[derive(Deserialize)]
-struct TimeProbe {
-    #[serde(default)]
-    updated_at: Option<i64>,
-}
-
-fn probe(bytes: &[u8]) -> Option<TimeProbe> {
-    serde_json::from_slice(bytes).ok()
-}
-
 /// Removes the index entry of the replaced record `old` (if it had one we can compute),
 /// unless it is `keep`: a record rewritten within the same second has the same entry as
 /// its successor.
@@ -828,7 +795,7 @@ fn remove_index_entry(
     old: Option<&[u8]>,
     keep: Option<&[u8]>,
 ) -> Result<(), sled::Error> {
-    if let Some(updated_at) = old.and_then(probe).and_then(|p| p.updated_at) {
+    if let Some(updated_at) = old.and_then(record_bytes::updated_at_of) {
         let entry = index_key(updated_at, key);
         if keep != Some(entry.as_slice()) {
             index.remove(entry)?;
@@ -1332,7 +1299,7 @@ mod tests {
 
     #[tokio::test]
     async fn json_tree_round_trip_and_isolation() {
-        #[derive(Debug, PartialEq, Serialize, Deserialize)]
+        #[derive(Debug, PartialEq, Serialize, serde::Deserialize)]
         struct Card {
             channel: u64,
             message: u64,
