@@ -764,7 +764,10 @@ async fn populate(dir: &Path, n: u64) {
         .buffer_unordered(64)
         .collect::<()>()
         .await;
-    store.flush().expect("the store flushes");
+    // As the bot leaves its store when it stops.
+    store
+        .checkpoint(Duration::from_secs(30))
+        .expect("the store checkpoints");
     eprintln!(
         "  stored {n} sessions in {:.1} s",
         t.elapsed().as_secs_f64()

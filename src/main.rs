@@ -247,7 +247,17 @@ fn bot(config: &Config, args: BotArgs, register_only: bool) -> ExitCode {
         activation_check::discord::shutdown_signal(),
     ));
     pruner.abort();
-    let _ = store.flush();
+    // Leave the store so that the next start opens it quickly (see SledStore::checkpoint).
+    let started = std::time::Instant::now();
+    match store.checkpoint(std::time::Duration::from_secs(5)) {
+        Ok(()) => tracing::info!(
+            took_ms = started.elapsed().as_millis() as u64,
+            "the store is checkpointed"
+        ),
+        Err(e) => {
+            tracing::warn!(error = %e, "the store was not checkpointed; the next start replays its log")
+        }
+    }
     exit_with(result)
 }
 

@@ -476,6 +476,65 @@ impl SledStore {
         self.shared.with(write_error, |h| h.db.flush().map(drop))
     }
 
+    /// Flushes, then closes the database and opens it again, so that the work sled does
+    /// when it opens a directory happens now instead of at the next start. For shutdown.
+    ///
+    /// Why: sled 0.34.7 writes a snapshot of its page table only while opening, after it
+    /// has replayed all of its log written since the last snapshot. A bot that ran for a
+    /// while therefore started slowly the next time: with 100,000 sessions, the first
+    /// start after a run took 160 ms to open the store, a second start 26 ms. Calling
+    /// this when the bot stops moves that replay to the stop, so the next start opens
+    /// the store as fast as the second (after a crash, the next start still replays).
+    ///
+    /// The store stays usable. Operations still running keep the database open for a
+    /// moment; this waits up to `wait` for them and then gives up, leaving the store as
+    /// it was (a failed checkpoint only means a slower next start).
+    pub fn checkpoint(&self, wait: Duration) -> Result<(), StoreError> {
+        let deadline = std::time::Instant::now() + wait;
+        let mut slot = self.shared.slot();
+        let Some(mut handles) = slot.take() else {
+            // Closed after a storage error; the next operation reopens it anyway.
+            return Ok(());
+        };
+        if let Err(e) = handles.db.flush() {
+            // Left closed, as after any storage error: the next operation reopens it.
+            tracing::warn!(error = %e, "a storage error; the store will be reopened before its next use");
+            return Err(write_error(e));
+        }
+        // Operations hold the handles only briefly; one that meets a storage error meanwhile
+        // waits for the slot, so this gives up instead of waiting for it forever.
+        let closed = loop {
+            match Arc::try_unwrap(handles) {
+                Ok(only) => break only,
+                Err(shared) if std::time::Instant::now() < deadline => {
+                    handles = shared;
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                Err(shared) => {
+                    *slot = Some(shared);
+                    return Err(StoreError::Write(
+                        "the store is still in use; it was not checkpointed".to_owned(),
+                    ));
+                }
+            }
+        };
+        drop(closed);
+        // sled's own threads let go of the directory's lock a moment after the drop.
+        loop {
+            match self.shared.open_handles() {
+                Ok(h) => {
+                    *slot = Some(Arc::new(h));
+                    return Ok(());
+                }
+                Err(OpenError::Locked { .. }) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                // Left closed: the next operation tries to open it again.
+                Err(e) => return Err(StoreError::Write(e.to_string())),
+            }
+        }
+    }
+
     /// Writes everything to disk without blocking the async runtime.
     pub async fn flush_async(&self) -> Result<(), StoreError> {
         self.shared.flush().await
@@ -1561,6 +1620,61 @@ mod tests {
             "cannot open the data directory {}: ",
             db_dir.display()
         )));
+    }
+
+    /// The log positions of sled's snapshots in `dir`.
+    fn snapshots(dir: &Path) -> Vec<u64> {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .filter_map(|e| {
+                let name = e.unwrap().file_name().into_string().ok()?;
+                u64::from_str_radix(name.strip_prefix("snap.")?, 16).ok()
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn checkpoint_snapshots_now_and_the_store_goes_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(dir.path(), StoreOptions::default()).unwrap();
+        let keys: Vec<_> = (0..300)
+            .map(|i| SessionKey::new(Scope::Guild(1), (1000 + i).to_string()))
+            .collect();
+        for k in &keys {
+            store.put(k, &record(system_clock())).await.unwrap();
+        }
+        let before = snapshots(dir.path()).into_iter().max().unwrap_or(0);
+
+        store.checkpoint(Duration::from_secs(10)).unwrap();
+        let after = snapshots(dir.path()).into_iter().max().unwrap_or(0);
+        assert!(after > before, "snapshot at {after:#x}, was {before:#x}");
+
+        // Same data, still writable, and all of it there after a restart.
+        assert_eq!(store.len().unwrap(), keys.len());
+        let late = SessionKey::new(Scope::Dm, "7");
+        store.put(&late, &record(system_clock())).await.unwrap();
+        drop(store);
+        let store = SledStore::reopen_for_test(dir.path(), StoreOptions::default);
+        assert_eq!(store.len().unwrap(), keys.len() + 1);
+        assert!(store.get(&late).unwrap().is_some());
+    }
+
+    #[tokio::test]
+    async fn checkpoint_gives_up_while_the_store_is_in_use() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(dir.path(), StoreOptions::default()).unwrap();
+        let key = SessionKey::new(Scope::Dm, "1");
+        store.put(&key, &record(system_clock())).await.unwrap();
+        let in_use = store.shared.handles().unwrap();
+
+        let err = store.checkpoint(Duration::from_millis(30)).unwrap_err();
+        assert!(err.to_string().contains("still in use"), "{err}");
+        // Nothing was closed: the same database serves on.
+        assert!(Arc::ptr_eq(&in_use, &store.shared.handles().unwrap()));
+        assert!(store.get(&key).unwrap().is_some());
+        drop(in_use);
+        store.checkpoint(Duration::from_secs(10)).unwrap();
+        assert!(store.get(&key).unwrap().is_some());
     }
 
     #[test]
