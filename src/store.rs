@@ -14,11 +14,12 @@
 //!   every record. The key is kept there in a compact binary form ([`compact_key`]):
 //!   sled rewrites the newest index leaf over and over, so these bytes dominate the
 //!   size on disk; entries of earlier builds (text keys) are still read, and simply age
-//!   out. A write adds the new index entry *before* it writes the record and removes the replaced record's entry after;
-//!   sled recovers its log in order, so after a crash a record always has its entry, and
-//!   the worst left behind is an entry whose record was since rewritten or removed. Such
-//!   an entry is harmless: pruning re-checks the record's own `updated_at` and drops it.
-//!   [`SessionStore::get`] also hides an expired record that has not been pruned yet.
+//!   out. A write adds the new index entry *before* it writes the record and removes
+//!   the replaced record's entry after; sled recovers its log in order, so after a
+//!   crash a record always has its entry, and the worst left behind is an entry whose
+//!   record was since rewritten or removed. Such an entry is harmless: pruning
+//!   re-checks the record's own `updated_at` and drops it. [`SessionStore::get`] also
+//!   hides an expired record that has not been pruned yet.
 //! * **No sled transactions.** The first transaction (or batch) a sled 0.34.7 process
 //!   runs switches sled's global concurrency control to a reader-writer lock that every
 //!   later read and write takes, and a flush holds it for reading while it syncs the
