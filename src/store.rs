@@ -172,6 +172,10 @@ pub struct SledStore {
     dir: PathBuf,
 }
 
+/// How long reopening the store after a storage error waits for the lock of the
+/// database it has just closed.
+const REOPEN_LOCK_WAIT: Duration = Duration::from_secs(1);
+
 /// A flush slower than this is logged (at debug level): the disk, not the bot, is then
 /// what a user waits for.
 const SLOW_FLUSH: Duration = Duration::from_millis(5);
@@ -242,7 +246,18 @@ impl Shared {
         if let Some(h) = &*slot {
             return Ok(h.clone());
         }
-        match self.open_handles() {
+        // The database just closed was ours: its lock goes a moment after the drop (when
+        // sled's threads let go of it, or a child process forked meanwhile execs), so a
+        // `Locked` now is waited out briefly rather than reported.
+        let deadline = std::time::Instant::now() + REOPEN_LOCK_WAIT;
+        let mut opened = self.open_handles();
+        while matches!(opened, Err(OpenError::Locked { .. }))
+            && std::time::Instant::now() < deadline
+        {
+            std::thread::sleep(Duration::from_millis(5));
+            opened = self.open_handles();
+        }
+        match opened {
             Ok(h) => {
                 tracing::info!(dir = %self.dir.display(), "reopened the store after a storage error");
                 let h = Arc::new(h);
