@@ -240,24 +240,28 @@ impl Shared {
         self.live.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Opens the directory again after this store dropped its database. The lock of the
+    /// database just closed goes a moment after the drop (when sled's threads let go of
+    /// it, or a child process forked meanwhile execs), so `Locked` is waited out until
+    /// `deadline` rather than reported.
+    fn reopen(&self, deadline: std::time::Instant) -> Result<Handles, OpenError> {
+        loop {
+            match self.open_handles() {
+                Err(OpenError::Locked { .. }) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                opened => return opened,
+            }
+        }
+    }
+
     /// The open database, opening it again first if a storage error closed it.
     fn handles(&self) -> Result<Arc<Handles>, sled::Error> {
         let mut slot = self.slot();
         if let Some(h) = &*slot {
             return Ok(h.clone());
         }
-        // The database just closed was ours: its lock goes a moment after the drop (when
-        // sled's threads let go of it, or a child process forked meanwhile execs), so a
-        // `Locked` now is waited out briefly rather than reported.
-        let deadline = std::time::Instant::now() + REOPEN_LOCK_WAIT;
-        let mut opened = self.open_handles();
-        while matches!(opened, Err(OpenError::Locked { .. }))
-            && std::time::Instant::now() < deadline
-        {
-            std::thread::sleep(Duration::from_millis(5));
-            opened = self.open_handles();
-        }
-        match opened {
+        match self.reopen(std::time::Instant::now() + REOPEN_LOCK_WAIT) {
             Ok(h) => {
                 tracing::info!(dir = %self.dir.display(), "reopened the store after a storage error");
                 let h = Arc::new(h);
@@ -535,20 +539,13 @@ impl SledStore {
             }
         };
         drop(closed);
-        // sled's own threads let go of the directory's lock a moment after the drop.
-        loop {
-            match self.shared.open_handles() {
-                Ok(h) => {
-                    *slot = Some(Arc::new(h));
-                    return Ok(());
-                }
-                Err(OpenError::Locked { .. }) if std::time::Instant::now() < deadline => {
-                    std::thread::sleep(Duration::from_millis(5));
-                }
-                // Left closed: the next operation tries to open it again.
-                Err(e) => return Err(StoreError::Write(e.to_string())),
-            }
-        }
+        // On failure it is left closed: the next operation tries to open it again.
+        let h = self
+            .shared
+            .reopen(deadline)
+            .map_err(|e| StoreError::Write(e.to_string()))?;
+        *slot = Some(Arc::new(h));
+        Ok(())
     }
 
     /// Writes everything to disk without blocking the async runtime.
