@@ -154,6 +154,7 @@ impl Card {
             )
         });
 
+        let cited_facts = o.cited_facts();
         let sources = rules
             .sources
             .iter()
@@ -161,7 +162,7 @@ impl Card {
                 let cited: Vec<(&str, Kind)> = s
                     .facts
                     .iter()
-                    .filter(|(f, _)| o.rests_on.contains(f))
+                    .filter(|(f, _)| cited_facts.contains(&f.as_str()))
                     .map(|(f, k)| (f.as_str(), *k))
                     .collect();
                 if cited.is_empty() {

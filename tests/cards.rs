@@ -192,8 +192,15 @@ fn every_card_holds_what_facts_md_requires() {
             for f in rests_on {
                 assert!(cited.iter().any(|c| c == f), "{what}: {f} not cited");
             }
-            // ...with their sources' dates.
-            let cites = |prefix: char| outcome.rests_on.iter().any(|f| f.starts_with(prefix));
+            // ...and so are the facts its phone block and checklist state (the desk's
+            // words about its phone line are source A's, 2024-11-28)...
+            let stated = outcome.cited_facts();
+            for f in phone.iter().flat_map(|p| p.rests_on()) {
+                assert!(stated.contains(f), "{what}: {f}");
+                assert!(cited.iter().any(|c| c == f), "{what}: {f} not cited");
+            }
+            // ...with their sources' dates, and no source the card does not draw on.
+            let cites = |prefix: char| stated.iter().any(|f| f.starts_with(prefix));
             for (source, date) in [("A", DATE_A), ("B", DATE_B)] {
                 let src = c.sources.iter().find(|s| s.id == source);
                 if cites(source.chars().next().unwrap()) {

@@ -151,6 +151,32 @@ pub struct Outcome {
     pub line: usize,
 }
 
+impl Outcome {
+    /// Every fact its card states: the outcome's own, then its phone block's and its
+    /// checklist's, each once.
+    pub fn cited_facts(&self) -> Vec<&str> {
+        let blocks = self.phone.map_or(&[][..], PhoneBlock::rests_on);
+        let checklist = if self.checklist {
+            CHECKLIST_RESTS_ON
+        } else {
+            &[]
+        };
+        let mut facts: Vec<&str> = Vec::new();
+        for f in self
+            .rests_on
+            .iter()
+            .map(String::as_str)
+            .chain(blocks.iter().copied())
+            .chain(checklist.iter().copied())
+        {
+            if !facts.contains(&f) {
+                facts.push(f);
+            }
+        }
+        facts
+    }
+}
+
 /// How serious an outcome is; decides the card's colour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -196,7 +222,19 @@ impl PhoneBlock {
             PhoneBlock::ReachOperator => "reach-operator",
         }
     }
+
+    /// The facts the block's text states (`card-*-body` in `i18n/*/card.ftl`), so that a
+    /// card showing the block also lists their sources and dates.
+    pub fn rests_on(self) -> &'static [&'static str] {
+        match self {
+            PhoneBlock::PhoneActivation => &["D3", "A4", "A11"],
+            PhoneBlock::ReachOperator => &["A4", "A11", "A12"],
+        }
+    }
 }
+
+/// The facts the call checklist states (`card-checklist-body`).
+pub const CHECKLIST_RESTS_ON: &[&str] = &["B8"];
 
 /// The block name for the call checklist (B8) in the rules' `blocks` lists.
 pub const CALL_CHECKLIST: &str = "call-checklist";
