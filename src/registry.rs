@@ -6,6 +6,8 @@
 //! is not its own card, and list the pinned cards made under an older rules version so
 //! moderators can refresh them. Stored in the same data directory as sessions.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use crate::session::StoreError;
@@ -14,9 +16,11 @@ use crate::store::{JsonTree, SledStore};
 /// A pin of a posted card.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Pin {
-    /// The moderator who pinned it.
-    pub by: u64,
-    /// Unix seconds.
+    /// The moderator who pinned it through the bot's command; `None` for a pin made in
+    /// Discord's own menu, which the bot learns of from the channel's pins.
+    pub by: Option<u64>,
+    /// Unix seconds: when it was pinned, or for a pin made in Discord's menu, when the
+    /// bot found it.
     pub at: i64,
 }
 
@@ -54,16 +58,35 @@ impl PostedCard {
 #[derive(Debug, Clone)]
 pub struct Registry {
     cards: JsonTree<PostedCard>,
+    /// Updates read an entry and write it back (a post again, a pin); one at a time, so
+    /// neither undoes the other.
+    updating: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Registry {
     pub fn open(store: &SledStore) -> Result<Self, StoreError> {
         Ok(Self {
             cards: store.open_tree_json("posted_cards")?,
+            updating: Arc::default(),
         })
     }
 
-    pub async fn record(&self, card: &PostedCard) -> Result<(), StoreError> {
+    /// Records a card as posted. Posting the same card again gives back the message
+    /// Discord already made (see the post's nonce), so an entry for that message may
+    /// exist: its first post time and its pin are kept.
+    pub async fn record_post(&self, card: &PostedCard) -> Result<PostedCard, StoreError> {
+        let _one_at_a_time = self.updating.lock().await;
+        let mut entry = card.clone();
+        if let Some(known) = self.get(card.message_id)? {
+            entry.posted_at = known.posted_at;
+            entry.pin = known.pin;
+        }
+        self.record(&entry).await?;
+        Ok(entry)
+    }
+
+    /// Writes an entry as it is.
+    async fn record(&self, card: &PostedCard) -> Result<(), StoreError> {
         self.cards.insert(&card.message_id.to_string(), card).await
     }
 
@@ -79,12 +102,43 @@ impl Registry {
         by: u64,
         at: i64,
     ) -> Result<Option<PostedCard>, StoreError> {
+        let _one_at_a_time = self.updating.lock().await;
         let Some(mut card) = self.get(message_id)? else {
             return Ok(None);
         };
-        card.pin = Some(Pin { by, at });
+        card.pin = Some(Pin { by: Some(by), at });
         self.record(&card).await?;
         Ok(Some(card))
+    }
+
+    /// Brings the entries of one channel in line with its pins as Discord lists them
+    /// (`pinned`, message ids): a card listed there but not known as pinned was pinned in
+    /// Discord's own menu and is recorded so, at `now`; when `complete` (the list holds
+    /// every pin of the channel), a card known as pinned but not listed was unpinned or
+    /// deleted, and its pin is forgotten. Returns how many entries changed.
+    pub async fn sync_pins(
+        &self,
+        channel_id: u64,
+        pinned: &[u64],
+        complete: bool,
+        now: i64,
+    ) -> Result<usize, StoreError> {
+        let _one_at_a_time = self.updating.lock().await;
+        let mut changed = 0;
+        for mut card in self.all()? {
+            if card.channel_id != channel_id {
+                continue;
+            }
+            let listed = pinned.contains(&card.message_id);
+            card.pin = match (card.pin.take(), listed) {
+                (None, true) => Some(Pin { by: None, at: now }),
+                (Some(_), false) if complete => None,
+                _ => continue,
+            };
+            self.record(&card).await?;
+            changed += 1;
+        }
+        Ok(changed)
     }
 
     /// Every posted card, in message id order.
@@ -122,7 +176,10 @@ mod tests {
             rules_version: version.into(),
             generated_at: 10,
             posted_at: 11,
-            pin: pinned.then_some(Pin { by: 5, at: 12 }),
+            pin: pinned.then_some(Pin {
+                by: Some(5),
+                at: 12,
+            }),
         }
     }
 
@@ -137,7 +194,13 @@ mod tests {
             reg.record(&card(102, "old", false)).await.unwrap();
             reg.record(&card(103, "new", false)).await.unwrap();
             let pinned = reg.mark_pinned(103, 9, 99).await.unwrap().unwrap();
-            assert_eq!(pinned.pin, Some(Pin { by: 9, at: 99 }));
+            assert_eq!(
+                pinned.pin,
+                Some(Pin {
+                    by: Some(9),
+                    at: 99
+                })
+            );
             assert_eq!(reg.mark_pinned(999, 9, 99).await.unwrap(), None);
         }
         let store = SledStore::reopen_for_test(dir.path(), StoreOptions::default);
@@ -153,6 +216,85 @@ mod tests {
         assert_eq!(
             reg.get(100).unwrap().unwrap().link(),
             "https://discord.com/channels/1/2/100"
+        );
+    }
+
+    #[tokio::test]
+    async fn posting_a_pinned_card_again_keeps_its_pin_and_first_post_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(dir.path(), StoreOptions::default()).unwrap();
+        let reg = Registry::open(&store).unwrap();
+        reg.record_post(&card(100, "old", false)).await.unwrap();
+        reg.mark_pinned(100, 9, 99).await.unwrap().unwrap();
+        // The same message comes back from a second post, later.
+        let mut again = card(100, "old", false);
+        again.posted_at = 500;
+        let kept = reg.record_post(&again).await.unwrap();
+        assert_eq!(
+            kept.pin,
+            Some(Pin {
+                by: Some(9),
+                at: 99
+            })
+        );
+        assert_eq!(kept.posted_at, 11);
+        assert_eq!(reg.get(100).unwrap(), Some(kept));
+        let listed: Vec<u64> = reg
+            .outdated_pins(Some(1), "new")
+            .unwrap()
+            .iter()
+            .map(|c| c.message_id)
+            .collect();
+        assert_eq!(listed, vec![100]);
+        // A message seen for the first time is recorded as given.
+        let fresh = reg.record_post(&card(101, "old", false)).await.unwrap();
+        assert_eq!(fresh, card(101, "old", false));
+    }
+
+    #[tokio::test]
+    async fn pins_follow_the_channel_as_discord_lists_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(dir.path(), StoreOptions::default()).unwrap();
+        let reg = Registry::open(&store).unwrap();
+        reg.record(&card(100, "old", true)).await.unwrap();
+        reg.record(&card(101, "old", false)).await.unwrap();
+        reg.record(&card(102, "old", true)).await.unwrap();
+        let mut elsewhere = card(103, "old", true);
+        elsewhere.channel_id = 3;
+        reg.record(&elsewhere).await.unwrap();
+        let pins = |id: u64| reg.get(id).unwrap().unwrap().pin;
+
+        // 101 was pinned in Discord's menu, 102 unpinned; the list may be cut off, so
+        // only what it shows is learned.
+        assert_eq!(reg.sync_pins(2, &[100, 101], false, 70).await.unwrap(), 1);
+        assert_eq!(pins(101), Some(Pin { by: None, at: 70 }));
+        assert!(pins(102).is_some());
+        // A complete list also tells what is no longer pinned.
+        assert_eq!(reg.sync_pins(2, &[100, 101], true, 80).await.unwrap(), 1);
+        assert_eq!(
+            pins(100),
+            Some(Pin {
+                by: Some(5),
+                at: 12
+            })
+        );
+        assert_eq!(pins(101), Some(Pin { by: None, at: 70 }));
+        assert_eq!(pins(102), None);
+        // Other channels are left alone; nothing changes twice.
+        assert!(pins(103).is_some());
+        assert_eq!(reg.sync_pins(2, &[100, 101], true, 90).await.unwrap(), 0);
+    }
+
+    #[test]
+    fn pins_recorded_by_earlier_builds_still_read() {
+        let old = r#"{"by":5,"at":12}"#;
+        let pin: Pin = serde_json::from_str(old).unwrap();
+        assert_eq!(
+            pin,
+            Pin {
+                by: Some(5),
+                at: 12
+            }
         );
     }
 }

@@ -601,6 +601,36 @@ async fn outdated_pins_are_listed_after_the_rules_change() {
         .await
         .unwrap();
     reply(&standin, d.interaction_id).await;
+    // The asker posts the same card again: Discord gives back the same message, and the
+    // registry keeps who pinned it.
+    let again = click(&standin, &card, &verb_id(&card, 'p'), USER, "en-US").await;
+    assert!(
+        again.content().contains(&posted.id.to_string()),
+        "{}",
+        again.content()
+    );
+    // A second card, pinned in Discord's own menu rather than with the bot's command.
+    let back = click(&standin, &card, &verb_id(&card, 'b'), USER, "en-US").await;
+    let card2 = click(
+        &standin,
+        &back,
+        &answer_id(&back, "lost-origin", 0),
+        USER,
+        "en-US",
+    )
+    .await;
+    click(&standin, &card2, &verb_id(&card2, 'p'), USER, "en-US").await;
+    let second = standin
+        .wait_for(WAIT, |s| {
+            s.messages_in(CHANNEL)
+                .iter()
+                .rev()
+                .find(|m| m.id != posted.id && !m.is_ephemeral())
+                .cloned()
+        })
+        .await
+        .unwrap();
+    standin.pin_in_discord(CHANNEL, second.id);
     let list = || {
         SlashCommand::new("activation-pins")
             .user(MODERATOR)
@@ -626,9 +656,44 @@ async fn outdated_pins_are_listed_after_the_rules_change() {
         "https://discord.com/channels/{GUILD}/{CHANNEL}/{}",
         posted.id
     );
-    assert!(listed.content().contains(&link), "{}", listed.content());
+    let link2 = format!(
+        "https://discord.com/channels/{GUILD}/{CHANNEL}/{}",
+        second.id
+    );
+    let lines = |text: &str, link: &str| {
+        text.lines()
+            .find(|l| l.contains(link))
+            .map(str::to_owned)
+            .unwrap_or_default()
+    };
+    let text = listed.content();
+    // Who pinned it and when, and the answer in the moderator's language.
+    let first = lines(text, &link);
+    assert!(first.contains(&format!("<@{MODERATOR}>")), "{text}");
+    assert!(first.contains("<t:"), "{text}");
+    assert!(first.contains(&title(&posted)), "{text}");
+    // The card pinned in Discord's menu is found in the channel's pins.
+    let other = lines(text, &link2);
+    assert!(other.contains("Discord's menu"), "{text}");
+    assert!(text.contains("2 pinned answer card"), "{text}");
+
+    // Unpinned in Discord's menu: no longer listed.
+    standin.unpin_in_discord(CHANNEL, posted.id);
+    let d = standin.send_slash_command(list()).await;
+    let r = reply(&standin, d.interaction_id).await;
+    let text = r.content();
+    assert!(!text.contains(&link), "{text}");
+    assert!(text.contains(&link2), "{text}");
+    // Behind 60 newer pins the card is missing from Discord's list of the newest pins,
+    // which says nothing about it: it stays listed.
+    standin.fill_pins(CHANNEL, 61);
+    let d = standin.send_slash_command(list()).await;
+    let r = reply(&standin, d.interaction_id).await;
+    let text = r.content();
+    assert!(text.contains(&link2), "{text}");
+
     // Old buttons from the previous rules get a sentence and a way to start again.
-    let stale = click(&standin, &card, &verb_id(&card, 'b'), USER, "en-US").await;
+    let stale = click(&standin, &card2, &verb_id(&card2, 'b'), USER, "en-US").await;
     assert!(
         stale.content().contains("older version"),
         "{}",

@@ -18,7 +18,7 @@ resume-body = You have an unfinished check ({ $progress }):
     { $question }
 
 posted = The answer card is now posted in this channel: { $link }
-pinned = Pinned. Moderators will be told when the rules change and this card needs refreshing.
+pinned = Pinned. When the rules change and this card needs refreshing, /activation-pins will list it.
 forgotten = Your saved answers in this place have been deleted.
 
 stale-rules = The answers behind these buttons were given under an older version of this check. Please start again; it only takes a few questions.
@@ -42,4 +42,6 @@ error-internal = Something went wrong on the bot's side and nothing changed. Ple
 
 outdated-none = No pinned answer card is older than the current rules ({ $version }).
 outdated-header = { $count } pinned answer card(s) were made under older rules than the current { $version }. Post a fresh card and replace each:
-outdated-line = - { $link } (rules { $version }, { $verdict })
+outdated-line = - { $link }: { $answer } (rules { $version }; pinned by { $pinner }, { $pinned_at })
+outdated-pinned-in-discord = someone in Discord's menu (time first seen by the bot)
+outdated-more = …and { $count } more. Replace these first, then run the command again to see the rest.

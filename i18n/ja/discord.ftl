@@ -42,4 +42,6 @@ error-internal = ボット側で問題が起き、何も変更されませんで
 
 outdated-none = 現在のルール({ $version })より古いピン留め中の回答カードはありません。
 outdated-header = 現在のルール { $version } より古いルールで作られたピン留め中の回答カードが { $count } 件あります。新しいカードを投稿して差し替えてください:
-outdated-line = - { $link }(ルール { $version }、{ $verdict })
+outdated-line = - { $link }:{ $answer }(ルール { $version }/{ $pinner } が { $pinned_at } にピン留め)
+outdated-pinned-in-discord = Discordのメニューで誰か(時刻はボットが確認した時点)
+outdated-more = …ほか { $count } 件あります。先にこれらを差し替えてから、もう一度実行すると残りが表示されます。

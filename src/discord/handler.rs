@@ -5,6 +5,7 @@
 //! for the user and a log line for the operator, and it never fails itself (a reply that
 //! cannot be sent is logged).
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use serenity::all::{
@@ -604,7 +605,7 @@ impl Handler {
             posted_at: self.conv.now(),
             pin: None,
         };
-        if let Err(e) = self.registry.record(&posted).await {
+        if let Err(e) = self.registry.record_post(&posted).await {
             // The card is public; only the registry entry is missing.
             tracing::error!(message = posted.message_id, error = %e, "posted a card but could not record it");
         }
@@ -707,13 +708,30 @@ impl Handler {
         let Some(guild) = c.guild_id else {
             return Err(Failure::GuildOnly);
         };
-        let current = &self.conv.rules.meta.version;
-        let cards = self.registry.outdated_pins(Some(guild.get()), current)?;
+        // Asking Discord for the channels' pins may take longer than the first answer
+        // may wait.
+        Responder::Command(c, received)
+            .defer(ctx)
+            .await
+            .map_err(|e| Failure::Internal(format!("acknowledging the list: {e}")))?;
+        let deferred = Responder::DeferredCommand(c, received);
+        self.sync_pins(ctx, guild.get()).await;
+        let rules = &self.conv.rules;
+        let current = &rules.meta.version;
+        let cards = match self.registry.outdated_pins(Some(guild.get()), current) {
+            Ok(cards) => cards,
+            Err(e) => {
+                let user = c.user.id.get();
+                self.fail(ctx, deferred, locale, user, Failure::from(e))
+                    .await;
+                return Ok(());
+            }
+        };
         let l10n = self.l10n();
         let text = if cards.is_empty() {
             l10n.format(locale, "outdated-none", &[("version", current.clone())])
         } else {
-            let mut t = l10n.format(
+            let header = l10n.format(
                 locale,
                 "outdated-header",
                 &[
@@ -721,26 +739,91 @@ impl Handler {
                     ("version", current.clone()),
                 ],
             );
-            for card in &cards {
-                t.push('\n');
-                t.push_str(&l10n.format(
-                    locale,
-                    "outdated-line",
-                    &[
-                        ("link", card.link()),
-                        ("version", card.rules_version.clone()),
-                        ("verdict", card.verdict.clone()),
-                    ],
-                ));
-            }
-            t
+            let lines: Vec<String> = cards
+                .iter()
+                .map(|card| {
+                    // The answer in the moderator's language, while the running rules
+                    // still have that outcome; else its verdict's name.
+                    let answer = rules
+                        .outcomes()
+                        .find(|o| o.id == card.outcome)
+                        .map_or_else(|| card.verdict.clone(), |o| l10n.text(locale, &o.headline));
+                    let (pinner, pinned_at) = card.pin.as_ref().map_or_else(
+                        || ("?".to_owned(), "?".to_owned()),
+                        |p| {
+                            let by = p.by.map_or_else(
+                                || l10n.text(locale, "outdated-pinned-in-discord"),
+                                |by| format!("<@{by}>"),
+                            );
+                            (by, format!("<t:{}:f>", p.at))
+                        },
+                    );
+                    l10n.format(
+                        locale,
+                        "outdated-line",
+                        &[
+                            ("link", card.link()),
+                            ("version", card.rules_version.clone()),
+                            ("answer", answer),
+                            ("pinner", pinner),
+                            ("pinned_at", pinned_at),
+                        ],
+                    )
+                })
+                .collect();
+            spec::fit_list(header, &lines, |left| {
+                l10n.format(locale, "outdated-more", &[("count", left.to_string())])
+            })
         };
-        Responder::Command(c, received)
+        deferred
             .send(ctx, &spec::notice(text, Vec::new()))
             .await
             .map_err(|e| Failure::Internal(format!("sending the list: {e}")))
     }
+
+    /// Brings the registry's pins for `guild` in line with what Discord lists for each
+    /// channel holding one of the bot's cards: moderators also pin and unpin in
+    /// Discord's own menu. A channel whose pins cannot be read keeps what the registry
+    /// knows, with a warning in the log.
+    async fn sync_pins(&self, ctx: &Context, guild: u64) {
+        let channels: BTreeSet<u64> = match self.registry.all() {
+            Ok(cards) => cards
+                .iter()
+                .filter(|c| c.guild_id == Some(guild))
+                .map(|c| c.channel_id)
+                .collect(),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read the registry to check pins");
+                return;
+            }
+        };
+        for channel in channels {
+            match ChannelId::new(channel).pins(&ctx.http).await {
+                Ok(pins) => {
+                    let ids: Vec<u64> = pins.iter().map(|m| m.id.get()).collect();
+                    let complete = ids.len() < LEGACY_PINS_LISTED;
+                    let now = self.conv.now();
+                    match self.registry.sync_pins(channel, &ids, complete, now).await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(channel, changed = n, "pins changed in Discord"),
+                        Err(e) => {
+                            tracing::warn!(channel, error = %e, "could not record the channel's pins")
+                        }
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(channel, error = %e, "could not read the channel's pins; listing what the bot recorded")
+                }
+            }
+        }
+    }
 }
+
+/// The most pins `ChannelId::pins` (serenity 0.12.5 calls Discord's deprecated
+/// `GET /channels/{id}/pins`) is taken to list: the 50 newest, as the paginated
+/// endpoint's page. A list this long may be cut off, so pins missing from it are not
+/// taken as unpinned.
+const LEGACY_PINS_LISTED: usize = 50;
 
 /// How to answer an interaction; every variant carries when it was received, which
 /// sets how long a failed call may be retried.

@@ -426,6 +426,28 @@ pub fn notice(text: String, rows: Vec<Vec<Component>>) -> MessageSpec {
     }
 }
 
+/// `header`, then as many of `lines` as fit in one message's content, then `more(n)`
+/// for the `n` lines left out, so nothing is cut off without a word.
+pub fn fit_list(header: String, lines: &[String], more: impl Fn(usize) -> String) -> String {
+    let mut text = header;
+    for (i, line) in lines.iter().enumerate() {
+        let left_after = lines.len() - i - 1;
+        let tail = if left_after > 0 {
+            chars(&more(left_after)) + 1
+        } else {
+            0
+        };
+        if chars(&text) + 1 + chars(line) + tail > limits::CONTENT_CHARS {
+            text.push('\n');
+            text.push_str(&more(lines.len() - i));
+            return text;
+        }
+        text.push('\n');
+        text.push_str(line);
+    }
+    text
+}
+
 /// A sentence with a Start over button, for buttons that no longer fit.
 pub fn start_again(text: String, l10n: &Localizer, locale: LocaleId, owner: &Owner) -> MessageSpec {
     notice(
@@ -553,5 +575,25 @@ mod tests {
         let long = vec!["x".repeat(81), "y".into()];
         let m = view_message(&question(long), &l, loc, &owner);
         assert!(matches!(&m.rows[0][0], Component::Select { .. }));
+    }
+
+    #[test]
+    fn a_long_list_keeps_what_fits_and_counts_the_rest() {
+        let lines: Vec<String> = (0..100)
+            .map(|i| format!("{i:03} {}", "x".repeat(96)))
+            .collect();
+        let more = |n: usize| format!("and {n} more");
+        let text = fit_list("Header".to_owned(), &lines, more);
+        assert!(chars(&text) <= limits::CONTENT_CHARS, "{}", chars(&text));
+        let shown = text.lines().filter(|l| l.ends_with('x')).count();
+        assert!(shown >= 15, "{shown}");
+        assert!(text.ends_with(&more(100 - shown)), "{text}");
+        assert!(text.starts_with("Header\n000 "));
+
+        let few = fit_list("Header".to_owned(), &lines[..3], more);
+        assert_eq!(
+            few,
+            format!("Header\n{}\n{}\n{}", lines[0], lines[1], lines[2])
+        );
     }
 }

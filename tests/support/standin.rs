@@ -1441,6 +1441,23 @@ impl StandIn {
             .map(|c| c.pins.iter().map(|(id, _)| *id).collect())
             .unwrap_or_default()
     }
+    /// A moderator pins a message in Discord's own menu (not through the bot).
+    pub fn pin_in_discord(&self, channel_id: u64, message_id: u64) {
+        self.inner.lock().pin(channel_id, message_id);
+        self.inner.changed();
+    }
+    /// A moderator unpins a message in Discord's own menu.
+    pub fn unpin_in_discord(&self, channel_id: u64, message_id: u64) {
+        let mut st = self.inner.lock();
+        if let Some(c) = st.channels.get_mut(&channel_id) {
+            c.pins.retain(|(m, _)| *m != message_id);
+        }
+        if let Some(m) = st.messages.get_mut(&message_id) {
+            m.json["pinned"] = json!(false);
+        }
+        drop(st);
+        self.inner.changed();
+    }
     /// Registered application commands (global and guild).
     pub fn commands(&self) -> Vec<RegisteredCommand> {
         self.inner.lock().commands.clone()
@@ -3384,6 +3401,10 @@ fn channel_messages_route(st: &mut St, ctx: &Ctx<'_>, c: &str, msg: Option<&str>
     }
 }
 
+/// The most pins the deprecated `GET /channels/{id}/pins` lists (the newest first), as
+/// one page of the paginated endpoint.
+const LEGACY_PINS_LISTED: usize = 50;
+
 fn pins_route(st: &mut St, ctx: &Ctx<'_>, c: &str, msg: Option<&str>, new_api: bool) -> Reply {
     let Some(cid) = parse_id(c).filter(|c| st.channels.contains_key(c)) else {
         return Reply::unknown_channel();
@@ -3394,12 +3415,16 @@ fn pins_route(st: &mut St, ctx: &Ctx<'_>, c: &str, msg: Option<&str>, new_api: b
     }
     match (ctx.method, msg) {
         ("GET", None) => {
-            let pins: Vec<(Value, String)> = st.channels[&cid]
+            let mut pins: Vec<(Value, String)> = st.channels[&cid]
                 .pins
                 .iter()
                 .rev()
                 .filter_map(|(id, at)| st.messages.get(id).map(|m| (m.json.clone(), at.clone())))
                 .collect();
+            if !new_api {
+                // The deprecated list shows the newest pins only, at most a page.
+                pins.truncate(LEGACY_PINS_LISTED);
+            }
             if new_api {
                 Reply::ok(json!({
                     "items": pins.into_iter().map(|(m, at)| json!({"pinned_at": at, "message": m})).collect::<Vec<_>>(),
