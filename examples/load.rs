@@ -434,7 +434,11 @@ fn offer(cb: &CallbackRecord) -> Offer {
 
 async fn user(shared: Arc<Shared>, index: u64) {
     let uid = FIRST_USER + index;
-    let locale = if index % 2 == 0 { "ja" } else { "en-US" };
+    let locale = if index.is_multiple_of(2) {
+        "ja"
+    } else {
+        "en-US"
+    };
     'conversation: loop {
         if !shared.take_click().await {
             return;
