@@ -6,7 +6,7 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 use activation_check::card::TimeStyle;
 use activation_check::config::{Config, ConfigArgs};
@@ -111,7 +111,10 @@ enum Format {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return unusable_arguments(e),
+    };
     let secrets = match &cli.command {
         Command::Run(a) | Command::Register(a) => a.token.iter().cloned().collect(),
         _ => Vec::new(),
@@ -280,6 +283,46 @@ fn forget(config: &Config, user: &str) -> ExitCode {
 }
 
 /// Says what went wrong and exits 1.
+/// clap's report and exit status 2 for a mistake on the command line. A bad value that
+/// came from an environment variable is a setting instead: it is named by its variable,
+/// not by the flag the user never typed, and exits 1 like the other unusable settings.
+fn unusable_arguments(e: clap::Error) -> ExitCode {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if matches!(
+        e.kind(),
+        ErrorKind::ValueValidation | ErrorKind::InvalidValue
+    ) {
+        if let Some(ContextValue::String(arg)) = e.get(ContextKind::InvalidArg) {
+            // "--session-ttl-days <DAYS>"
+            let flag = arg.split_whitespace().next().unwrap_or_default();
+            let typed = std::env::args_os().skip(1).any(|a| {
+                let a = a.to_string_lossy();
+                a == flag || a.starts_with(&format!("{flag}="))
+            });
+            if let Some(var) = env_of(&Cli::command(), flag.trim_start_matches("--")) {
+                if let (false, Ok(value)) = (typed, std::env::var(&var)) {
+                    let why = std::error::Error::source(&e)
+                        .map_or_else(|| "not a valid value".to_owned(), ToString::to_string);
+                    return failed(format!(
+                        "the environment variable {var}={value:?} cannot be used: {why} \
+                         (it sets {flag})"
+                    ));
+                }
+            }
+        }
+    }
+    e.exit()
+}
+
+/// The environment variable behind the flag `--long`, in `cmd` or its subcommands.
+fn env_of(cmd: &clap::Command, long: &str) -> Option<String> {
+    cmd.get_arguments()
+        .find(|a| a.get_long() == Some(long))
+        .and_then(|a| a.get_env())
+        .map(|v| v.to_string_lossy().into_owned())
+        .or_else(|| cmd.get_subcommands().find_map(|c| env_of(c, long)))
+}
+
 fn failed(e: impl std::fmt::Display) -> ExitCode {
     eprintln!("activation-check: {e}");
     ExitCode::from(1)

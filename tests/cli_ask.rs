@@ -602,3 +602,57 @@ fn a_second_instance_on_the_same_data_dir_exits_1() {
     let (_, _, status) = first.finish("q");
     assert!(status.success(), "the first instance is unaffected");
 }
+
+#[test]
+fn environment_settings_override_the_file_and_a_bad_one_is_named_by_its_variable() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let config = tmp.path().join("config.toml");
+    std::fs::write(&config, "default_locale = \"ja\"\nsession_ttl_days = 7\n").unwrap();
+    let mut args = vec!["ask", "--data-dir", data.to_str().unwrap()];
+    args.extend_from_slice(&ISSUE_EXAMPLE);
+    let ask = |env: &[(&str, &str)], extra: &[&str]| {
+        let mut cmd = bin();
+        cmd.args(&args)
+            .args(extra)
+            .env("ACTIVATION_CHECK_CONFIG", &config);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.output().unwrap()
+    };
+
+    // No --locale and no LANG: the default locale decides. The file says ja...
+    let out = ask(&[], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let ja = stdout(&out);
+    // ...and the environment wins over the file.
+    let out = ask(&[("ACTIVATION_CHECK_DEFAULT_LOCALE", "en-US")], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let en = stdout(&out);
+    assert_ne!(ja, en);
+    assert!(en.contains("installation ID"), "{en}");
+    assert!(!ja.contains("installation ID"), "{ja}");
+
+    // A bad value in a variable is a setting: named by its variable, exit 1.
+    let out = ask(&[("ACTIVATION_CHECK_SESSION_TTL_DAYS", "0")], &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("ACTIVATION_CHECK_SESSION_TTL_DAYS=\"0\"") && err.contains("1..=3650"),
+        "{err}"
+    );
+    assert!(stdout(&out).is_empty());
+
+    // The same value typed as a flag is a usage mistake: clap's report, exit 2.
+    let out = ask(
+        &[("ACTIVATION_CHECK_SESSION_TTL_DAYS", "0")],
+        &["--session-ttl-days", "0"],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("'--session-ttl-days"),
+        "{}",
+        stderr(&out)
+    );
+}
