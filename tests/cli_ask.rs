@@ -407,8 +407,8 @@ fn interactive_reaches_an_answer_and_goes_back_restarts_and_quits() {
         "{out}"
     );
     assert!(!out.contains("Resuming"), "a new session: {out}");
-    assert_eq!(progress_line(&[]), "[Question 1 of at most 6]");
-    assert!(out.contains("[Question 1 of at most 6]"), "{out}");
+    assert_eq!(progress_line(&[]), "[Question 1 of at most 5]");
+    assert!(out.contains("[Question 1 of at most 5]"), "{out}");
     assert!(out.contains("What brings you here?"), "{out}");
     assert!(
         out.contains("  1) Windows asks to be activated again"),
@@ -465,7 +465,7 @@ fn interactive_reaches_an_answer_and_goes_back_restarts_and_quits() {
 
     // Restart: the first question again.
     let out = s.send("r");
-    assert!(out.contains("[Question 1 of at most 6]"), "{out}");
+    assert!(out.contains("[Question 1 of at most 5]"), "{out}");
     assert!(out.contains("What brings you here?"), "{out}");
 
     // Back at the first question is refused, politely.
@@ -474,12 +474,12 @@ fn interactive_reaches_an_answer_and_goes_back_restarts_and_quits() {
         out.contains("You are already at the first question."),
         "{out}"
     );
-    assert!(out.contains("[Question 1 of at most 6]"), "{out}");
+    assert!(out.contains("[Question 1 of at most 5]"), "{out}");
 
     // Input that is not a choice.
     let out = s.send("9");
     assert!(out.contains("“9” was not understood."), "{out}");
-    assert!(out.contains("[Question 1 of at most 6]"), "{out}");
+    assert!(out.contains("[Question 1 of at most 5]"), "{out}");
 
     let (rest, err, status) = s.finish("q");
     assert!(
@@ -495,7 +495,7 @@ fn interactive_in_japanese() {
     let data = tmp.path().join("data");
     let mut s = Interactive::spawn(&interactive_args(&data, "hanako", "ja"));
     let out = s.read_prompt();
-    assert!(out.contains("質問 1(最大 6 問)"), "{out}");
+    assert!(out.contains("質問 1(最大 5 問)"), "{out}");
     assert!(
         out.contains("今回のご相談にいちばん近いものを選んでください。"),
         "{out}"
@@ -568,7 +568,7 @@ fn a_killed_run_resumes_at_the_same_question() {
     let mut s = Interactive::spawn(&interactive_args(&data, "carol", "en-US"));
     let out = s.read_prompt();
     assert!(!out.contains("Resuming"), "{out}");
-    assert!(out.contains("[Question 1 of at most 6]"), "{out}");
+    assert!(out.contains("[Question 1 of at most 5]"), "{out}");
     s.finish("q");
 }
 
