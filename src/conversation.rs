@@ -286,31 +286,49 @@ impl<S: SessionStore> Conversation<S> {
 
     /// What `walk` looks like in `locale`; a card is dated `generated_at`.
     pub fn view(&self, walk: &Walk, generated_at: i64, locale: LocaleId) -> View {
-        let rules = &*self.rules;
-        let l10n = &*self.l10n;
-        match walk.position(rules) {
-            Position::Asking(_, q) => {
-                let progress = walk.progress(rules);
-                View::Question(QuestionView {
-                    node: q.id.clone(),
-                    fact: q.fact.clone(),
-                    text: l10n.text(locale, &q.text),
-                    help: q.help.as_ref().map(|h| l10n.text(locale, h)),
-                    choices: q
-                        .choices
-                        .iter()
-                        .map(|c| l10n.text(locale, &c.label))
-                        .collect(),
-                    progress,
-                    progress_text: progress_text(l10n, locale, progress),
-                    can_go_back: walk.answered() > 0,
-                })
-            }
-            Position::Done(..) => View::Card(Box::new(
-                Card::build(rules, walk, l10n, locale, generated_at, self.style)
-                    .expect("a walk at an outcome has a card"),
-            )),
+        view_of(
+            &self.rules,
+            &self.l10n,
+            walk,
+            generated_at,
+            locale,
+            self.style,
+        )
+    }
+}
+
+/// What `walk` looks like in `locale`, with times in `style`; a card is dated
+/// `generated_at`.
+pub fn view_of(
+    rules: &Rules,
+    l10n: &Localizer,
+    walk: &Walk,
+    generated_at: i64,
+    locale: LocaleId,
+    style: TimeStyle,
+) -> View {
+    match walk.position(rules) {
+        Position::Asking(_, q) => {
+            let progress = walk.progress(rules);
+            View::Question(QuestionView {
+                node: q.id.clone(),
+                fact: q.fact.clone(),
+                text: l10n.text(locale, &q.text),
+                help: q.help.as_ref().map(|h| l10n.text(locale, h)),
+                choices: q
+                    .choices
+                    .iter()
+                    .map(|c| l10n.text(locale, &c.label))
+                    .collect(),
+                progress,
+                progress_text: progress_text(l10n, locale, progress),
+                can_go_back: walk.answered() > 0,
+            })
         }
+        Position::Done(..) => View::Card(Box::new(
+            Card::build(rules, walk, l10n, locale, generated_at, style)
+                .expect("a walk at an outcome has a card"),
+        )),
     }
 }
 

@@ -149,7 +149,7 @@ fn load(config: &Config) -> Result<Knowledge, ExitCode> {
 }
 
 fn rules_check(config: &Config) -> ExitCode {
-    let k = match load(config) {
+    let k = match load_for_discord(config) {
         Ok(k) => k,
         Err(code) => return code,
     };
@@ -193,6 +193,23 @@ fn rules_check(config: &Config) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// [`load`], and every message the rules and texts make must fit in Discord.
+fn load_for_discord(config: &Config) -> Result<Knowledge, ExitCode> {
+    let k = load(config)?;
+    let problems = activation_check::discord::spec::fit_problems(&k);
+    if problems.is_empty() {
+        return Ok(k);
+    }
+    for p in &problems {
+        eprintln!("{p}");
+    }
+    eprintln!(
+        "activation-check: {} message(s) would not fit in Discord; shorten the texts they name",
+        problems.len()
+    );
+    Err(ExitCode::from(1))
+}
+
 fn bot(config: &Config, args: BotArgs, register_only: bool) -> ExitCode {
     let Some(token) = args.token.filter(|t| !t.trim().is_empty()) else {
         eprintln!(
@@ -209,7 +226,7 @@ fn bot(config: &Config, args: BotArgs, register_only: bool) -> ExitCode {
             return ExitCode::from(1);
         }
     }
-    let k = match load(config) {
+    let k = match load_for_discord(config) {
         Ok(k) => k,
         Err(code) => return code,
     };

@@ -115,3 +115,77 @@ fn fails_with_file_and_line_on_a_message_missing_in_ja() {
     assert!(err.contains(&expected), "expected {expected:?} in:\n{err}");
     assert!(err.contains("problem(s) in the rules or texts"), "{err}");
 }
+
+#[test]
+fn a_card_too_long_for_discord_fails_the_check_and_the_bot_start_with_file_and_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let i18n = tmp.path().join("i18n");
+    copy_dir(&i18n_dir(), &i18n);
+    let edit = |file: &str, from: &str, to: &str| {
+        let path = i18n.join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, replace_once(&text, from, to)).unwrap();
+    };
+    let long = |n: usize| "長い説明。".repeat(n);
+    // A translator pastes a long passage into one outcome's explanation: cut at
+    // Discord's 4096 characters for one embed.
+    edit(
+        "ja/outcomes.ftl",
+        "o-vm-new-fails-explain =\n",
+        &format!("o-vm-new-fails-explain =\n    {}\n", long(900)),
+    );
+    // Another outcome's explanation and one of its steps grow: each fits its embed,
+    // together they pass the 6000 characters of a message's embeds.
+    edit(
+        "ja/outcomes.ftl",
+        "o-update-high-risk-explain =\n",
+        &format!("o-update-high-risk-explain =\n    {}\n", long(600)),
+    );
+    edit(
+        "ja/steps.ftl",
+        "step-ask-desk-before-update = ",
+        &format!("step-ask-desk-before-update = {}", long(300)),
+    );
+    let at = |outcome: &str| {
+        let line = line_of(&rules_text(), &format!("id = \"{outcome}\""));
+        format!(
+            "rules/activation-check.toml:{line}: the card of outcome `{outcome}` does not fit in a Discord message in ja: "
+        )
+    };
+    let problem = |err: &str, outcome: &str| {
+        err.lines()
+            .find(|l| l.starts_with(&at(outcome)))
+            .unwrap_or_else(|| panic!("no problem for {outcome} in:\n{err}"))
+            .to_owned()
+    };
+
+    let out = run(&["rules", "check", "--i18n-dir", i18n.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let err = stderr(&out);
+    let cut = problem(&err, "vm-new-fails");
+    assert!(
+        cut.contains("embed description cut at 4096 characters"),
+        "{cut}"
+    );
+    let total = problem(&err, "update-high-risk");
+    assert!(total.contains("embed characters: "), "{total}");
+    assert!(total.contains(" > 6000"), "{total}");
+    assert!(!total.contains("cut at"), "{total}");
+    assert!(!err.contains("in en-US"), "only ja is too long: {err}");
+    assert!(
+        err.contains("2 message(s) would not fit in Discord"),
+        "{err}"
+    );
+    assert!(!stdout(&out).contains("ok"), "no summary on failure");
+
+    // The bot refuses to start on them too, before it connects anywhere.
+    let out = bin()
+        .args(["run", "--i18n-dir", i18n.to_str().unwrap()])
+        .env("DISCORD_TOKEN", "not-used")
+        .env("DISCORD_API_BASE", "http://127.0.0.1:9")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains(&cut), "{}", stderr(&out));
+}

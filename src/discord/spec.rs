@@ -6,10 +6,13 @@
 //! `custom_id`s, 5 buttons a row, 5 rows). The handler only converts a spec to serenity's
 //! builders. The limits are named constants, as in twilight-validate.
 
-use crate::card::Card;
-use crate::conversation::{QuestionView, View};
+use crate::card::{Card, TimeStyle};
+use crate::conversation::{view_of, QuestionView, View};
 use crate::custom_id::{self, Action, CustomId};
+use crate::engine::{Position, Walk};
 use crate::i18n::{LocaleId, Localizer};
+use crate::knowledge::Knowledge;
+use crate::problem::Problem;
 use crate::rules::Severity;
 
 /// Discord's limits on messages, embeds and components.
@@ -122,6 +125,39 @@ impl MessageSpec {
                         .sum::<usize>()
             })
             .sum()
+    }
+
+    /// The texts [`clip`] had to cut to fit their own limits (a cut text is exactly
+    /// its limit long and ends with an ellipsis).
+    pub fn clipped(&self) -> Vec<String> {
+        use limits::*;
+        let cut = |s: &str, max: usize| chars(s) == max && s.ends_with('…');
+        let mut v = Vec::new();
+        for e in &self.embeds {
+            for (what, text, max) in [
+                ("embed title", e.title.as_deref(), EMBED_TITLE_CHARS),
+                (
+                    "embed description",
+                    e.description.as_deref(),
+                    EMBED_DESCRIPTION_CHARS,
+                ),
+                ("embed footer", e.footer.as_deref(), FOOTER_CHARS),
+            ] {
+                if text.is_some_and(|t| cut(t, max)) {
+                    v.push(format!("{what} cut at {max} characters"));
+                }
+            }
+        }
+        for c in self.rows.iter().flatten() {
+            if let Component::Button { label, .. } = c {
+                if cut(label, BUTTON_LABEL_CHARS) {
+                    v.push(format!(
+                        "button label cut at {BUTTON_LABEL_CHARS} characters"
+                    ));
+                }
+            }
+        }
+        v
     }
 
     /// Every way this message breaks Discord's limits; empty when it fits.
@@ -446,6 +482,70 @@ pub fn fit_list(header: String, lines: &[String], more: impl Fn(usize) -> String
         text.push_str(line);
     }
     text
+}
+
+/// Every message the rules and texts make that would not fit in Discord, or would only
+/// fit cut short: each question (and its resume offer) and each card (with its buttons,
+/// and as posted), along every path, in every locale, with the longest ids and dates.
+/// Reported at the node's line in the rules file, so an edit that makes a card too long
+/// fails `rules check` and the bot's start rather than a user's click.
+pub fn fit_problems(k: &Knowledge) -> Vec<Problem> {
+    let rules = &*k.rules;
+    let l10n = &*k.l10n;
+    let owner = Owner {
+        user: u64::MAX,
+        rules_tag: custom_id::rules_tag(&rules.meta.version),
+        step: u64::MAX,
+    };
+    // Per node and locale, the problems of the path with the longest message (paths
+    // differ in the answers a card lists).
+    let mut found: std::collections::BTreeMap<(usize, String), (usize, String)> =
+        Default::default();
+    let mut walks = vec![Walk::start(rules)];
+    while let Some(walk) = walks.pop() {
+        let (idx, kind, id) = match walk.position(rules) {
+            Position::Asking(idx, q) => {
+                for i in 0..q.choices.len() {
+                    if let Ok(next) = walk.answer(rules, i) {
+                        walks.push(next);
+                    }
+                }
+                (idx, "question", &q.id)
+            }
+            Position::Done(idx, o) => (idx, "the card of outcome", &o.id),
+        };
+        for locale in l10n.locale_ids() {
+            let view = view_of(rules, l10n, &walk, i64::MAX / 2, locale, TimeStyle::Discord);
+            let mut messages = vec![view_message(&view, l10n, locale, &owner)];
+            match &view {
+                View::Question(q) => messages.push(resume_offer(q, l10n, locale, &owner)),
+                View::Card(card) => messages.push(card_message(card)),
+            }
+            let mut why: Vec<String> = messages.iter().flat_map(MessageSpec::violations).collect();
+            why.extend(messages.iter().flat_map(MessageSpec::clipped));
+            why.sort();
+            why.dedup();
+            if why.is_empty() {
+                continue;
+            }
+            let size = messages.iter().map(MessageSpec::embed_chars).max();
+            let size = size.unwrap_or_default();
+            let what = format!(
+                "{kind} `{id}` does not fit in a Discord message in {}",
+                l10n.tag(locale)
+            );
+            let entry = found
+                .entry((rules.node(idx).line(), what))
+                .or_insert((0, String::new()));
+            if entry.1.is_empty() || size > entry.0 {
+                *entry = (size, why.join("; "));
+            }
+        }
+    }
+    found
+        .into_iter()
+        .map(|((line, what), (_, why))| Problem::new(rules.path(), line, format!("{what}: {why}")))
+        .collect()
 }
 
 /// A sentence with a Start over button, for buttons that no longer fit.
