@@ -249,6 +249,17 @@ async fn guild_conversation_post_and_pin_in_both_languages() {
         "moderator command needs PIN_MESSAGES"
     );
     assert!(pin.json["name_localizations"]["ja"].is_string());
+    let pins = commands
+        .iter()
+        .find(|c| c.name == "activation-pins")
+        .expect("the outdated-pins command registered");
+    assert_eq!(pins.kind, 1);
+    assert_eq!(
+        pins.json["default_member_permissions"],
+        (1u64 << 51).to_string(),
+        "the outdated-pins list is for moderators too"
+    );
+    assert!(pins.json["name_localizations"]["ja"].is_string());
     let contexts = &ask.json["contexts"];
     assert!(
         contexts.as_array().unwrap().contains(&serde_json::json!(1)),
@@ -637,7 +648,13 @@ async fn outdated_pins_are_listed_after_the_rules_change() {
             .in_guild(GUILD, CHANNEL)
             .member_permissions(MOD_PERMS)
     };
-    let d = standin.send_slash_command(list()).await;
+    // Discord offers the list only to members with PIN_MESSAGES.
+    let member = SlashCommand::new("activation-pins")
+        .user(USER)
+        .in_guild(GUILD, CHANNEL)
+        .member_permissions(MEMBER);
+    assert!(standin.try_send_slash_command(member).await.is_none());
+    let d = standin.try_send_slash_command(list()).await.unwrap();
     let none = reply(&standin, d.interaction_id).await;
     assert!(
         none.content().contains("No pinned answer card"),

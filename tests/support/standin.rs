@@ -1297,27 +1297,24 @@ impl StandIn {
                 .get(&cmd.target_message_id)
                 .map(|m| m.channel_id);
             let actor = st.resolve_actor(&cmd.actor, channel);
-            let required = st
-                .commands
-                .iter()
-                .filter(|c| c.name == cmd.name && c.kind == 3)
-                .filter(|c| c.guild_id.is_none() || c.guild_id == actor.guild_id)
-                .find_map(|c| {
-                    c.json
-                        .get("default_member_permissions")
-                        .and_then(|v| v.as_str())
-                        .and_then(|v| v.parse::<u64>().ok())
-                });
-            match (required, actor.guild_id) {
-                (Some(bits), Some(_)) => {
-                    actor.member_permissions & perms::ADMINISTRATOR != 0
-                        || actor.member_permissions & bits == bits
-                }
-                _ => true,
-            }
+            st.may_use(&cmd.name, 3, &actor)
         };
         if permitted {
             Some(self.send_message_command(cmd).await)
+        } else {
+            None
+        }
+    }
+
+    /// [`Self::try_send_message_command`] for a slash command.
+    pub async fn try_send_slash_command(&self, cmd: SlashCommand) -> Option<Dispatched> {
+        let permitted = {
+            let mut st = self.inner.lock();
+            let actor = st.resolve_actor(&cmd.actor, None);
+            st.may_use(&cmd.name, 1, &actor)
+        };
+        if permitted {
+            Some(self.send_slash_command(cmd).await)
         } else {
             None
         }
@@ -2067,6 +2064,30 @@ impl St {
                 c.order.retain(|x| *x != id);
                 c.pins.retain(|(x, _)| *x != id);
             }
+        }
+    }
+
+    /// Whether Discord offers the command `name` of `kind` to `actor`: a command with
+    /// `default_member_permissions` only to members holding every one of those bits (or
+    /// ADMINISTRATOR).
+    fn may_use(&self, name: &str, kind: u64, actor: &ResolvedActor) -> bool {
+        let required = self
+            .commands
+            .iter()
+            .filter(|c| c.name == name && c.kind == kind)
+            .filter(|c| c.guild_id.is_none() || c.guild_id == actor.guild_id)
+            .find_map(|c| {
+                c.json
+                    .get("default_member_permissions")
+                    .and_then(|v| v.as_str())
+                    .and_then(|v| v.parse::<u64>().ok())
+            });
+        match (required, actor.guild_id) {
+            (Some(bits), Some(_)) => {
+                actor.member_permissions & perms::ADMINISTRATOR != 0
+                    || actor.member_permissions & bits == bits
+            }
+            _ => true,
         }
     }
 
