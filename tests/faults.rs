@@ -1,12 +1,15 @@
 //! Discord faults against the real bot binary: HTTP 500, 502 and 429 on interaction
 //! callbacks, on channel posts ("Post in this channel") and on pins (the moderators'
 //! "Pin activation answer"), slow responses, gateway closes (1001, 4000, 4009), op 7
-//! RECONNECT, op 9 INVALID_SESSION, and dispatches Discord delivers twice.
+//! RECONNECT, op 9 INVALID_SESSION, dispatches Discord delivers twice, and a call Discord
+//! never answers.
 //!
 //! The bot retries what Discord allows to be repeated, within the 3-second rule for the
 //! first response; a post is repeated with the same `nonce` and `enforce_nonce`, so a post
 //! Discord made but whose answer was lost is not made twice; a replayed interaction is not
-//! handled again. What cannot be done gets one localized sentence.
+//! handled again. Each call is cut off at its deadline (serenity sets no timeout), so a call
+//! that never returns does not hold the user's next click. What cannot be done gets one
+//! localized sentence.
 //!
 //! `cargo test --test faults -- --nocapture` prints the faults injected by kind.
 
@@ -550,4 +553,37 @@ async fn an_interaction_delivered_twice_is_handled_once() {
         "replay: {} interactions delivered twice, each handled once",
         replayed.len()
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_discord_never_answers_does_not_hold_up_the_users_next_click() {
+    let standin = StandIn::start().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let bot = Bot::start(&standin, &tmp.path().join("data")).await;
+    let model = Model::load();
+    let user = start_user(&standin, &model, USER, "en-US").await;
+
+    // Discord takes the next callback and never answers it (serenity sets no timeout).
+    standin.set_delay(CALLBACK, Duration::from_secs(120));
+    let shown = Shown::from_message(&standin.message(user.message).unwrap());
+    let id = soak_support::custom_id_for(&shown, &next_input(&model, &user));
+    standin.send_component(button(&user, &id)).await;
+    tokio::time::sleep(THREE_SECONDS + Duration::from_millis(200)).await;
+    standin.clear_delays();
+
+    // The same user runs the command again: answered in time, and not told that the
+    // earlier click is still being handled.
+    let d = standin
+        .send_slash_command(soak_support::ask(USER, "en-US"))
+        .await;
+    let cb = accepted(&standin, d.interaction_id).await;
+    assert!(cb.latency < THREE_SECONDS, "{:?}", cb.latency);
+    let text = callback_data(&cb).to_string();
+    assert!(!text.contains("still being handled"), "{text}");
+    assert!(
+        bot_log(&bot).contains("Discord did not answer within"),
+        "{}",
+        bot_log(&bot)
+    );
+    drop(bot);
 }

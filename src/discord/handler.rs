@@ -859,8 +859,15 @@ fn retryable(e: &serenity::Error) -> bool {
     }
 }
 
+/// The least time one attempt is given, even past the deadline: a last call (the
+/// sentence after a failure) still gets its chance.
+pub const MIN_ATTEMPT: Duration = Duration::from_millis(500);
+
 /// Runs `op` until it succeeds, fails for good, or `deadline` would pass, backing off
-/// 50 ms, 100 ms, 200 ms, ... between attempts.
+/// 50 ms, 100 ms, 200 ms, ... between attempts. Each attempt is cut off at the deadline
+/// (or after [`MIN_ATTEMPT`]): serenity sets no timeout of its own, and its rate limiter
+/// sleeps for whatever `retry-after` Discord names, so a call that never returns would
+/// otherwise hold the user's later clicks behind it.
 pub async fn with_retry<F, Fut>(
     deadline: Instant,
     what: &str,
@@ -873,7 +880,17 @@ where
     let mut delay = Duration::from_millis(50);
     let mut attempt = 1;
     loop {
-        match op().await {
+        let allowed = deadline
+            .saturating_duration_since(Instant::now())
+            .max(MIN_ATTEMPT);
+        let Ok(result) = tokio::time::timeout(allowed, op()).await else {
+            tracing::warn!(
+                attempt,
+                "{what}: Discord did not answer within {allowed:?}; giving up"
+            );
+            return Err(serenity::Error::Other("Discord did not answer in time"));
+        };
+        match result {
             Ok(()) => return Ok(()),
             // A call that failed on our side may still have reached Discord: a repeat
             // is then refused as already acknowledged, which means the first worked.
