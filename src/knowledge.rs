@@ -48,6 +48,7 @@ pub const CODE_MESSAGES: &[&str] = &[
     "term-help-label",
     "ask-missing-fact",
     "ask-unknown-value",
+    "ask-fact-twice",
     // The Discord bot (src/discord/).
     "cmd-ask-name",
     "cmd-ask-description",

@@ -408,7 +408,23 @@ fn ask(config: &Config, args: AskArgs) -> ExitCode {
     };
 
     if !args.answers.is_empty() {
-        let facts: BTreeMap<String, String> = args.answers.into_iter().collect();
+        let mut facts: BTreeMap<String, String> = BTreeMap::new();
+        for (fact, value) in args.answers {
+            match facts.get(&fact) {
+                Some(first) if *first != value => {
+                    let args = [
+                        ("fact", fact.clone()),
+                        ("first", first.clone()),
+                        ("second", value),
+                    ];
+                    eprintln!("{}", k.l10n.format(locale, "ask-fact-twice", &args));
+                    return ExitCode::from(2);
+                }
+                _ => {
+                    facts.insert(fact, value);
+                }
+            }
+        }
         let now = (system_clock())();
         return match term::draft(&k.rules, &k.l10n, locale, &facts, now) {
             Ok(d) => {

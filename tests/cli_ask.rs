@@ -364,6 +364,31 @@ fn json_needs_answers() {
     assert!(stderr(&out).contains("--format json needs --answer"));
 }
 
+#[test]
+fn a_fact_given_twice_with_two_values_is_refused_in_the_users_language() {
+    let mut args = ISSUE_EXAMPLE.to_vec();
+    args.extend_from_slice(&["--answer", "license_origin=preinstalled-win11"]);
+    let out = ask("ja", &args);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("license_origin が「free-upgrade-win10」と「preinstalled-win11」の2回指定"),
+        "{err}"
+    );
+    assert!(stdout(&out).is_empty(), "no card from a guess");
+    let out = ask("en-US", &args);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("license_origin is given twice"),
+        "{}",
+        stderr(&out)
+    );
+    // The same value twice is no contradiction.
+    let mut same = ISSUE_EXAMPLE.to_vec();
+    same.extend_from_slice(&["--answer", "license_origin=free-upgrade-win10"]);
+    assert!(ask("en-US", &same).status.success());
+}
+
 // ------------------------------------------------------------------------------------------
 // Interactive
 

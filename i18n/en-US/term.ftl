@@ -10,3 +10,4 @@ term-at-first = You are already at the first question.
 term-help-label = Hint
 ask-missing-fact = The question “{ $question }” needs a value for { $fact }. Give it with --answer { $fact }=VALUE. Allowed values: { $allowed }
 ask-unknown-value = “{ $value }” is not a value of { $fact } (question “{ $question }”). Allowed values: { $allowed }
+ask-fact-twice = { $fact } is given twice, as “{ $first }” and as “{ $second }”. Give each fact once.
