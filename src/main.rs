@@ -299,7 +299,6 @@ fn forget(config: &Config, user: &str) -> ExitCode {
     }
 }
 
-/// Says what went wrong and exits 1.
 /// clap's report and exit status 2 for a mistake on the command line. A bad value that
 /// came from an environment variable is a setting instead: it is named by its variable,
 /// not by the flag the user never typed, and exits 1 like the other unusable settings.
@@ -340,6 +339,7 @@ fn env_of(cmd: &clap::Command, long: &str) -> Option<String> {
         .or_else(|| cmd.get_subcommands().find_map(|c| env_of(c, long)))
 }
 
+/// Says what went wrong and exits 1.
 fn failed(e: impl std::fmt::Display) -> ExitCode {
     eprintln!("activation-check: {e}");
     ExitCode::from(1)

@@ -54,6 +54,16 @@ impl PostedCard {
     }
 }
 
+/// One channel's pins as Discord listed them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChannelPins {
+    pub channel_id: u64,
+    /// Message ids.
+    pub pinned: Vec<u64>,
+    /// Whether the list holds every pin of the channel (it may be cut off otherwise).
+    pub complete: bool,
+}
+
 /// Posted cards by message id.
 #[derive(Debug, Clone)]
 pub struct Registry {
@@ -111,28 +121,31 @@ impl Registry {
         Ok(Some(card))
     }
 
-    /// Brings the entries of one channel in line with its pins as Discord lists them
-    /// (`pinned`, message ids): a card listed there but not known as pinned was pinned in
-    /// Discord's own menu and is recorded so, at `now`; when `complete` (the list holds
-    /// every pin of the channel), a card known as pinned but not listed was unpinned or
-    /// deleted, and its pin is forgotten. Returns how many entries changed.
+    /// Brings the registry in line with channels' pins as Discord listed them, asked
+    /// at `asked_at`. For each listed channel: a card in its list but not known as
+    /// pinned was pinned in Discord's own menu and is recorded so, at `asked_at`; when
+    /// the list is complete (it holds every pin of the channel), a card known as pinned
+    /// but not listed was unpinned or deleted and its pin is forgotten, unless it was
+    /// pinned through the bot after the list was asked for. Returns how many entries
+    /// changed.
     pub async fn sync_pins(
         &self,
-        channel_id: u64,
-        pinned: &[u64],
-        complete: bool,
-        now: i64,
+        channels: &[ChannelPins],
+        asked_at: i64,
     ) -> Result<usize, StoreError> {
         let _one_at_a_time = self.updating.lock().await;
         let mut changed = 0;
         for mut card in self.all()? {
-            if card.channel_id != channel_id {
+            let Some(list) = channels.iter().find(|c| c.channel_id == card.channel_id) else {
                 continue;
-            }
-            let listed = pinned.contains(&card.message_id);
+            };
+            let listed = list.pinned.contains(&card.message_id);
             card.pin = match (card.pin.take(), listed) {
-                (None, true) => Some(Pin { by: None, at: now }),
-                (Some(_), false) if complete => None,
+                (None, true) => Some(Pin {
+                    by: None,
+                    at: asked_at,
+                }),
+                (Some(pin), false) if list.complete && pin.at < asked_at => None,
                 _ => continue,
             };
             self.record(&card).await?;
@@ -263,14 +276,27 @@ mod tests {
         elsewhere.channel_id = 3;
         reg.record(&elsewhere).await.unwrap();
         let pins = |id: u64| reg.get(id).unwrap().unwrap().pin;
+        let list = |ids: &[u64], complete: bool| {
+            vec![ChannelPins {
+                channel_id: 2,
+                pinned: ids.to_vec(),
+                complete,
+            }]
+        };
 
         // 101 was pinned in Discord's menu, 102 unpinned; the list may be cut off, so
         // only what it shows is learned.
-        assert_eq!(reg.sync_pins(2, &[100, 101], false, 70).await.unwrap(), 1);
+        assert_eq!(
+            reg.sync_pins(&list(&[100, 101], false), 70).await.unwrap(),
+            1
+        );
         assert_eq!(pins(101), Some(Pin { by: None, at: 70 }));
         assert!(pins(102).is_some());
         // A complete list also tells what is no longer pinned.
-        assert_eq!(reg.sync_pins(2, &[100, 101], true, 80).await.unwrap(), 1);
+        assert_eq!(
+            reg.sync_pins(&list(&[100, 101], true), 80).await.unwrap(),
+            1
+        );
         assert_eq!(
             pins(100),
             Some(Pin {
@@ -280,9 +306,25 @@ mod tests {
         );
         assert_eq!(pins(101), Some(Pin { by: None, at: 70 }));
         assert_eq!(pins(102), None);
-        // Other channels are left alone; nothing changes twice.
+        // Channels without a list are left alone; nothing changes twice.
         assert!(pins(103).is_some());
-        assert_eq!(reg.sync_pins(2, &[100, 101], true, 90).await.unwrap(), 0);
+        assert_eq!(
+            reg.sync_pins(&list(&[100, 101], true), 90).await.unwrap(),
+            0
+        );
+        // A pin made through the bot after the list was asked for is kept.
+        reg.mark_pinned(102, 9, 95).await.unwrap();
+        assert_eq!(
+            reg.sync_pins(&list(&[100, 101], true), 94).await.unwrap(),
+            0
+        );
+        assert_eq!(
+            pins(102),
+            Some(Pin {
+                by: Some(9),
+                at: 95
+            })
+        );
     }
 
     #[test]

@@ -14,8 +14,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 use support::standin::{
-    perms, ComponentClick, InteractionOpts, MentionsPolicy, MessageCommand, SlashCommand, StandIn,
-    StoredMessage,
+    perms, ComponentClick, ForcedResponse, InteractionOpts, MentionsPolicy, MessageCommand,
+    SlashCommand, StandIn, StoredMessage,
 };
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -694,7 +694,10 @@ async fn outdated_pins_are_listed_after_the_rules_change() {
     assert!(other.contains("Discord's menu"), "{text}");
     assert!(text.contains("2 pinned answer card"), "{text}");
 
-    // Unpinned in Discord's menu: no longer listed.
+    // Unpinned in Discord's menu: no longer listed. (A pin is kept when it may have been
+    // made while the list was being read, which the registry knows to the second: so
+    // this list is asked for at least a second after the pin.)
+    tokio::time::sleep(Duration::from_millis(1100)).await;
     standin.unpin_in_discord(CHANNEL, posted.id);
     let d = standin.send_slash_command(list()).await;
     let r = reply(&standin, d.interaction_id).await;
@@ -708,6 +711,19 @@ async fn outdated_pins_are_listed_after_the_rules_change() {
     let r = reply(&standin, d.interaction_id).await;
     let text = r.content();
     assert!(text.contains(&link2), "{text}");
+    // The channel is deleted (Discord: 10003 Unknown Channel): its pins went with it.
+    standin.force_response(
+        "GET /api/v10/channels/*/pins",
+        1,
+        ForcedResponse::json(
+            404,
+            serde_json::json!({"message": "Unknown Channel", "code": 10003}),
+        ),
+    );
+    let d = standin.send_slash_command(list()).await;
+    let r = reply(&standin, d.interaction_id).await;
+    let text = r.content();
+    assert!(text.contains("No pinned answer card"), "{text}");
 
     // Old buttons from the previous rules get a sentence and a way to start again.
     let stale = click(&standin, &card2, &verb_id(&card2, 'b'), USER, "en-US").await;

@@ -26,8 +26,8 @@ use soak_support::{
     GUILD, MOD_PERMS, PIN_COMMAND, THREE_SECONDS, WAIT,
 };
 use support::standin::{
-    CallbackRecord, ForcedResponse, InteractionOpts, MessageCommand, StandIn, StoredMessage,
-    ViolationKind,
+    CallbackRecord, ForcedResponse, InteractionOpts, MessageCommand, SlashCommand, StandIn,
+    StoredMessage, ViolationKind,
 };
 
 const USER: u64 = 960_000_000_000_000_001;
@@ -585,5 +585,57 @@ async fn a_call_discord_never_answers_does_not_hold_up_the_users_next_click() {
         "{}",
         bot_log(&bot)
     );
+    drop(bot);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_cut_off_at_the_deadline_get_a_sentence_that_says_so() {
+    let standin = StandIn::start().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let bot = Bot::start(&standin, &tmp.path().join("data")).await;
+    let model = Model::load();
+    let l10n = &model.k.l10n;
+    let en = model.locale("en-US");
+
+    // A post Discord never answers: cut at the deadline, the user is told Discord was
+    // slow (not that the bot lacks permission), and posting again makes one card.
+    let mut user = start_user(&standin, &model, USER, "en-US").await;
+    to_card(&standin, &model, &mut user).await;
+    standin.set_delay(POST, Duration::from_secs(60));
+    let said = click_post(&standin, &user, Duration::from_secs(15)).await;
+    assert_eq!(said, l10n.text(en, "error-discord-slow"));
+    standin.clear_delays();
+    let said = click_post(&standin, &user, WAIT).await;
+    let cards = public_cards(&standin);
+    assert_eq!(cards.len(), 1, "one card");
+    assert_eq!(said, posted_text(&model, "en-US", cards[0].id));
+
+    // A defer that reaches Discord but whose answer comes too late: the sentence goes
+    // into the "thinking…" message instead of being refused as a second response.
+    standin.force_response(
+        CALLBACK,
+        1,
+        ForcedResponse::text(204, "")
+            .after(Duration::from_secs(5))
+            .after_handling(),
+    );
+    let d = standin
+        .try_send_slash_command(
+            SlashCommand::new("activation-pins")
+                .user(MODERATOR)
+                .in_guild(GUILD, CHANNEL)
+                .member_permissions(MOD_PERMS)
+                .locale("en-US"),
+        )
+        .await
+        .expect("moderators may list");
+    let text = standin
+        .wait_for(Duration::from_secs(6), |s| {
+            let m = s.original_response(d.interaction_id)?;
+            (!m.content().is_empty()).then(|| m.content().to_owned())
+        })
+        .await
+        .expect("the deferred message got a sentence");
+    assert_eq!(text, l10n.text(en, "error-internal"));
     drop(bot);
 }

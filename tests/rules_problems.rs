@@ -155,6 +155,29 @@ fn unknown_fact_id_in_rests_on() {
 }
 
 #[test]
+fn a_fact_a_block_states_must_be_in_the_sources() {
+    // B8 (the call checklist's advice) dropped from source B.
+    let text = replace_once(
+        &rules_text(),
+        r#"author = ["B1", "B5", "B6", "B7", "B8", "B10"]"#,
+        r#"author = ["B1", "B5", "B6", "B7", "B10"]"#,
+    );
+    let at = text.find(r#""call-checklist"]"#).unwrap();
+    let outcome = text[..at]
+        .rsplit("\nid = \"")
+        .next()
+        .and_then(|rest| rest.split('"').next())
+        .unwrap();
+    assert_reported(
+        &problems(&text),
+        text[..at].lines().count(),
+        &format!(
+            "block `call-checklist` of outcome `{outcome}` states fact `B8`, which no source lists"
+        ),
+    );
+}
+
+#[test]
 fn choice_set_not_covering_the_facts_values() {
     let text = replace_once(
         &rules_text(),

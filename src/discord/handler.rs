@@ -29,7 +29,7 @@ use crate::custom_id::{rules_tag, Action, CustomId};
 use crate::engine::Walk;
 use crate::i18n::{LocaleId, Localizer};
 use crate::knowledge::Knowledge;
-use crate::registry::{PostedCard, Registry};
+use crate::registry::{ChannelPins, PostedCard, Registry};
 use crate::session::{Scope, SessionKey};
 use crate::store::SledStore;
 
@@ -63,6 +63,8 @@ enum Failure {
     Busy(Busy),
     /// Anything else; the user is asked to try again.
     Internal(String),
+    /// Acknowledging (deferring) failed; it may have reached Discord all the same.
+    Unacknowledged(String),
 }
 
 impl From<crate::session::StoreError> for Failure {
@@ -256,9 +258,11 @@ impl Handler {
             Failure::BadComponent(d) => ("error-bad-component", d.clone()),
             Failure::NotYours => ("error-not-yours", String::new()),
             Failure::Save(e) => ("error-save", e.to_string()),
+            Failure::CannotPost(e) if timed_out(e) => ("error-discord-slow", e.to_string()),
             Failure::CannotPost(e) => ("error-cannot-post", e.to_string()),
             Failure::NotACard => ("error-not-a-card", String::new()),
             Failure::GuildOnly => ("error-guild-only", String::new()),
+            Failure::PinRefused(e) if timed_out(e) => ("error-discord-slow", e.to_string()),
             Failure::PinRefused(e) => (
                 match discord_code(e) {
                     Some(50013) => "error-pin-permission",
@@ -269,18 +273,28 @@ impl Handler {
                 e.to_string(),
             ),
             Failure::Busy(b) => ("error-busy", format!("{b:?}")),
-            Failure::Internal(d) => ("error-internal", d.clone()),
+            Failure::Internal(d) | Failure::Unacknowledged(d) => ("error-internal", d.clone()),
         };
         let interaction = respond.interaction_id();
         match &failure {
-            Failure::Save(_) | Failure::Internal(_) => {
+            Failure::Save(_) | Failure::Internal(_) | Failure::Unacknowledged(_) => {
                 tracing::error!(%interaction, user, reason = id, %detail, "interaction failed")
             }
             _ => tracing::warn!(%interaction, user, reason = id, %detail, "interaction refused"),
         }
         let text = l10n.text(locale, id);
         let spec = spec::notice(text, Vec::new());
-        if let Err(e) = respond.send(ctx, &spec).await {
+        let mut sent = respond.send(ctx, &spec).await;
+        // A defer that reached Discord although the bot saw it fail (cut off at the
+        // deadline, or its answer lost): the sentence replaces the "thinking…" state.
+        if let (Err(e), Failure::Unacknowledged(_), Some(deferred)) =
+            (&sent, &failure, respond.as_deferred())
+        {
+            if discord_code(e) == Some(40060) {
+                sent = deferred.send(ctx, &spec).await;
+            }
+        }
+        if let Err(e) = sent {
             tracing::error!(user, error = %e, "could not even tell the user about a failure");
         }
     }
@@ -553,7 +567,7 @@ impl Handler {
         Responder::Component(c, false, received)
             .defer(ctx)
             .await
-            .map_err(|e| Failure::Internal(format!("acknowledging the post: {e}")))?;
+            .map_err(|e| Failure::Unacknowledged(format!("acknowledging the post: {e}")))?;
         let deferred = Responder::DeferredComponent(c, received);
         let card = self.card(&walk, record.updated_at, locale);
         let message = spec::card_message(&card);
@@ -667,7 +681,7 @@ impl Handler {
         Responder::Command(c, received)
             .defer(ctx)
             .await
-            .map_err(|e| Failure::Internal(format!("acknowledging the pin: {e}")))?;
+            .map_err(|e| Failure::Unacknowledged(format!("acknowledging the pin: {e}")))?;
         let deferred = Responder::DeferredCommand(c, received);
         let user = c.user.id.get();
         // Pinning a pinned message changes nothing, so a failed pin may be repeated.
@@ -713,7 +727,7 @@ impl Handler {
         Responder::Command(c, received)
             .defer(ctx)
             .await
-            .map_err(|e| Failure::Internal(format!("acknowledging the list: {e}")))?;
+            .map_err(|e| Failure::Unacknowledged(format!("acknowledging the list: {e}")))?;
         let deferred = Responder::DeferredCommand(c, received);
         self.sync_pins(ctx, guild.get()).await;
         let rules = &self.conv.rules;
@@ -748,27 +762,25 @@ impl Handler {
                         .outcomes()
                         .find(|o| o.id == card.outcome)
                         .map_or_else(|| card.verdict.clone(), |o| l10n.text(locale, &o.headline));
-                    let (pinner, pinned_at) = card.pin.as_ref().map_or_else(
-                        || ("?".to_owned(), "?".to_owned()),
-                        |p| {
-                            let by = p.by.map_or_else(
-                                || l10n.text(locale, "outdated-pinned-in-discord"),
-                                |by| format!("<@{by}>"),
-                            );
-                            (by, format!("<t:{}:f>", p.at))
-                        },
-                    );
-                    l10n.format(
-                        locale,
-                        "outdated-line",
-                        &[
-                            ("link", card.link()),
-                            ("version", card.rules_version.clone()),
-                            ("answer", answer),
-                            ("pinner", pinner),
-                            ("pinned_at", pinned_at),
-                        ],
-                    )
+                    let mut args = vec![
+                        ("link", card.link()),
+                        ("version", card.rules_version.clone()),
+                        ("answer", answer),
+                    ];
+                    let at = card.pin.as_ref().map_or(0, |p| p.at);
+                    match card.pin.as_ref().and_then(|p| p.by) {
+                        Some(by) => {
+                            args.push(("pinner", format!("<@{by}>")));
+                            args.push(("pinned_at", format!("<t:{at}:f>")));
+                            l10n.format(locale, "outdated-line", &args)
+                        }
+                        // Pinned in Discord's own menu: who is unknown, and the time is
+                        // when the bot first saw it.
+                        None => {
+                            args.push(("seen", format!("<t:{at}:f>")));
+                            l10n.format(locale, "outdated-line-menu", &args)
+                        }
+                    }
                 })
                 .collect();
             spec::fit_list(header, &lines, |left| {
@@ -797,27 +809,47 @@ impl Handler {
                 return;
             }
         };
+        let asked_at = self.conv.now();
+        let until = Instant::now() + PIN_SYNC_BUDGET;
+        let mut lists = Vec::new();
         for channel in channels {
-            match ChannelId::new(channel).pins(&ctx.http).await {
-                Ok(pins) => {
-                    let ids: Vec<u64> = pins.iter().map(|m| m.id.get()).collect();
-                    let complete = ids.len() < LEGACY_PINS_LISTED;
-                    let now = self.conv.now();
-                    match self.registry.sync_pins(channel, &ids, complete, now).await {
-                        Ok(0) => {}
-                        Ok(n) => tracing::info!(channel, changed = n, "pins changed in Discord"),
-                        Err(e) => {
-                            tracing::warn!(channel, error = %e, "could not record the channel's pins")
-                        }
-                    }
-                }
-                Err(e) => {
+            let left = until.saturating_duration_since(Instant::now());
+            let read = tokio::time::timeout(left, ChannelId::new(channel).pins(&ctx.http)).await;
+            match read {
+                Ok(Ok(pins)) => lists.push(ChannelPins {
+                    channel_id: channel,
+                    complete: pins.len() < LEGACY_PINS_LISTED,
+                    pinned: pins.iter().map(|m| m.id.get()).collect(),
+                }),
+                // The channel is gone, and its pins with it.
+                Ok(Err(e)) if discord_code(&e) == Some(10003) => lists.push(ChannelPins {
+                    channel_id: channel,
+                    complete: true,
+                    pinned: Vec::new(),
+                }),
+                Ok(Err(e)) => {
                     tracing::warn!(channel, error = %e, "could not read the channel's pins; listing what the bot recorded")
+                }
+                Err(_) => {
+                    tracing::warn!(
+                        channel,
+                        "reading pins took too long; listing what the bot recorded for the rest"
+                    );
+                    break;
                 }
             }
         }
+        match self.registry.sync_pins(&lists, asked_at).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(changed = n, "pins changed in Discord"),
+            Err(e) => tracing::warn!(error = %e, "could not record the channels' pins"),
+        }
     }
 }
+
+/// How long `/activation-pins` spends reading channels' pins before it lists what the
+/// bot recorded for the channels not read: well within the deferred response's budget.
+const PIN_SYNC_BUDGET: Duration = Duration::from_secs(4);
 
 /// The most pins `ChannelId::pins` (serenity 0.12.5 calls Discord's deprecated
 /// `GET /channels/{id}/pins`) is taken to list: the 50 newest, as the paginated
@@ -859,6 +891,14 @@ fn retryable(e: &serenity::Error) -> bool {
     }
 }
 
+/// The error of a call [`with_retry`] cut off at its deadline.
+const TIMED_OUT: &str = "Discord did not answer in time";
+
+/// Whether `e` is a call cut off at its deadline: it may have reached Discord.
+fn timed_out(e: &serenity::Error) -> bool {
+    matches!(e, serenity::Error::Other(m) if *m == TIMED_OUT)
+}
+
 /// The least time one attempt is given, even past the deadline: a last call (the
 /// sentence after a failure) still gets its chance.
 pub const MIN_ATTEMPT: Duration = Duration::from_millis(500);
@@ -888,7 +928,7 @@ where
                 attempt,
                 "{what}: Discord did not answer within {allowed:?}; giving up"
             );
-            return Err(serenity::Error::Other("Discord did not answer in time"));
+            return Err(serenity::Error::Other(TIMED_OUT));
         };
         match result {
             Ok(()) => return Ok(()),
@@ -916,6 +956,15 @@ fn edit(spec: &MessageSpec) -> EditInteractionResponse {
 }
 
 impl Responder<'_> {
+    /// The edit of the original response, for a responder that makes a new one.
+    fn as_deferred(self) -> Option<Self> {
+        match self {
+            Responder::Command(c, t) => Some(Responder::DeferredCommand(c, t)),
+            Responder::Component(c, _, t) => Some(Responder::DeferredComponent(c, t)),
+            Responder::DeferredCommand(..) | Responder::DeferredComponent(..) => None,
+        }
+    }
+
     fn interaction_id(self) -> InteractionId {
         match self {
             Responder::Command(c, _) | Responder::DeferredCommand(c, _) => c.id,

@@ -506,9 +506,10 @@ pub fn fit_problems(k: &Knowledge) -> Vec<Problem> {
         let (idx, kind, id) = match walk.position(rules) {
             Position::Asking(idx, q) => {
                 for i in 0..q.choices.len() {
-                    if let Ok(next) = walk.answer(rules, i) {
-                        walks.push(next);
-                    }
+                    walks.push(
+                        walk.answer(rules, i)
+                            .expect("every choice of a question leads on"),
+                    );
                 }
                 (idx, "question", &q.id)
             }

@@ -12,7 +12,7 @@ use toml::Spanned;
 
 use super::{
     Choice, Fact, Kind, Meta, Node, NodeIdx, Outcome, Phone, PhoneBlock, Question, Rules, Severity,
-    Source, Verdict, CALL_CHECKLIST,
+    Source, Verdict, CALL_CHECKLIST, CHECKLIST_RESTS_ON,
 };
 use crate::custom_id;
 use crate::problem::{LineIndex, Problem, Problems};
@@ -593,6 +593,24 @@ impl Validator<'_> {
         let mut phone = None;
         let mut checklist = false;
         for b in &o.blocks {
+            // The facts a block's text states must be in the sources, so its card can
+            // list them with their dates.
+            let states = match b.get_ref().as_str() {
+                "phone-activation" => PhoneBlock::PhoneActivation.rests_on(),
+                "reach-operator" => PhoneBlock::ReachOperator.rests_on(),
+                CALL_CHECKLIST => CHECKLIST_RESTS_ON,
+                _ => &[],
+            };
+            for f in states.iter().filter(|f| !evidence.contains(*f)) {
+                let bline = self.line(b);
+                self.report(
+                    bline,
+                    format!(
+                        "block `{}` of outcome `{id}` states fact `{f}`, which no source lists",
+                        b.get_ref()
+                    ),
+                );
+            }
             match b.get_ref().as_str() {
                 "phone-activation" => phone = Some(PhoneBlock::PhoneActivation),
                 "reach-operator" => phone = Some(PhoneBlock::ReachOperator),
