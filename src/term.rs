@@ -25,11 +25,12 @@ pub fn render(reply: &Reply, l10n: &Localizer, out: &mut impl Write) -> std::io:
             writeln!(out, "\n[{}]", q.progress_text)?;
             writeln!(out, "{}", q.text)?;
             if let Some(help) = &q.help {
+                // A hint of several lines stays indented under the question.
                 writeln!(
                     out,
                     "  ({}: {})",
                     l10n.text(locale, "term-help-label"),
-                    help
+                    help.replace('\n', "\n   ")
                 )?;
             }
             for (i, c) in q.choices.iter().enumerate() {

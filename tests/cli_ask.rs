@@ -458,6 +458,13 @@ fn interactive_reaches_an_answer_and_goes_back_restarts_and_quits() {
         out.contains("(Hint: "),
         "the question's help is shown: {out}"
     );
+    // A hint of several lines stays indented under its question, like the choices.
+    let hint = out.split("(Hint: ").nth(1).unwrap();
+    let hint = &hint[..hint.find("  1) ").unwrap()];
+    assert!(hint.lines().count() > 1, "{hint}");
+    for line in hint.lines().skip(1) {
+        assert!(line.starts_with("   "), "not indented: {line:?}");
+    }
 
     // Reaches an answer.
     let out = s.send("1");
