@@ -564,11 +564,9 @@ impl Handler {
         };
         // Acknowledge first: posting is a REST call of its own, and the first response
         // must arrive within 3 seconds whatever Discord's latency.
-        Responder::Component(c, false, received)
-            .defer(ctx)
-            .await
-            .map_err(|e| Failure::Unacknowledged(format!("acknowledging the post: {e}")))?;
-        let deferred = Responder::DeferredComponent(c, received);
+        let deferred = Responder::Component(c, false, received)
+            .defer(ctx, "the post")
+            .await?;
         let card = self.card(&walk, record.updated_at, locale);
         let message = spec::card_message(&card);
         // One nonce per card (user, place, channel and step), with `enforce_nonce`: a
@@ -678,11 +676,9 @@ impl Handler {
         if !authored_by_bot || card.guild_id != Some(guild.get()) {
             return Err(Failure::NotACard);
         }
-        Responder::Command(c, received)
-            .defer(ctx)
-            .await
-            .map_err(|e| Failure::Unacknowledged(format!("acknowledging the pin: {e}")))?;
-        let deferred = Responder::DeferredCommand(c, received);
+        let deferred = Responder::Command(c, received)
+            .defer(ctx, "the pin")
+            .await?;
         let user = c.user.id.get();
         // Pinning a pinned message changes nothing, so a failed pin may be repeated.
         let pinned = with_retry(deferred.deadline(), "pinning a card", || {
@@ -724,11 +720,9 @@ impl Handler {
         };
         // Asking Discord for the channels' pins may take longer than the first answer
         // may wait.
-        Responder::Command(c, received)
-            .defer(ctx)
-            .await
-            .map_err(|e| Failure::Unacknowledged(format!("acknowledging the list: {e}")))?;
-        let deferred = Responder::DeferredCommand(c, received);
+        let deferred = Responder::Command(c, received)
+            .defer(ctx, "the list")
+            .await?;
         self.sync_pins(ctx, guild.get()).await;
         let rules = &self.conv.rules;
         let current = &rules.meta.version;
@@ -981,8 +975,9 @@ impl Responder<'_> {
         }
     }
 
-    /// Acknowledges now and answers later (type 5, ephemeral).
-    async fn defer(self, ctx: &Context) -> Result<(), serenity::Error> {
+    /// Acknowledges `what` now to answer later (type 5, ephemeral); returns the
+    /// responder that edits that answer.
+    async fn defer(self, ctx: &Context, what: &str) -> Result<Self, Failure> {
         let defer = || {
             CreateInteractionResponse::Defer(
                 CreateInteractionResponseMessage::new().ephemeral(true),
@@ -999,6 +994,8 @@ impl Responder<'_> {
             }
         })
         .await
+        .map_err(|e| Failure::Unacknowledged(format!("acknowledging {what}: {e}")))?;
+        Ok(self.as_deferred().unwrap_or(self))
     }
 
     async fn send(self, ctx: &Context, spec: &MessageSpec) -> Result<(), serenity::Error> {

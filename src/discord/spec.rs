@@ -529,17 +529,18 @@ pub fn fit_problems(k: &Knowledge) -> Vec<Problem> {
             if why.is_empty() {
                 continue;
             }
-            let size = messages.iter().map(MessageSpec::embed_chars).max();
-            let size = size.unwrap_or_default();
+            let size = messages
+                .iter()
+                .map(MessageSpec::embed_chars)
+                .max()
+                .unwrap_or(0);
             let what = format!(
                 "{kind} `{id}` does not fit in a Discord message in {}",
                 l10n.tag(locale)
             );
-            let entry = found
-                .entry((rules.node(idx).line(), what))
-                .or_insert((0, String::new()));
-            if entry.1.is_empty() || size > entry.0 {
-                *entry = (size, why.join("; "));
+            let key = (rules.node(idx).line(), what);
+            if found.get(&key).is_none_or(|(longest, _)| size > *longest) {
+                found.insert(key, (size, why.join("; ")));
             }
         }
     }
