@@ -11,7 +11,8 @@
 //!
 //! Per click it measures the bot-side latency as the stand-in records it (dispatch sent
 //! → callback received), and per run the sustained clicks per second and the bot
-//! process's CPU seconds per 1,000 clicks (utime + stime from /proc/<pid>/stat), its
+//! process's CPU seconds per 1,000 clicks (utime + stime from /proc/<pid>/stat) and
+//! context switches per click (all its threads, /proc/<pid>/task/*/status), its
 //! resident memory (VmRSS) after READY and after the load, and the time from process
 //! start to the first interaction answered. The stand-in runs in this process; its own
 //! CPU is reported too, so a saturated stand-in is visible. Everything is bounded by
@@ -109,6 +110,31 @@ fn cpu_secs(pid: &str) -> (f64, f64) {
     let f: Vec<&str> = rest.split_whitespace().collect();
     let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
     (ticks(11) / clk_tck(), ticks(12) / clk_tck())
+}
+
+/// Context switches (voluntary + involuntary) of all of a process's threads alive now,
+/// from `/proc/<pid>/task/*/status`. Each one that wakes a sleeping thread costs far more
+/// CPU in a VM than on bare metal (an inter-processor interrupt), so this counts where a
+/// bot's system time goes.
+fn context_switches(pid: &str) -> u64 {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return 0;
+    };
+    tasks
+        .flatten()
+        .filter_map(|t| std::fs::read_to_string(t.path().join("status")).ok())
+        .flat_map(|status| {
+            status
+                .lines()
+                .filter_map(|l| {
+                    let v = l
+                        .strip_prefix("voluntary_ctxt_switches:")
+                        .or_else(|| l.strip_prefix("nonvoluntary_ctxt_switches:"))?;
+                    v.trim().parse::<u64>().ok()
+                })
+                .collect::<Vec<_>>()
+        })
+        .sum()
 }
 
 /// A `/proc/<pid>/status` field in KiB (VmRSS, VmHWM).
@@ -519,6 +545,7 @@ struct Report {
     bot_user_per_1000: f64,
     bot_sys_per_1000: f64,
     bot_cpu_util: f64,
+    bot_switches_per_click: f64,
     response_bytes: f64,
     harness_cpu_per_1000: f64,
     harness_cpu_util: f64,
@@ -656,8 +683,10 @@ async fn run_bot(which: Which, args: &Args, tmp: &Path) -> Report {
     shared.measuring.store(true, Ordering::SeqCst);
     let me = std::process::id().to_string();
     let ((bu0, bs0), (mu0, ms0)) = (cpu_secs(&pid), cpu_secs(&me));
+    let cs0 = context_switches(&pid);
     let secs = run_phase(&shared, args.clicks, open_loop, args.max_seconds).await;
     let ((bu1, bs1), (mu1, ms1)) = (cpu_secs(&pid), cpu_secs(&me));
+    let cs1 = context_switches(&pid);
     let (bot0, bot1, me0, me1) = (bu0 + bs0, bu1 + bs1, mu0 + ms0, mu1 + ms1);
     shared.measuring.store(false, Ordering::SeqCst);
     shared.stop.store(true, Ordering::SeqCst);
@@ -691,6 +720,7 @@ async fn run_bot(which: Which, args: &Args, tmp: &Path) -> Report {
     report.bot_sys_per_1000 = (bs1 - bs0) / k;
     report.response_bytes = s.response_bytes as f64 / lat.len().max(1) as f64;
     report.bot_cpu_util = (bot1 - bot0) / secs;
+    report.bot_switches_per_click = cs1.saturating_sub(cs0) as f64 / lat.len().max(1) as f64;
     report.harness_cpu_per_1000 = (me1 - me0) / k;
     report.harness_cpu_util = (me1 - me0) / secs;
     report.lost = s.lost;
@@ -815,6 +845,11 @@ fn print(reports: &[(Which, Report)], args: &Args) {
         ("  of which user", |r| r.bot_user_per_1000, 3),
         ("  of which system", |r| r.bot_sys_per_1000, 3),
         ("bot CPU (cores busy)", |r| r.bot_cpu_util, 2),
+        (
+            "bot context switches / click",
+            |r| r.bot_switches_per_click,
+            1,
+        ),
         (
             "stand-in+driver CPU s / 1,000 clicks",
             |r| r.harness_cpu_per_1000,
