@@ -113,9 +113,9 @@ fn cpu_secs(pid: &str) -> (f64, f64) {
 }
 
 /// Context switches (voluntary + involuntary) of all of a process's threads alive now,
-/// from `/proc/<pid>/task/*/status`. Each one that wakes a sleeping thread costs far more
-/// CPU in a VM than on bare metal (an inter-processor interrupt), so this counts where a
-/// bot's system time goes.
+/// from `/proc/<pid>/task/*/status`; a thread that exits between two readings takes its
+/// count with it, so a difference can only undercount. Waking a sleeping thread costs far
+/// more CPU in a VM than on bare metal, so this shows where a bot's system time goes.
 fn context_switches(pid: &str) -> u64 {
     let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
         return 0;
