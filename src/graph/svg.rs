@@ -147,6 +147,7 @@ pub fn render(graph: &Graph, layout: &Layout, links: &Links<'_>) -> String {
             NodeKind::Outcome { severity, .. } => {
                 format!(" data-severity=\"{}\"", severity.as_str())
             }
+            NodeKind::Question { .. } if n.start => " data-start=\"true\"".to_owned(),
             NodeKind::Question { .. } => String::new(),
         };
         let _ = write!(

@@ -76,6 +76,17 @@
     }
   }
 
+  // A tree wider than the page opens scrolled to its first question.
+  function centreTree() {
+    var frame = document.querySelector(".tree-frame");
+    var first = frame && frame.querySelector("g[data-start] rect");
+    if (first && frame.scrollWidth > frame.clientWidth) {
+      var box = first.getBoundingClientRect();
+      var outer = frame.getBoundingClientRect();
+      frame.scrollLeft += box.left + box.width / 2 - (outer.left + outer.width / 2);
+    }
+  }
+
   function start() {
     var nav = document.querySelector(".locale-switch");
     if (nav) {
@@ -90,6 +101,7 @@
       });
     }
     show(preferred());
+    centreTree();
   }
 
   if (document.readyState === "loading") {
