@@ -126,12 +126,16 @@ impl Browser {
             std::thread::sleep(Duration::from_millis(50));
         };
         let stream = TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
+        // The handshake blocks (a timeout would interrupt it); reads after it poll.
         stream
-            .set_read_timeout(Some(Duration::from_millis(250)))
+            .set_read_timeout(Some(CALL_TIMEOUT))
             .map_err(|e| e.to_string())?;
         let url = format!("ws://127.0.0.1:{port}{path}");
         let (ws, _) = tungstenite::client(url.as_str(), stream)
             .map_err(|e| format!("DevTools handshake at {url}: {e}"))?;
+        ws.get_ref()
+            .set_read_timeout(Some(Duration::from_millis(250)))
+            .map_err(|e| e.to_string())?;
         Ok(Browser {
             child,
             ws,
