@@ -40,6 +40,17 @@ fn num(v: f64) -> String {
     s.strip_suffix(".0").map(str::to_owned).unwrap_or(s)
 }
 
+/// The `x`, `y`, `width` and `height` of box `p`'s rectangle.
+fn box_attrs(p: &Placed) -> String {
+    format!(
+        "x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"",
+        num(p.x - p.width / 2.0),
+        num(p.y - p.height / 2.0),
+        num(p.width),
+        num(p.height)
+    )
+}
+
 /// Centred lines of text inside box `p`.
 fn text_block(out: &mut String, p: &Placed, font: f64, class: &str) {
     let line = LINE_EM * font;
@@ -114,13 +125,10 @@ pub fn render(graph: &Graph, layout: &Layout, links: &Links<'_>) -> String {
         let l = &r.label;
         let _ = write!(
             out,
-            "<g class=\"edge-label\" data-from=\"{}\" data-to=\"{}\"><rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"3\" fill=\"#ffffff\" fill-opacity=\"0.9\"/>",
+            "<g class=\"edge-label\" data-from=\"{}\" data-to=\"{}\"><rect {} rx=\"3\" fill=\"#ffffff\" fill-opacity=\"0.9\"/>",
             escape(&graph.nodes[e.from].id),
             escape(&graph.nodes[e.to].id),
-            num(l.x - l.width / 2.0),
-            num(l.y - l.height / 2.0),
-            num(l.width),
-            num(l.height)
+            box_attrs(l)
         );
         text_block(&mut out, l, LABEL_FONT_PX, "edge-text");
         out.push_str("</g>\n");
@@ -152,12 +160,9 @@ pub fn render(graph: &Graph, layout: &Layout, links: &Links<'_>) -> String {
         };
         let _ = write!(
             out,
-            "<g class=\"node {kind}\" data-node=\"{}\" data-kind=\"{kind}\"{severity}><rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"{rx}\" fill=\"{fill}\" stroke=\"{stroke}\" stroke-width=\"{width}\"/>",
+            "<g class=\"node {kind}\" data-node=\"{}\" data-kind=\"{kind}\"{severity}><rect {} rx=\"{rx}\" fill=\"{fill}\" stroke=\"{stroke}\" stroke-width=\"{width}\"/>",
             escape(&n.id),
-            num(p.x - p.width / 2.0),
-            num(p.y - p.height / 2.0),
-            num(p.width),
-            num(p.height)
+            box_attrs(p)
         );
         text_block(&mut out, p, FONT_PX, "node-text");
         out.push_str("</g>");
