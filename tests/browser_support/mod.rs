@@ -57,7 +57,8 @@ pub struct Page {
 }
 
 pub struct Browser {
-    child: Child,
+    /// Chromium, killed when the browser is dropped (a failing test included).
+    _child: KillOnDrop,
     ws: WebSocket<TcpStream>,
     next_id: u64,
     /// Events not yet claimed, with their session.
@@ -65,10 +66,13 @@ pub struct Browser {
     _profile: tempfile::TempDir,
 }
 
-impl Drop for Browser {
+/// A child process killed when dropped (a panic included).
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        let _ = self.0.kill();
+        let _ = self.0.wait();
     }
 }
 
@@ -102,7 +106,23 @@ impl Browser {
             .stderr(log)
             .spawn()
             .map_err(|e| format!("cannot start {}: {e}", exe.display()))?;
-        let mut child = child;
+        // Whatever fails from here on, the browser does not outlive the test.
+        let mut child = KillOnDrop(child);
+        let ws = Self::connect(&mut child.0, &profile)?;
+        Ok(Browser {
+            _child: child,
+            ws,
+            next_id: 0,
+            events: Vec::new(),
+            _profile: profile,
+        })
+    }
+
+    /// Waits for the DevTools port Chromium picked and opens its WebSocket.
+    fn connect(
+        child: &mut Child,
+        profile: &tempfile::TempDir,
+    ) -> Result<WebSocket<TcpStream>, String> {
         let port_file = profile.path().join("DevToolsActivePort");
         let started = Instant::now();
         let (port, path) = loop {
@@ -120,7 +140,6 @@ impl Browser {
                 return Err(format!("Chromium exited at start ({status}):\n{log}"));
             }
             if started.elapsed() > CALL_TIMEOUT {
-                let _ = child.kill();
                 return Err("Chromium did not open its DevTools port within 60 s".into());
             }
             std::thread::sleep(Duration::from_millis(50));
@@ -136,13 +155,7 @@ impl Browser {
         ws.get_ref()
             .set_read_timeout(Some(Duration::from_millis(250)))
             .map_err(|e| e.to_string())?;
-        Ok(Browser {
-            child,
-            ws,
-            next_id: 0,
-            events: Vec::new(),
-            _profile: profile,
-        })
+        Ok(ws)
     }
 
     /// Reads the next message, or `None` when none came within the read timeout.
