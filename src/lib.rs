@@ -30,6 +30,12 @@
 //!   - [`logging`]: logs to standard error with the bot token redacted.
 //!   - [`config`]: settings shared by every subcommand (flags, environment, TOML file).
 //!
+//! - **For the people who keep the knowledge** (pure, no tokio, serenity or sled):
+//!   - [`graph`]: the tree as a picture (Mermaid, DOT, or SVG laid out in Rust) for
+//!     `rules graph` and the README.
+//!   - [`site`]: the knowledge as a static web site (`activation-check site`), each
+//!     card as the bot posts it.
+//!
 //! The binary (`src/main.rs`) only parses the command line and dispatches.
 
 pub mod card;
@@ -38,6 +44,7 @@ pub mod conversation;
 pub mod custom_id;
 pub mod discord;
 pub mod engine;
+pub mod graph;
 pub mod i18n;
 pub mod knowledge;
 pub mod logging;
@@ -46,5 +53,6 @@ pub mod record_bytes;
 pub mod registry;
 pub mod rules;
 pub mod session;
+pub mod site;
 pub mod store;
 pub mod term;

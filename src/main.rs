@@ -50,6 +50,9 @@ enum Command {
         #[command(subcommand)]
         command: RulesCommand,
     },
+    /// Write the knowledge as a static web site: the tree, every card as the bot posts
+    /// it, the answers that reach each, and the sources with their dates and age.
+    Site(SiteArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -67,6 +70,39 @@ enum SessionsCommand {
 enum RulesCommand {
     /// Validate rules/ and i18n/ and print a summary; exit 1 with file:line on any problem.
     Check,
+    /// Print the tree: questions with their facts, choices on the edges, outcomes
+    /// coloured by severity with their verdict.
+    Graph(GraphArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct GraphArgs {
+    /// Mermaid (what the README embeds), Graphviz DOT, or a self-contained SVG.
+    #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
+    format: GraphFormat,
+    /// Label the picture with the texts of this locale (`ja`, `en-US`) instead of the
+    /// rules' ids and values.
+    #[arg(long, value_name = "TAG")]
+    locale: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum GraphFormat {
+    Mermaid,
+    Dot,
+    Svg,
+}
+
+#[derive(Debug, clap::Args)]
+struct SiteArgs {
+    /// The directory to write into (created if missing). Outcome pages left there by an
+    /// earlier run for outcomes that no longer exist are removed; nothing else is.
+    #[arg(long, value_name = "DIR")]
+    out: std::path::PathBuf,
+    /// The time the cards on the site are dated with: RFC 3339 (`2026-12-06T09:00:00Z`)
+    /// or unix seconds. Fix it to get the same files from the same rules [default: now].
+    #[arg(long, value_name = "TIME", env = "SOURCE_DATE_EPOCH", value_parser = activation_check::site::parse_time)]
+    generated_at: Option<i64>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -134,6 +170,10 @@ fn main() -> ExitCode {
         Command::Rules {
             command: RulesCommand::Check,
         } => rules_check(&config),
+        Command::Rules {
+            command: RulesCommand::Graph(args),
+        } => rules_graph(&config, args),
+        Command::Site(args) => site(&config, args),
     }
 }
 
@@ -479,4 +519,64 @@ fn ask(config: &Config, args: AskArgs) -> ExitCode {
     ));
     let _ = store.flush();
     exit_with(result)
+}
+
+fn rules_graph(config: &Config, args: GraphArgs) -> ExitCode {
+    use activation_check::graph::{Format as G, Graph};
+    let k = match load(config) {
+        Ok(k) => k,
+        Err(code) => return code,
+    };
+    let labels = match &args.locale {
+        None => None,
+        Some(tag) => match k.l10n.exact(tag) {
+            Some(l) => Some((&*k.l10n, l)),
+            None => {
+                eprintln!(
+                    "activation-check: --locale `{tag}` is not available; choose one of: {}",
+                    k.l10n.tags().join(", ")
+                );
+                return ExitCode::from(2);
+            }
+        },
+    };
+    let format = match args.format {
+        GraphFormat::Mermaid => G::Mermaid,
+        GraphFormat::Dot => G::Dot,
+        GraphFormat::Svg => G::Svg,
+    };
+    print!("{}", Graph::of(&k.rules, labels).render(format));
+    ExitCode::SUCCESS
+}
+
+fn site(config: &Config, args: SiteArgs) -> ExitCode {
+    let k = match load(config) {
+        Ok(k) => k,
+        Err(code) => return code,
+    };
+    let generated_at = args.generated_at.unwrap_or_else(|| (system_clock())());
+    let site = activation_check::site::build(&k, generated_at);
+    match activation_check::site::write(&site, &args.out) {
+        Ok(written) => {
+            for p in &written.removed {
+                println!(
+                    "removed {} (its outcome is no longer in the rules)",
+                    p.display()
+                );
+            }
+            println!(
+                "wrote {} files to {} (rules {}, cards dated {}); open {}",
+                written.files.len(),
+                args.out.display(),
+                k.rules.meta.version,
+                activation_check::card::rfc3339(generated_at),
+                args.out.join("index.html").display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => failed(format!(
+            "cannot write the site to {}: {e}",
+            args.out.display()
+        )),
+    }
 }
