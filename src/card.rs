@@ -40,6 +40,9 @@ pub enum TimeStyle {
     /// (「2026年12月6日 13:43(日本時間)」), for the terminal. The zone is the system's
     /// (`TZ`, else `/etc/localtime`), read through jiff; UTC when none is configured.
     Local,
+    /// The same in a named zone (`Asia/Tokyo`), for reproducible cards; UTC if the name is
+    /// unknown.
+    Zone(&'static str),
 }
 
 /// A titled block of text.
@@ -422,6 +425,12 @@ impl Card {
             TimeStyle::Rfc3339 => rfc3339(generated_at),
             TimeStyle::Discord => format!("<t:{generated_at}:F>"),
             TimeStyle::Local => local_time_text(l10n, locale, generated_at, &TimeZone::system()),
+            TimeStyle::Zone(name) => local_time_text(
+                l10n,
+                locale,
+                generated_at,
+                &TimeZone::get(name).unwrap_or(TimeZone::UTC),
+            ),
         };
 
         Card {
