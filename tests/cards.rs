@@ -317,3 +317,44 @@ fn discord_cards_show_the_time_in_the_readers_zone() {
     assert_eq!(c.generated, format!("Generated <t:{FIXED_TIME}:F>"));
     assert_eq!(c.generated_at, FIXED_TIME);
 }
+
+/// A card's own part (headline, explanation, steps) fits a phone screen: about 400 Japanese
+/// characters, on every path. The notes for the license origin (D1, A1) are standard lines,
+/// counted apart; with them a card stays under 500.
+#[test]
+fn every_japanese_card_fits_a_phone_screen() {
+    use activation_check::engine::Position;
+    let k = knowledge();
+    let rules = &k.rules;
+    let mut todo = vec![Walk::start(rules)];
+    let mut longest = (0, String::new());
+    while let Some(w) = todo.pop() {
+        if let Position::Asking(_, q) = w.position(rules) {
+            for i in 0..q.choices.len() {
+                todo.push(w.answer(rules, i).unwrap());
+            }
+            continue;
+        }
+        let c = Card::build(
+            rules,
+            &w,
+            &k.l10n,
+            locale("ja"),
+            FIXED_TIME,
+            TimeStyle::Discord,
+        )
+        .unwrap();
+        let chars = |s: &str| s.chars().count();
+        let notes: usize = c.notes.iter().map(|n| chars(n) + 1).sum();
+        let own = chars(&c.headline)
+            + chars(&c.explain)
+            + c.steps.items.iter().map(|s| chars(s)).sum::<usize>();
+        let what = format!("{} {:?}", c.outcome, w.facts(rules));
+        assert!(own - notes <= 410, "{what}: {} characters", own - notes);
+        assert!(own <= 500, "{what}: {own} characters with the origin notes");
+        if own > longest.0 {
+            longest = (own, what);
+        }
+    }
+    assert!(longest.0 > 0);
+}
