@@ -66,7 +66,7 @@ q-hardware-change = 何が変わりましたか(これからの予定も含み�
 q-lost-hardware = 認証が外れる前に、部品の交換や別のPCへの移行をしましたか?
 # 上の2つの質問で共通のヒントです。
 q-hardware-change-help =
-    修理のためにCPUも交換した場合も、「修理でM/B(マザーボード)交換」を選んでください。
+    修理でM/BといっしょにCPUも交換した場合も、「修理でM/B(マザーボード)交換」を選んでください。
     修理ではなく、性能向上などのためのM/B交換は「ほかの部品を交換」です。
 value-hardware-change-motherboard-repair = 修理でM/B(マザーボード)交換
 value-hardware-change-other-parts = ほかの部品を交換
