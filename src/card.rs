@@ -5,26 +5,44 @@
 //! and never decide what it says. So what a card states is tested once, here, for every
 //! outcome and locale, and every front end shows the same statements.
 //!
-//! What every card holds, by the facts catalogue's contract: the verdict as a headline,
-//! what to do step by step, the phone block its verdict requires (with the desk's number
-//! and the advice to check it), the call checklist wherever a call is involved, and the
-//! caveat (C1–C4) with the dates of the sources it rests on and its generation time.
+//! What every card holds, by the facts catalogue's contract (version 2): the verdict as a
+//! headline, what to do step by step, the notes for the license origin the user gave (D1 for
+//! Windows 10 users, A1's digital-license point for free upgrades from 7/8.1 or an unknown
+//! origin), the phone block its verdict requires (with the desk's number and the advice to
+//! check it), the general support line beside the desk where the verdict wants it (B9), the
+//! call checklist wherever a call is involved, and the caveat (C1–C4, A13, A14) with the
+//! dates of the sources it rests on, **their age in words** (D6) and its generation time.
+//!
+//! The age is computed here, from the generation time, never written into a text: a card
+//! pinned today and read in a year still says how old its information was when it was made.
+//! Dates are formatted per locale through the `card-date` message (「2024年11月28日」,
+//! "November 28, 2024"), so a card shows every date in one form.
 
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use jiff::{Timestamp, Unit};
 use serde::Serialize;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use crate::engine::Walk;
 use crate::i18n::{LocaleId, Localizer};
-use crate::rules::{Kind, Outcome, PhoneBlock, Rules, Severity, Verdict};
+use crate::rules::{Kind, OriginNote, Outcome, PhoneBlock, Rules, Severity, Verdict, ORIGIN_FACT};
 
 /// How the generation time appears inside the card's texts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TimeStyle {
-    /// `2026-11-21T12:00:00Z`, for terminals and JSON.
+    /// `2026-11-21T12:00:00Z`: unambiguous, for JSON.
     Rfc3339,
     /// `<t:UNIX:F>`, which each Discord client shows in its reader's own time zone.
     Discord,
+    /// The local time of this machine with its zone, in the card's locale
+    /// (「2026年12月6日 13:43(日本時間)」), for the terminal. The zone is the system's
+    /// (`TZ`, else `/etc/localtime`), read through jiff; UTC when none is configured.
+    Local,
+    /// The same in a named zone (`Asia/Tokyo`), for reproducible cards; UTC if the name is
+    /// unknown.
+    Zone(&'static str),
 }
 
 /// A titled block of text.
@@ -45,6 +63,7 @@ pub struct ListSection {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SourceRef {
     pub id: String,
+    /// `YYYY-MM-DD`, as the rules give it.
     pub date: Option<String>,
     /// The cited fact ids, in the rules' order.
     pub facts: Vec<String>,
@@ -60,13 +79,23 @@ pub struct Card {
     pub severity: Severity,
     pub locale: String,
     pub headline: String,
+    /// The outcome's explanation, followed by the notes for the user's license origin,
+    /// one a line.
     pub explain: String,
+    /// The notes appended to `explain` (D1, A1), as shown there.
+    pub notes: Vec<String>,
     /// The user's answers as shown (question → chosen label).
     pub answers: ListSection,
     pub steps: ListSection,
     pub phone: Option<(PhoneBlock, Section)>,
+    /// The general Windows support line and web form (B9), beside the desk.
+    pub support: Option<Section>,
     pub checklist: Option<Section>,
+    /// The caveat, with the dates of the calls the card draws on and their age.
     pub caveat: Section,
+    /// How long before the card's generation the oldest call it draws on was made, in
+    /// words (「約2年前」, "about 2 years ago"); also shown in the caveat.
+    pub age: String,
     pub sources_title: String,
     pub sources: Vec<SourceRef>,
     /// "Generated …", localized, with the time in the requested style.
@@ -84,6 +113,114 @@ pub fn rfc3339(unix: i64) -> String {
         .ok()
         .and_then(|t| t.format(&Rfc3339).ok())
         .unwrap_or_else(|| unix.to_string())
+}
+
+const MONTHS: [&str; 12] = [
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+];
+
+/// A calendar date in the locale's one form (`card-date`).
+pub fn date_text(l10n: &Localizer, locale: LocaleId, date: Date) -> String {
+    l10n.format(
+        locale,
+        "card-date",
+        &[
+            ("year", date.year().to_string()),
+            ("month", MONTHS[(date.month() - 1) as usize].to_owned()),
+            ("day", date.day().to_string()),
+        ],
+    )
+}
+
+/// `YYYY-MM-DD` as a date, if it is one.
+fn parse_date(s: &str) -> Option<Date> {
+    s.parse::<Date>().ok()
+}
+
+/// The UTC calendar date of unix seconds.
+fn utc_date(unix: i64) -> Date {
+    Timestamp::from_second(unix)
+        .unwrap_or(Timestamp::UNIX_EPOCH)
+        .to_zoned(TimeZone::UTC)
+        .date()
+}
+
+/// How long before `now` the day `then` was, as the `$unit` and `$n` of `card-age`: days
+/// under a month, months under a year, then years to the nearest half year.
+pub fn age_parts(then: Date, now: Date) -> (&'static str, i64) {
+    if now <= then {
+        return ("today", 0);
+    }
+    let months = then
+        .until((Unit::Month, now))
+        .map(|s| i64::from(s.get_years()) * 12 + i64::from(s.get_months()))
+        .unwrap_or(0);
+    if months < 1 {
+        let days = then
+            .until((Unit::Day, now))
+            .map(|s| i64::from(s.get_days()))
+            .unwrap_or(0);
+        return if days == 1 {
+            ("day", 1)
+        } else {
+            ("days", days)
+        };
+    }
+    if months < 12 {
+        return if months == 1 {
+            ("month", 1)
+        } else {
+            ("months", months)
+        };
+    }
+    let halves = (months + 3) / 6; // half years, rounded
+    match (halves / 2, halves % 2) {
+        (1, 0) => ("year", 1),
+        (n, 0) => ("years", n),
+        (1, _) => ("year-half", 1),
+        (n, _) => ("years-half", n),
+    }
+}
+
+/// The age of `then` at `now` in words (`card-age`): 「約2年前」, "about 2 years ago".
+pub fn age_text(l10n: &Localizer, locale: LocaleId, then: Date, now: Date) -> String {
+    let (unit, n) = age_parts(then, now);
+    l10n.format(
+        locale,
+        "card-age",
+        &[("unit", unit.to_owned()), ("n", n.to_string())],
+    )
+}
+
+/// Unix seconds as a local date and time with its zone, in the locale's form
+/// (`card-local-time`): 「2026年12月6日 13:43(日本時間)」.
+pub fn local_time_text(l10n: &Localizer, locale: LocaleId, unix: i64, tz: &TimeZone) -> String {
+    let zoned = Timestamp::from_second(unix)
+        .unwrap_or(Timestamp::UNIX_EPOCH)
+        .to_zoned(tz.clone());
+    let offset = zoned.offset().seconds();
+    let name = tz.iana_name().unwrap_or_default();
+    let zone = match name {
+        "Asia/Tokyo" | "Japan" => "japan",
+        "UTC" | "Etc/UTC" | "Etc/UCT" | "UCT" | "Universal" | "Zulu" | "Etc/Universal"
+        | "Etc/Zulu" => "utc",
+        "" if offset == 0 => "utc",
+        "" => "offset",
+        _ => "named",
+    };
+    let sign = if offset < 0 { '-' } else { '+' };
+    let (h, m) = (offset.abs() / 3600, offset.abs() % 3600 / 60);
+    l10n.format(
+        locale,
+        "card-local-time",
+        &[
+            ("date", date_text(l10n, locale, zoned.date())),
+            ("time", format!("{:02}:{:02}", zoned.hour(), zoned.minute())),
+            ("zone", zone.to_owned()),
+            ("name", name.to_owned()),
+            ("offset", format!("{sign}{h:02}:{m:02}")),
+        ],
+    )
 }
 
 impl Card {
@@ -123,9 +260,12 @@ impl Card {
             ("support_number", rules.phone.general_support.clone()),
         ];
         let t = |id: &str| l10n.format(locale, id, &numbers);
+        let date = |iso: &str| {
+            parse_date(iso).map_or_else(|| iso.to_owned(), |d| date_text(l10n, locale, d))
+        };
 
-        let answers = walk
-            .transcript(rules)
+        let transcript = walk.transcript(rules);
+        let answers = transcript
             .iter()
             .map(|e| {
                 let q = rules
@@ -135,6 +275,18 @@ impl Card {
                 format!("{} → {}", t(&q.text), t(&e.label))
             })
             .collect();
+
+        // The notes for the license origin the user gave, whatever the outcome.
+        let origin_notes: &[OriginNote] = transcript
+            .iter()
+            .find(|e| e.fact == ORIGIN_FACT)
+            .map_or(&[], |e| OriginNote::for_origin(&e.value));
+        let notes: Vec<String> = origin_notes.iter().map(|n| t(n.message())).collect();
+        let mut explain = t(&o.explain);
+        for n in &notes {
+            explain.push('\n');
+            explain.push_str(n);
+        }
 
         let phone = o.phone.map(|block| {
             let (title, body) = match block {
@@ -154,8 +306,13 @@ impl Card {
             )
         });
 
-        let cited_facts = o.cited_facts();
-        let sources = rules
+        let mut cited_facts = o.cited_facts();
+        for n in origin_notes {
+            if !cited_facts.contains(&n.rests_on()) {
+                cited_facts.push(n.rests_on());
+            }
+        }
+        let cited_sources: Vec<(&crate::rules::Source, Vec<(&str, Kind)>)> = rules
             .sources
             .iter()
             .filter_map(|s| {
@@ -165,9 +322,12 @@ impl Card {
                     .filter(|(f, _)| cited_facts.contains(&f.as_str()))
                     .map(|(f, k)| (f.as_str(), *k))
                     .collect();
-                if cited.is_empty() {
-                    return None;
-                }
+                (!cited.is_empty()).then_some((s, cited))
+            })
+            .collect();
+        let sources = cited_sources
+            .iter()
+            .map(|(s, cited)| {
                 let mut groups: Vec<String> = Vec::new();
                 for (kind, label) in [
                     (Kind::Desk, "card-kind-desk"),
@@ -191,13 +351,13 @@ impl Card {
                 let facts = groups.join(&t("card-fact-separator"));
                 let title = t(&s.title);
                 let line = match &s.date {
-                    Some(date) => l10n.format(
+                    Some(d) => l10n.format(
                         locale,
                         "card-source-line",
                         &[
                             ("id", s.id.clone()),
                             ("title", title),
-                            ("date", date.clone()),
+                            ("date", date(d)),
                             ("facts", facts),
                         ],
                     ),
@@ -207,18 +367,70 @@ impl Card {
                         &[("id", s.id.clone()), ("title", title), ("facts", facts)],
                     ),
                 };
-                Some(SourceRef {
+                SourceRef {
                     id: s.id.clone(),
                     date: s.date.clone(),
                     facts: cited.iter().map(|(f, _)| (*f).to_owned()).collect(),
                     line,
-                })
+                }
             })
             .collect();
 
-        let when = match style {
+        // The calls the card draws on (sources of desk or author facts, with a date), their
+        // dates and their age at generation time, for the caveat.
+        let now = utc_date(generated_at);
+        let mut calls: Vec<Date> = cited_sources
+            .iter()
+            .filter(|(_, cited)| {
+                cited
+                    .iter()
+                    .any(|(_, k)| matches!(k, Kind::Desk | Kind::Author))
+            })
+            .filter_map(|(s, _)| s.date.as_deref().and_then(parse_date))
+            .collect();
+        calls.sort();
+        calls.dedup();
+        // Consecutive dates of the same age share it: 「2024年11月28日と2024年12月6日(約2年前)」.
+        let mut groups: Vec<(Vec<Date>, String)> = Vec::new();
+        for d in &calls {
+            let age = age_text(l10n, locale, *d, now);
+            match groups.last_mut() {
+                Some((dates, a)) if *a == age => dates.push(*d),
+                _ => groups.push((vec![*d], age)),
+            }
+        }
+        let and = t("card-and");
+        let when = groups
+            .iter()
+            .map(|(dates, age)| {
+                let dates = dates
+                    .iter()
+                    .map(|d| date_text(l10n, locale, *d))
+                    .collect::<Vec<_>>()
+                    .join(&and);
+                l10n.format(
+                    locale,
+                    "card-dated",
+                    &[("dates", dates), ("age", age.clone())],
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(&and);
+        let age = calls
+            .first()
+            .map(|d| age_text(l10n, locale, *d, now))
+            .unwrap_or_default();
+
+        let generated = match style {
             TimeStyle::Rfc3339 => rfc3339(generated_at),
             TimeStyle::Discord => format!("<t:{generated_at}:F>"),
+            TimeStyle::Local => local_time_text(l10n, locale, generated_at, &TimeZone::system()),
+            TimeStyle::Zone(name) => local_time_text(
+                l10n,
+                locale,
+                generated_at,
+                &TimeZone::get(name).unwrap_or(TimeZone::UTC),
+            ),
         };
 
         Card {
@@ -227,7 +439,8 @@ impl Card {
             severity: o.severity,
             locale: l10n.tag(locale).to_owned(),
             headline: t(&o.headline),
-            explain: t(&o.explain),
+            explain,
+            notes,
             answers: ListSection {
                 title: t("card-answers-title"),
                 items: answers,
@@ -237,23 +450,28 @@ impl Card {
                 items: o.steps.iter().map(|s| t(s)).collect(),
             },
             phone,
+            support: o.support.then(|| Section {
+                title: t("card-support-title"),
+                body: t("card-support-body"),
+            }),
             checklist: o.checklist.then(|| Section {
                 title: t("card-checklist-title"),
                 body: t("card-checklist-body"),
             }),
             caveat: Section {
                 title: t("card-caveat-title"),
-                body: t("card-caveat-body"),
+                body: l10n.format(locale, "card-caveat-body", &[("when", when)]),
             },
+            age,
             sources_title: t("card-sources-title"),
             sources,
-            generated: l10n.format(locale, "card-generated", &[("generated", when)]),
+            generated: l10n.format(locale, "card-generated", &[("generated", generated)]),
             rules_line: l10n.format(
                 locale,
                 "card-rules-version",
                 &[
                     ("version", rules.meta.version.clone()),
-                    ("review_by", rules.meta.review_by.clone()),
+                    ("review_by", date(&rules.meta.review_by)),
                 ],
             ),
             generated_at,
@@ -278,9 +496,9 @@ impl Card {
             out.push_str(&format!("  {}. {}\n", i + 1, s));
         }
         let sections = self
-            .phone
+            .support
             .iter()
-            .map(|(_, s)| s)
+            .chain(self.phone.iter().map(|(_, s)| s))
             .chain(self.checklist.iter())
             .chain(std::iter::once(&self.caveat));
         for s in sections {

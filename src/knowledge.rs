@@ -35,6 +35,17 @@ pub const CODE_MESSAGES: &[&str] = &[
     "card-kind-note",
     "card-generated",
     "card-rules-version",
+    "card-support-title",
+    "card-support-body",
+    "card-date",
+    "card-age",
+    "card-dated",
+    "card-and",
+    "card-local-time",
+    "note-win10-support-ended",
+    "note-win10-support-ended-if-still",
+    "note-digital-license",
+    "note-digital-license-if-free-upgrade",
     // The conversation (src/conversation.rs).
     "progress",
     // The terminal (src/term.rs).

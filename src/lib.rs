@@ -17,6 +17,8 @@
 //!   - [`session`]: the stored session record and the [`session::SessionStore`] trait.
 //!   - [`custom_id`]: what a Discord button carries, encoded within 100 characters.
 //!   - [`knowledge`]: rules and texts loaded together and checked against each other.
+//!   - [`style`]: warnings about texts that read badly (long Japanese sentences,
+//!     headlines and labels; hints quoting a label no button shows).
 //!   - [`problem`]: `file:line: sentence` diagnostics shared by the loaders.
 //! - **Conversation** ([`conversation`]): loads a session, steps the engine, saves it
 //!   durably, and returns a reply as data. Every front end goes through it.
@@ -55,4 +57,5 @@ pub mod rules;
 pub mod session;
 pub mod site;
 pub mod store;
+pub mod style;
 pub mod term;

@@ -229,6 +229,13 @@ fn rules_check(config: &Config) -> ExitCode {
         locales.join(", "),
         config.default_locale
     );
+    // Texts that work but read badly: warnings, printed with file:line; the exit status
+    // stays 0.
+    let warnings = activation_check::style::check(rules, &k.l10n);
+    for w in &warnings {
+        eprintln!("{w}");
+    }
+    println!("  style warnings: {}", warnings.len());
     println!("ok");
     ExitCode::SUCCESS
 }
@@ -466,7 +473,12 @@ fn ask(config: &Config, args: AskArgs) -> ExitCode {
             }
         }
         let now = (system_clock())();
-        return match term::draft(&k.rules, &k.l10n, locale, &facts, now) {
+        // People read the text in their own time zone; JSON keeps the unambiguous UTC form.
+        let style = match args.format {
+            Format::Text => TimeStyle::Local,
+            Format::Json => TimeStyle::Rfc3339,
+        };
+        return match term::draft(&k.rules, &k.l10n, locale, &facts, now, style) {
             Ok(d) => {
                 match args.format {
                     Format::Text => println!("{}", d.card.render_text()),
@@ -498,7 +510,7 @@ fn ask(config: &Config, args: AskArgs) -> ExitCode {
         k.l10n.clone(),
         store.clone(),
         system_clock(),
-        TimeStyle::Rfc3339,
+        TimeStyle::Local,
     );
     let key = SessionKey::new(Scope::Terminal, args.user.unwrap_or_else(login_name));
     let runtime = tokio::runtime::Builder::new_current_thread()

@@ -161,17 +161,19 @@ pub struct Drafted {
     pub card: Card,
 }
 
-/// Walks the tree from `facts` (`--answer FACT=VALUE`) and builds the card.
+/// Walks the tree from `facts` (`--answer FACT=VALUE`) and builds the card, with its
+/// generation time in `style` (local time for people, RFC 3339 for JSON).
 pub fn draft(
     rules: &Rules,
     l10n: &Localizer,
     locale: LocaleId,
     facts: &BTreeMap<String, String>,
     now: i64,
+    style: TimeStyle,
 ) -> Result<Drafted, FactError> {
     let walk = Walk::from_facts(rules, facts)?;
-    let card = Card::build(rules, &walk, l10n, locale, now, TimeStyle::Rfc3339)
-        .expect("from_facts ends at an outcome");
+    let card =
+        Card::build(rules, &walk, l10n, locale, now, style).expect("from_facts ends at an outcome");
     Ok(Drafted { walk, card })
 }
 

@@ -186,6 +186,8 @@ struct Texts {
     q_origin: &'static str,
     q_id: &'static str,
     headline: &'static str,
+    /// Source B's date as the card shows it.
+    source_date: &'static str,
     not_yours: &'static str,
     pinned: &'static str,
     not_a_card: &'static str,
@@ -197,7 +199,8 @@ const EN: Texts = Texts {
     q_concern: "What brings you here",
     q_origin: "How did this PC get its Windows license",
     q_id: "installation ID",
-    headline: "Re-activation by phone is possible",
+    headline: "Re-activation by phone works",
+    source_date: "December 6, 2024",
     not_yours: "belong to someone else",
     pinned: "Pinned.",
     not_a_card: "Only answer cards this bot posted",
@@ -210,6 +213,7 @@ const JA: Texts = Texts {
     q_origin: "ライセンス",
     q_id: "インストールID",
     headline: "電話",
+    source_date: "2024年12月6日",
     not_yours: "別の方のチェック",
     pinned: "ピン留めしました",
     not_a_card: "このボットが投稿した回答カードだけ",
@@ -364,7 +368,7 @@ async fn guild_conversation_post_and_pin_in_both_languages() {
             all.contains("<t:"),
             "generation time as a Discord timestamp"
         );
-        assert!(all.contains("2024-12-06"), "source date");
+        assert!(all.contains(t.source_date), "source date");
 
         // Post in this channel: a public message, no mentions, without the asker's name.
         let before = standin.messages_in(CHANNEL).len();

@@ -68,14 +68,17 @@ fn ask_json(locale: &str, args: &[&str]) -> Value {
 fn phone_activation_texts(tag: &str) -> Vec<String> {
     let k = knowledge();
     let l = locale(tag);
-    let desk = [("desk_number", k.rules.phone.activation_desk.clone())];
+    let numbers = [
+        ("desk_number", k.rules.phone.activation_desk.clone()),
+        ("support_number", k.rules.phone.general_support.clone()),
+    ];
     let mut texts = vec![
         k.l10n.text(l, "card-phone-activation-title"),
-        k.l10n.format(l, "card-phone-activation-body", &desk),
+        k.l10n.format(l, "card-phone-activation-body", &numbers),
     ];
     let outcome = k.rules.find("win10-phone").unwrap();
     for step in &k.rules.outcome(outcome).unwrap().steps {
-        texts.push(k.l10n.text(l, step));
+        texts.push(k.l10n.format(l, step, &numbers));
     }
     texts
 }
@@ -105,8 +108,8 @@ fn issue_example_gives_phone_reactivation_with_the_phone_steps() {
     let en = ask_json("en-US", &ISSUE_EXAMPLE);
     let card = en["card"].as_str().unwrap();
     assert!(card.contains("Phone activation"), "{card}");
-    assert!(card.contains("choose to activate by phone"), "{card}");
-    assert!(card.contains("read the groups when asked"), "{card}");
+    assert!(card.contains("type “slui 4”"), "{card}");
+    assert!(card.contains("read the ID's groups when asked"), "{card}");
     assert!(card.contains("Type the confirmation ID"), "{card}");
     let ja = ask_json("ja", &ISSUE_EXAMPLE);
     let card = ja["card"].as_str().unwrap();
@@ -161,13 +164,13 @@ fn json_has_every_field() {
             "lost-origin",
             "license_origin",
             "free-upgrade-win10",
-            "Own Windows 10 license, upgraded free to 11",
+            "Own Windows 10, upgraded free to 11",
         ),
         (
             "win10-upgrade-id",
             "installation_id_shown",
             "yes",
-            "Yes, an installation ID is shown",
+            "Yes, it is shown",
         ),
     ];
     assert_eq!(transcript.len(), expected.len(), "{transcript:#?}");
@@ -235,7 +238,7 @@ fn text_format_prints_the_card() {
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(
-        text.starts_with("■ Re-activation by phone is possible while the installation ID is shown"),
+        text.starts_with("■ Re-activation by phone works while the installation ID is shown"),
         "{text}"
     );
     assert!(text.contains(DESK_NUMBER));
@@ -432,15 +435,15 @@ fn interactive_reaches_an_answer_and_goes_back_restarts_and_quits() {
         "{out}"
     );
     assert!(!out.contains("Resuming"), "a new session: {out}");
-    assert_eq!(progress_line(&[]), "[Question 1 of at most 5]");
-    assert!(out.contains("[Question 1 of at most 5]"), "{out}");
+    assert_eq!(progress_line(&[]), "[Question 1 of at most 6]");
+    assert!(out.contains("[Question 1 of at most 6]"), "{out}");
     assert!(out.contains("What brings you here?"), "{out}");
     assert!(
         out.contains("  1) Windows asks to be activated again"),
         "{out}"
     );
     assert!(
-        out.contains("  6) Activated now: what could make me lose it?"),
+        out.contains("  6) Activated now: how do I stay safe?"),
         "{out}"
     );
     assert!(
@@ -469,13 +472,21 @@ fn interactive_reaches_an_answer_and_goes_back_restarts_and_quits() {
     // Reaches an answer.
     let out = s.send("1");
     assert!(
-        out.contains("■ Sold with Windows 11: most likely re-activates in the end"),
+        out.contains("■ Sold with Windows 11: it should re-activate in the end"),
         "{out}"
     );
-    assert!(out.contains("Your situation"), "{out}");
+    assert!(out.contains("Your answers"), "{out}");
     assert!(out.contains("Phone activation"), "{out}");
     assert!(out.contains(DESK_NUMBER), "{out}");
-    assert!(out.contains("Generated 20"), "{out}");
+    // The generation time in this machine's local time, with its zone.
+    let generated = out
+        .lines()
+        .find(|l| l.starts_with("Generated "))
+        .unwrap_or_else(|| panic!("no generation time: {out}"));
+    assert!(
+        generated.contains(", 20") && generated.contains(':') && generated.ends_with(')'),
+        "{generated}"
+    );
     assert!(out.contains("r = start over, b = back, q = quit"), "{out}");
 
     // Back from the card: the last question again.
@@ -493,11 +504,11 @@ fn interactive_reaches_an_answer_and_goes_back_restarts_and_quits() {
         out.contains(&progress_line(&["lost-activation", "free-upgrade-win10"])),
         "{out}"
     );
-    assert!(out.contains("is an installation ID shown"), "{out}");
+    assert!(out.contains("show an installation ID"), "{out}");
 
     // Restart: the first question again.
     let out = s.send("r");
-    assert!(out.contains("[Question 1 of at most 5]"), "{out}");
+    assert!(out.contains("[Question 1 of at most 6]"), "{out}");
     assert!(out.contains("What brings you here?"), "{out}");
 
     // Back at the first question is refused, politely.
@@ -506,12 +517,12 @@ fn interactive_reaches_an_answer_and_goes_back_restarts_and_quits() {
         out.contains("You are already at the first question."),
         "{out}"
     );
-    assert!(out.contains("[Question 1 of at most 5]"), "{out}");
+    assert!(out.contains("[Question 1 of at most 6]"), "{out}");
 
     // Input that is not a choice.
     let out = s.send("9");
     assert!(out.contains("“9” was not understood."), "{out}");
-    assert!(out.contains("[Question 1 of at most 5]"), "{out}");
+    assert!(out.contains("[Question 1 of at most 6]"), "{out}");
 
     let (rest, err, status) = s.finish("q");
     assert!(
@@ -527,9 +538,9 @@ fn interactive_in_japanese() {
     let data = tmp.path().join("data");
     let mut s = Interactive::spawn(&interactive_args(&data, "hanako", "ja"));
     let out = s.read_prompt();
-    assert!(out.contains("質問 1(最大 5 問)"), "{out}");
+    assert!(out.contains("質問 1(最大 6 問)"), "{out}");
     assert!(
-        out.contains("今回のご相談にいちばん近いものを選んでください。"),
+        out.contains("ご相談の内容にいちばん近いものを選んでください。"),
         "{out}"
     );
     assert!(
@@ -541,15 +552,18 @@ fn interactive_in_japanese() {
     assert!(out.contains("質問 2(最大 2 問)"), "{out}");
     let out = s.send("4"); // free-upgrade-win7-8
     assert!(
-        out.contains("■ 無償アップグレード版の機能更新は危険が大きいです"),
+        out.contains("■ 更新で認証が外れると、利用権を失うおそれがあります"),
         "{out}"
     );
-    assert!(out.contains("オペレーターにつなぐ方法"), "{out}");
+    assert!(out.contains("担当者につなぐ方法"), "{out}");
+    assert!(out.contains("Windowsのサポート窓口"), "{out}");
+    // The generation time in this machine's local time, in the Japanese form.
+    assert!(out.contains("作成日時:20") && out.contains("日 "), "{out}");
     assert!(out.contains(DESK_NUMBER), "{out}");
     assert!(!out.contains(['\u{2068}', '\u{2069}']), "bidi marks: {out}");
 
     let (rest, _, status) = s.finish("q");
-    assert!(rest.contains("回答を保存しました。"), "{rest}");
+    assert!(rest.contains("選択内容を保存しました。"), "{rest}");
     assert!(status.success());
 }
 
@@ -564,9 +578,9 @@ fn a_killed_run_resumes_at_the_same_question() {
     s.send("1"); // lost-activation
     let before = s.send("4"); // free-upgrade-win7-8
     let progress = progress_line(&["lost-activation", "free-upgrade-win7-8"]);
-    assert_eq!(progress, "[Question 3 of at most 5]");
+    assert_eq!(progress, "[Question 3 of at most 6]");
     assert!(before.contains(&progress), "{before}");
-    assert!(before.contains("is an installation ID shown"), "{before}");
+    assert!(before.contains("were parts replaced"), "{before}");
     s.kill();
 
     let mut s = Interactive::spawn(&args);
@@ -579,18 +593,19 @@ fn a_killed_run_resumes_at_the_same_question() {
     let question = |out: &str| out[out.find("\n[Question").unwrap()..].to_owned();
     assert_eq!(question(&after), question(&before));
 
-    // And the answers before it were kept: the 7/8.1 path goes on to self-service.
+    // And the answers before it were kept: nothing replaced on the 7/8.1 path goes on to
+    // the installation ID.
     let out = s.send("1");
     assert!(
         out.contains(&progress_line(&[
             "lost-activation",
             "free-upgrade-win7-8",
-            "yes"
+            "none"
         ])),
         "{out}"
     );
     assert!(
-        out.contains("Have you tried the activation troubleshooter"),
+        out.contains("Does the phone activation dialog show an installation ID?"),
         "{out}"
     );
     let (_, _, status) = s.finish("q");
@@ -600,7 +615,7 @@ fn a_killed_run_resumes_at_the_same_question() {
     let mut s = Interactive::spawn(&interactive_args(&data, "carol", "en-US"));
     let out = s.read_prompt();
     assert!(!out.contains("Resuming"), "{out}");
-    assert!(out.contains("[Question 1 of at most 5]"), "{out}");
+    assert!(out.contains("[Question 1 of at most 6]"), "{out}");
     s.finish("q");
 }
 

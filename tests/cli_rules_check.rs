@@ -32,7 +32,7 @@ fn passes_on_the_shipped_rules_with_a_summary() {
     );
     // Counted by hand from rules/activation-check.toml.
     assert!(
-        text.contains("questions: 19, outcomes: 17, at most 5 questions"),
+        text.contains("questions: 22, outcomes: 23, at most 6 questions"),
         "{text}"
     );
     assert_eq!(Verdict::ALL.len(), 15);
@@ -143,8 +143,8 @@ fn a_card_too_long_for_discord_fails_the_check_and_the_bot_start_with_file_and_l
     );
     edit(
         "ja/steps.ftl",
-        "step-ask-desk-before-update = ",
-        &format!("step-ask-desk-before-update = {}", long(300)),
+        "step-ask-before-update = ",
+        &format!("step-ask-before-update = {}", long(300)),
     );
     let at = |outcome: &str| {
         let line = line_of(&rules_text(), &format!("id = \"{outcome}\""));

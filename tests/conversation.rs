@@ -82,7 +82,7 @@ async fn a_session_resumes_after_reopening() {
         )
         .await
         .unwrap();
-    assert_eq!(node(&r), "win7-8-id");
+    assert_eq!(node(&r), "lost-hardware");
 
     // A new conversation over the same store, as after a restart of the bot.
     let reopened = conversation(store.clone())
@@ -94,7 +94,7 @@ async fn a_session_resumes_after_reopening() {
     let View::Question(q) = &reopened.reply.view else {
         unreachable!()
     };
-    assert_eq!(q.progress_text, "Question 3 of at most 5");
+    assert_eq!(q.progress_text, "Question 3 of at most 6");
     assert!(q.can_go_back);
 
     // Other users and scopes are not affected.

@@ -1,5 +1,5 @@
 //! Worked examples through the same engine the bot uses. Every scenario in
-//! `tests/data/scenarios.toml` (the contract's six, copied from the project's domain notes)
+//! `tests/data/scenarios.toml` (the contract's nine, copied from the project's domain notes)
 //! and `tests/data/own-scenarios.toml` (ours, reaching every outcome) is run two ways:
 //! `Walk::from_facts`, and a `Conversation` over a `MemoryStore` opened and clicked through
 //! choice by choice, as a Discord user would. Both must reach the same outcome with the
@@ -108,7 +108,11 @@ async fn check(s: &Scenario) -> String {
 #[tokio::test]
 async fn the_contracts_worked_examples() {
     let all = shared_scenarios();
-    assert_eq!(all.len(), 6, "scenarios.toml holds the six worked examples");
+    assert_eq!(
+        all.len(),
+        9,
+        "scenarios.toml holds the nine worked examples of contract version 2"
+    );
     for s in &all {
         check(s).await;
     }
@@ -143,7 +147,7 @@ fn own_scenarios_reach_every_outcome_and_every_verdict() {
         verdicts.insert(verdict);
     }
     let all_outcomes: BTreeSet<String> = rules.outcomes().map(|o| o.id.clone()).collect();
-    assert_eq!(all_outcomes.len(), 17);
+    assert_eq!(all_outcomes.len(), 23);
     assert_eq!(outcomes, all_outcomes, "outcomes no own scenario reaches");
     let all_verdicts: BTreeSet<String> =
         Verdict::ALL.iter().map(|v| v.as_str().to_owned()).collect();

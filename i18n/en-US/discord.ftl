@@ -27,7 +27,7 @@ outdated-click = That button was from an earlier step, so nothing changed. This 
 
 error-bad-component = This button is not one this bot understands, so nothing was done. Run /activation-check to start a check.
 error-not-yours = These buttons belong to someone else's check. Run /activation-check to start your own.
-error-save = Your answer could not be saved just now, so nothing changed. Please try again in a moment.
+error-save = Your choice could not be saved just now, so nothing changed. Please try again in a moment.
 error-cannot-post = I can't post in this channel (I may lack permission to send messages or embed links here). Ask a moderator, or copy the answer yourself.
 error-not-a-card = Only answer cards this bot posted can be pinned with this command.
 error-guild-only = This command works only in a server.

@@ -1,6 +1,7 @@
-### Short titles of the sources the answer cards cite (their dates are shown separately).
+### Short descriptions of the sources the answer cards cite. A card shows each as
+### "Source A: November 28, 2024, (this description)", after its date.
 
-source-a = Blog author's call to Microsoft's phone activation desk on free-upgrade re-activation
-source-b = Same author's 09:00 call to the activation desk after a user lost activation with 24H2
-source-c = This bot's own caveat and principles
-source-d = General information from outside the two articles: support end dates, phone activation
+source-a = the article author's call to the activation desk
+source-b = the same author's call to the activation desk
+source-c = this bot's caveat
+source-d = public information, as checked that day

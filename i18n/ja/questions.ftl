@@ -1,63 +1,80 @@
-### ボットがPCについて尋ねる質問、そのヒント、回答ボタンのラベル(value-<fact>-<value>)。
-### ラベルはボタンに表示されるため、短くしてください。
+### ボットがPCについて尋ねる質問、そのヒント、選択肢のボタンのラベル(value-<fact>-<value>)。
+### ラベルはボタンにそのまま表示されます。20字以内で、答えそのものを書いてください。
+### ヒントでラベルを引用するときは、ボタンの表示と一字一句同じにしてください
+### (activation-check rules check が確かめます)。
 
 ## ご相談の内容
 
-q-concern = 今回のご相談にいちばん近いものを選んでください。
-value-concern-lost-activation = ライセンス認証が外れた(再認証を求められる)
-value-concern-planning-update = 機能更新(24H2など)をこれから入れる
-value-concern-hardware-change = 部品を交換した/別のPCへ移行する
-value-concern-reinstall = 同じPCにWindowsを再インストールする
-value-concern-virtual-machine = Hyper-Vの仮想マシンでWindowsを使う
-value-concern-check-risk = 今は認証済み。失うリスクを知りたい
+q-concern = ご相談の内容にいちばん近いものを選んでください。
+value-concern-lost-activation = 認証が外れた・再認証を求められた
+value-concern-planning-update = 機能更新(25H2など)を入れる前
+value-concern-hardware-change = 部品の交換・別のPCへの移行
+value-concern-reinstall = 同じPCに再インストール
+value-concern-virtual-machine = Hyper-Vの仮想マシンで使う
+value-concern-check-risk = 今は認証済み。備えを知りたい
 
 ## ライセンスの経緯
 
-q-license-origin = このPCのWindowsライセンスは、どのような経緯で入手したものですか?
+q-license-origin = このPCのWindowsライセンスは、どのように手に入れたものですか?
 q-license-origin-help =
-    ・「Windows 11付きで購入」:Windows 11搭載で販売されたPC、またはWindows 11のライセンスを購入した場合です。
-    ・「Windows 10付きで購入」:Windows 10搭載で販売されたPC、またはWindows 10のライセンスを購入した場合です。今も10のままか、11へ無償アップグレードしたかで選んでください。
-    ・「Windows 7/8.1から無償アップグレード」:最初はWindows 7か8.1で、その後10や11へ無償アップグレードした場合です。
-    はっきりしない場合は「わからない」を選んでください。
-value-license-origin-preinstalled-win11 = Windows 11付きで購入した
-value-license-origin-native-win10 = Windows 10付きで購入し、10のまま使用
-value-license-origin-free-upgrade-win10 = Windows 10付きで購入し、11へ無償アップグレード
-value-license-origin-free-upgrade-win7-8 = Windows 7/8.1から無償アップグレード
+    ・「購入時からWindows 11」:Windows 11付きのPCか、購入したWindows 11のライセンスです。
+    ・「購入時からWindows 10」:Windows 10付きのPCか購入したライセンスで、今もWindows 10を使っている場合です。
+    ・「購入時の10から11へ無償アップグレード」:そのWindows 10を、Windows 11へ無償アップグレードした場合です。
+    ・「7/8.1から無償アップグレード」:最初はWindows 7か8.1で、10や11へ無償アップグレードした場合です。
+    はっきりしないときは「わからない」を選んでください。
+value-license-origin-preinstalled-win11 = 購入時からWindows 11
+value-license-origin-native-win10 = 購入時からWindows 10
+value-license-origin-free-upgrade-win10 = 購入時の10から11へ無償アップグレード
+value-license-origin-free-upgrade-win7-8 = 7/8.1から無償アップグレード
 value-license-origin-unknown = わからない
 
-## 電話認証のインストールID
+## 電話認証の画面のインストールID(D4)
 
-q-installation-id = ライセンス認証画面で電話認証を選んだとき、インストールIDが数字のグループに分かれて表示されますか?
+q-installation-id = 電話認証の画面に、インストールIDが表示されますか?
 q-installation-id-help =
-    「設定」→「システム」→「ライセンス認証」(Windows 10では「設定」→「更新とセキュリティ」→「ライセンス認証」)を開き、電話で認証する項目を探してください。
-    確認したいのは、インストールIDが数字のグループごとに表示されているかどうかだけです。桁数を数える必要はありません。
+    Win+Rキーを押し、「slui 4」と入力してEnterキーを押してください。
+    国または地域を選ぶと、インストールIDが数字のグループで表示されます。
+    「設定」のライセンス認証の画面には、電話の項目が出ないことがあります。
+    画面を開けなかったときや自信がないときは、「確認できなかった」を選んでください。
 value-installation-id-shown-yes = はい、表示される
 value-installation-id-shown-no = いいえ、表示されない
+value-installation-id-shown-not-checked = 確認できなかった
 
 ## トラブルシューティングと自動音声の電話認証
 
 q-self-service = トラブルシューティングと、自動音声の電話認証は試しましたか?
+q-self-service-help =
+    トラブルシューティングは、「設定」のライセンス認証の画面から実行できます。
+    自動音声の電話認証は、slui 4の画面に表示される番号にかけて行います。
 value-self-service-activation-not-tried = まだ試していない
-value-self-service-activation-troubleshooter-failed = トラブルシューティングは失敗、電話はまだ
+value-self-service-activation-troubleshooter-failed = トラブルシューティングだけ失敗
 value-self-service-activation-all-failed = 両方とも失敗した
 
 ## システムバックアップ
 
-q-system-backup = Windowsが認証済みだったときに取得した、このPCのシステムバックアップ(イメージ)はありますか?
+q-system-backup = Windowsが認証済みだったときに取った、このPCのシステムバックアップはありますか?
 q-system-backup-help =
-    ここでいうシステムバックアップとは、このPCでWindowsが認証済みと表示されていた時期に作成した、Windowsドライブ全体の復元できるイメージのことです。文書や写真など、ファイルだけのコピーは含みません。
+    Windowsのドライブ全体を復元できるイメージのことです。
+    このPCで、認証済みと表示されていた時期に作ったものに限ります。
+    文書や写真など、ファイルだけのコピーは含みません。
 value-system-backup-yes = ある
 value-system-backup-no = ない
 
 ## ハードウェアの変更
 
-q-hardware-change = 何を変更しましたか(または、これから変更しますか)?
-value-hardware-change-motherboard-repair = 修理でマザーボードを交換(必要ならCPUも)
-value-hardware-change-other-parts = その他の部品(修理以外のマザーボード交換を含む)
-value-hardware-change-new-pc = 新しいPCへ移行する
+q-hardware-change = 何が変わりましたか(これからの予定も含みます)?
+q-lost-hardware = 認証が外れる前に、部品の交換や別のPCへの移行をしましたか?
+# 上の2つの質問で共通のヒントです。
+q-hardware-change-help =
+    修理でM/BといっしょにCPUも交換した場合も、「修理でM/B(マザーボード)交換」を選んでください。
+    修理ではなく、性能向上などのためのM/B交換は「ほかの部品を交換」です。
+value-hardware-change-motherboard-repair = 修理でM/B(マザーボード)交換
+value-hardware-change-other-parts = ほかの部品を交換
+value-hardware-change-new-pc = 新しいPCへ移行
+value-hardware-change-none = 何も交換していない
 
 ## Hyper-V
 
-q-vm-disk = 仮想マシンは新しく作成しますか?それとも既存の仮想ディスク(VHD)を使い回しますか?
-value-vm-disk-new-vm = 新しく仮想マシンを作る
+q-vm-disk = 仮想マシンは新しく作りますか?それとも既存の仮想ディスク(VHD)を使い回しますか?
+value-vm-disk-new-vm = 新しく作る
 value-vm-disk-reused-vhd = 既存のVHDを使い回す

@@ -1,13 +1,13 @@
 ### ターミナル版の表示:入力の案内、状態の表示、--answer モードのエラー。
 
-term-intro = activation-check:PCについていくつか質問し、Windowsのライセンス認証についての回答カードを表示します。回答は保存されるので、途中でやめても後から続きができます。
+term-intro = activation-check:PCについていくつか質問し、Windowsのライセンス認証についての回答カードを表示します。選択内容は保存されるので、途中でやめても後で続きから再開できます。
 term-prompt = 1~{ $count } を入力(b = 戻る、r = 最初から、q = 終了)
 term-done-prompt = r = 最初から、b = 戻る、q = 終了
 term-invalid = 「{ $input }」は入力として認識できませんでした。
 term-resumed = 前回の途中から再開します。
-term-saved-quit = 回答を保存しました。もう一度実行すると続きから再開できます。
+term-saved-quit = 選択内容を保存しました。もう一度実行すると、続きから再開できます。
 term-at-first = これが最初の質問です。
 term-help-label = ヒント
-ask-missing-fact = 質問「{ $question }」には { $fact } の値が必要です。--answer { $fact }=値 の形で指定してください。指定できる値:{ $allowed }
+ask-missing-fact = 質問「{ $question }」には { $fact } の値が必要です。--answer { $fact }=値 の形で指定してください(指定できる値:{ $allowed })。
 ask-unknown-value = 「{ $value }」は { $fact } の値として使えません(質問「{ $question }」)。指定できる値:{ $allowed }
 ask-fact-twice = { $fact } が「{ $first }」と「{ $second }」の2回指定されています。それぞれの項目は1回だけ指定してください。

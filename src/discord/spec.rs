@@ -421,9 +421,9 @@ pub fn card_message(card: &Card) -> MessageSpec {
         ..Embed::default()
     });
     for s in card
-        .phone
+        .support
         .iter()
-        .map(|(_, s)| s)
+        .chain(card.phone.iter().map(|(_, s)| s))
         .chain(card.checklist.iter())
     {
         embeds.push(Embed {

@@ -11,8 +11,9 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{
-    Choice, Fact, Kind, Meta, Node, NodeIdx, Outcome, Phone, PhoneBlock, Question, Rules, Severity,
-    Source, Verdict, CALL_CHECKLIST, CHECKLIST_RESTS_ON,
+    Choice, Fact, Kind, Meta, Node, NodeIdx, OriginNote, Outcome, Phone, PhoneBlock, Question,
+    Rules, Severity, Source, Verdict, CALL_CHECKLIST, CAVEAT_RESTS_ON, CHECKLIST_RESTS_ON,
+    GENERAL_SUPPORT, SUPPORT_RESTS_ON,
 };
 use crate::custom_id;
 use crate::problem::{LineIndex, Problem, Problems};
@@ -79,6 +80,8 @@ struct RawQuestion {
     text: String,
     help: Option<String>,
     choices: Vec<Spanned<RawChoice>>,
+    #[serde(default)]
+    not_offered: Vec<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -266,6 +269,24 @@ impl Validator<'_> {
                     ),
                 );
             }
+        }
+        // Every card states the caveat's facts, and the notes for the origin the user gave:
+        // their sources must be listed so that the card can show them with their dates.
+        let always = CAVEAT_RESTS_ON
+            .iter()
+            .copied()
+            .chain(OriginNote::ALL.iter().map(|n| n.rests_on()));
+        let mut missing_always: Vec<&str> = always.filter(|f| !evidence.contains(f)).collect();
+        missing_always.dedup();
+        if !missing_always.is_empty() {
+            let line = self.line(&raw.meta);
+            self.report(
+                line,
+                format!(
+                    "every card states {} (the caveat and the origin notes), which no source lists",
+                    missing_always.join(", ")
+                ),
+            );
         }
         let outcome_count = raw.outcome.len();
         if outcome_count == 0 {
@@ -495,18 +516,44 @@ impl Validator<'_> {
                 next,
             });
         }
+        let mut not_offered = Vec::new();
+        for v in &q.not_offered {
+            let value = v.get_ref();
+            let vline = self.line(v);
+            if let Some(fact) = fact {
+                if !fact.values.contains(value) {
+                    self.report(
+                        vline,
+                        format!(
+                            "question `{id}` leaves out value `{value}`, which fact `{}` does not \
+                             have (allowed: {})",
+                            fact.name,
+                            fact.values.join(", ")
+                        ),
+                    );
+                }
+            }
+            if seen.contains(value) {
+                self.report(
+                    vline,
+                    format!("question `{id}` both offers and leaves out value `{value}`"),
+                );
+            }
+            not_offered.push(value.clone());
+        }
         if let Some(fact) = fact {
             let missing: Vec<_> = fact
                 .values
                 .iter()
-                .filter(|v| !seen.contains(*v))
+                .filter(|v| !seen.contains(*v) && !not_offered.contains(*v))
                 .map(String::as_str)
                 .collect();
             if !missing.is_empty() {
                 self.report(
                     line,
                     format!(
-                        "question `{id}` does not offer every value of fact `{}`: missing {}",
+                        "question `{id}` does not offer every value of fact `{}`: missing {} \
+                         (offer it, or list it in `not_offered` if this question must not ask it)",
                         fact.name,
                         missing.join(", ")
                     ),
@@ -520,6 +567,7 @@ impl Validator<'_> {
                 text: q.text.clone(),
                 help: q.help.clone(),
                 choices,
+                not_offered,
                 line,
             })
         })
@@ -591,6 +639,7 @@ impl Validator<'_> {
             self.report(line, format!("outcome `{id}` has no steps"));
         }
         let mut phone = None;
+        let mut support = false;
         let mut checklist = false;
         for b in &o.blocks {
             // The facts a block's text states must be in the sources, so its card can
@@ -598,6 +647,7 @@ impl Validator<'_> {
             let states = match b.get_ref().as_str() {
                 "phone-activation" => PhoneBlock::PhoneActivation.rests_on(),
                 "reach-operator" => PhoneBlock::ReachOperator.rests_on(),
+                GENERAL_SUPPORT => SUPPORT_RESTS_ON,
                 CALL_CHECKLIST => CHECKLIST_RESTS_ON,
                 _ => &[],
             };
@@ -614,6 +664,7 @@ impl Validator<'_> {
             match b.get_ref().as_str() {
                 "phone-activation" => phone = Some(PhoneBlock::PhoneActivation),
                 "reach-operator" => phone = Some(PhoneBlock::ReachOperator),
+                GENERAL_SUPPORT => support = true,
                 CALL_CHECKLIST => checklist = true,
                 other => {
                     let bline = self.line(b);
@@ -621,7 +672,7 @@ impl Validator<'_> {
                         bline,
                         format!(
                             "outcome `{id}` shows block `{other}`; known blocks: \
-                             phone-activation, reach-operator, call-checklist"
+                             phone-activation, reach-operator, general-support, call-checklist"
                         ),
                     );
                 }
@@ -648,7 +699,18 @@ impl Validator<'_> {
                 );
             }
         }
-        if phone.is_some() && !checklist {
+        if let Some(v) = verdict {
+            if v.needs_support() && !support {
+                self.report(
+                    line,
+                    format!(
+                        "outcome `{id}` (verdict `{v}`) must show the `{GENERAL_SUPPORT}` block \
+                         (B9's line and web form beside the desk)"
+                    ),
+                );
+            }
+        }
+        if (phone.is_some() || support) && !checklist {
             self.report(
                 line,
                 format!(
@@ -665,6 +727,7 @@ impl Validator<'_> {
             explain: o.explain.clone(),
             steps: o.steps.clone(),
             phone,
+            support,
             checklist,
             line,
         }))

@@ -8,8 +8,11 @@
 //! `Rules` never re-checks any of that.
 //!
 //! The verdicts and their contract (which facts each rests on, which phone block it
-//! needs) are code, in [`Verdict`], because they are fixed by the project's facts
-//! catalogue; the tree that leads to them is data.
+//! needs, whether it shows the general support line) are code, in [`Verdict`], because
+//! they are fixed by the project's facts catalogue (contract version 2); the tree that
+//! leads to them is data. So are the facts every card states whatever its outcome: the
+//! caveat's ([`CAVEAT_RESTS_ON`]) and the notes a card adds for the license origin the
+//! user gave ([`OriginNote`]).
 
 mod load;
 
@@ -125,6 +128,9 @@ pub struct Question {
     /// Fluent id of an optional hint on how to find the answer.
     pub help: Option<String>,
     pub choices: Vec<Choice>,
+    /// Values of the fact this question leaves out on purpose (`not_offered` in the rules),
+    /// such as `hardware_change = none` where the user came to say what they replaced.
+    pub not_offered: Vec<String>,
     pub line: usize,
 }
 
@@ -147,15 +153,19 @@ pub struct Outcome {
     pub explain: String,
     pub steps: Vec<String>,
     pub phone: Option<PhoneBlock>,
+    /// Shows the general Windows support line and web form (B9).
+    pub support: bool,
     pub checklist: bool,
     pub line: usize,
 }
 
 impl Outcome {
-    /// Every fact its card states: the outcome's own, then its phone block's and its
-    /// checklist's, each once.
+    /// Every fact its card states whatever the user's answers: the outcome's own, then
+    /// its blocks' (phone, general support, checklist) and the caveat's, each once. A card
+    /// adds the facts of its [`OriginNote`]s.
     pub fn cited_facts(&self) -> Vec<&str> {
         let blocks = self.phone.map_or(&[][..], PhoneBlock::rests_on);
+        let support = if self.support { SUPPORT_RESTS_ON } else { &[] };
         let checklist = if self.checklist {
             CHECKLIST_RESTS_ON
         } else {
@@ -167,7 +177,9 @@ impl Outcome {
             .iter()
             .map(String::as_str)
             .chain(blocks.iter().copied())
+            .chain(support.iter().copied())
             .chain(checklist.iter().copied())
+            .chain(CAVEAT_RESTS_ON.iter().copied())
         {
             if !facts.contains(&f) {
                 facts.push(f);
@@ -227,8 +239,12 @@ impl PhoneBlock {
     /// card showing the block also lists their sources and dates.
     pub fn rests_on(self) -> &'static [&'static str] {
         match self {
-            PhoneBlock::PhoneActivation => &["D3", "A4", "A11"],
-            PhoneBlock::ReachOperator => &["A4", "A11", "A12"],
+            // slui 4 (D4), the general procedure (D3), the AI voice line (A4), the desk's
+            // number (A11 steps 1-2).
+            PhoneBlock::PhoneActivation => &["D3", "D4", "A4", "A11"],
+            // The author's way to a person (A11) and the desk's "only the motherboard
+            // case" with the author's warning not to claim one (A12).
+            PhoneBlock::ReachOperator => &["A11", "A12"],
         }
     }
 }
@@ -239,8 +255,75 @@ pub const CHECKLIST_RESTS_ON: &[&str] = &["B8"];
 /// The block name for the call checklist (B8) in the rules' `blocks` lists.
 pub const CALL_CHECKLIST: &str = "call-checklist";
 
+/// The facts the general support block states (`card-support-body`): the line and the web
+/// form the desk named for Windows itself and its installation.
+pub const SUPPORT_RESTS_ON: &[&str] = &["B9"];
+
+/// The block name for the general support line and web form (B9).
+pub const GENERAL_SUPPORT: &str = "general-support";
+
+/// The facts the caveat states on every card beside C1-C4: the calls were oral and may hold
+/// misunderstandings (A13); Microsoft announced none of this (A14).
+pub const CAVEAT_RESTS_ON: &[&str] = &["A13", "A14"];
+
+/// A sentence a card adds for the license origin the user gave, whatever its outcome, so
+/// that no path can leave it out (contract version 2, last paragraph).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OriginNote {
+    /// Windows 10 left support on 2025-10-14 (D1): for `native-win10`.
+    Win10SupportEnded,
+    /// The same, for those who may still run Windows 10 (`free-upgrade-win7-8`, `unknown`).
+    Win10SupportEndedIfStill,
+    /// A digital license linked to a Microsoft account does not protect a free upgrade
+    /// (A1): for `free-upgrade-win7-8`.
+    DigitalLicense,
+    /// The same, for an origin the user does not know (`unknown`).
+    DigitalLicenseIfFreeUpgrade,
+}
+
+/// The fact whose value decides a card's [`OriginNote`]s.
+pub const ORIGIN_FACT: &str = "license_origin";
+
+impl OriginNote {
+    pub const ALL: [OriginNote; 4] = [
+        OriginNote::Win10SupportEnded,
+        OriginNote::Win10SupportEndedIfStill,
+        OriginNote::DigitalLicense,
+        OriginNote::DigitalLicenseIfFreeUpgrade,
+    ];
+
+    /// The notes for a `license_origin` value, in the order a card shows them.
+    pub fn for_origin(origin: &str) -> &'static [OriginNote] {
+        use OriginNote::*;
+        match origin {
+            "native-win10" => &[Win10SupportEnded],
+            "free-upgrade-win7-8" => &[DigitalLicense, Win10SupportEndedIfStill],
+            "unknown" => &[DigitalLicenseIfFreeUpgrade, Win10SupportEndedIfStill],
+            _ => &[],
+        }
+    }
+
+    /// The Fluent id of the note's sentence.
+    pub fn message(self) -> &'static str {
+        match self {
+            OriginNote::Win10SupportEnded => "note-win10-support-ended",
+            OriginNote::Win10SupportEndedIfStill => "note-win10-support-ended-if-still",
+            OriginNote::DigitalLicense => "note-digital-license",
+            OriginNote::DigitalLicenseIfFreeUpgrade => "note-digital-license-if-free-upgrade",
+        }
+    }
+
+    /// The fact the sentence states.
+    pub fn rests_on(self) -> &'static str {
+        match self {
+            OriginNote::Win10SupportEnded | OriginNote::Win10SupportEndedIfStill => "D1",
+            OriginNote::DigitalLicense | OriginNote::DigitalLicenseIfFreeUpgrade => "A1",
+        }
+    }
+}
+
 macro_rules! verdicts {
-    ($( $variant:ident = $name:literal, rests_on [$($fact:literal),*], phone $phone:expr; )*) => {
+    ($( $variant:ident = $name:literal, rests_on [$($fact:literal),*], phone $phone:expr, support $support:expr; )*) => {
         /// The fixed set of verdicts an outcome may declare.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum Verdict { $($variant),* }
@@ -266,6 +349,12 @@ macro_rules! verdicts {
             pub fn phone_block(self) -> Option<PhoneBlock> {
                 match self { $(Verdict::$variant => $phone),* }
             }
+
+            /// Whether the contract wants the general support line and web form (B9)
+            /// beside the desk on this verdict's cards.
+            pub fn needs_support(self) -> bool {
+                match self { $(Verdict::$variant => $support),* }
+            }
         }
     };
 }
@@ -273,21 +362,21 @@ macro_rules! verdicts {
 use PhoneBlock::{PhoneActivation, ReachOperator};
 
 verdicts! {
-    LikelyReactivates = "likely-reactivates", rests_on ["B1", "D3"], phone Some(PhoneActivation);
-    PhoneReactivation = "phone-reactivation", rests_on ["B2", "D3"], phone Some(PhoneActivation);
-    PhoneReactivationUncertain = "phone-reactivation-uncertain", rests_on ["B3", "B4", "D3"], phone Some(PhoneActivation);
-    UpgradeRightLost = "upgrade-right-lost", rests_on ["A1", "A2", "B3", "B4", "B6"], phone None;
-    RestoreBackup = "restore-backup", rests_on ["A6"], phone None;
-    ReinstallAtRisk = "reinstall-at-risk", rests_on ["A5", "A6", "B3"], phone Some(PhoneActivation);
-    OperatorConsultation = "operator-consultation", rests_on ["A3", "A11", "A12", "B4"], phone Some(ReachOperator);
-    LicenseTermsApply = "license-terms-apply", rests_on ["A8"], phone None;
-    NewLicenseNeeded = "new-license-needed", rests_on ["A2", "A5", "B6"], phone None;
-    KeepAndBackUp = "keep-and-back-up", rests_on ["A9", "A6"], phone None;
-    HighRiskUpdate = "high-risk-update", rests_on ["A6", "B5", "B7", "B8", "D2"], phone Some(ReachOperator);
-    NormalRiskUpdate = "normal-risk-update", rests_on ["A6", "B1", "B2"], phone None;
-    VmNewFails = "vm-new-fails", rests_on ["A7"], phone None;
-    VmReuseUncertain = "vm-reuse-uncertain", rests_on ["A7"], phone None;
-    AskActivationDesk = "ask-activation-desk", rests_on ["C1", "B7", "B8"], phone Some(ReachOperator);
+    LikelyReactivates = "likely-reactivates", rests_on ["B1", "D3"], phone Some(PhoneActivation), support false;
+    PhoneReactivation = "phone-reactivation", rests_on ["B2", "D3"], phone Some(PhoneActivation), support false;
+    PhoneReactivationUncertain = "phone-reactivation-uncertain", rests_on ["B3", "B4", "D3"], phone Some(PhoneActivation), support false;
+    UpgradeRightLost = "upgrade-right-lost", rests_on ["A1", "A2", "B3", "B4", "B6"], phone None, support false;
+    RestoreBackup = "restore-backup", rests_on ["A6"], phone None, support false;
+    ReinstallAtRisk = "reinstall-at-risk", rests_on ["A5", "A6", "B3"], phone Some(PhoneActivation), support false;
+    OperatorConsultation = "operator-consultation", rests_on ["A3", "A11", "A12", "B4"], phone Some(ReachOperator), support false;
+    LicenseTermsApply = "license-terms-apply", rests_on ["A8"], phone None, support false;
+    NewLicenseNeeded = "new-license-needed", rests_on ["A2", "A5", "B6"], phone None, support false;
+    KeepAndBackUp = "keep-and-back-up", rests_on ["A9", "A6"], phone None, support false;
+    HighRiskUpdate = "high-risk-update", rests_on ["A6", "B5", "B7", "B8", "D2", "D5"], phone Some(ReachOperator), support true;
+    NormalRiskUpdate = "normal-risk-update", rests_on ["A6", "B1", "B2"], phone None, support false;
+    VmNewFails = "vm-new-fails", rests_on ["A7"], phone None, support false;
+    VmReuseUncertain = "vm-reuse-uncertain", rests_on ["A7"], phone None, support false;
+    AskActivationDesk = "ask-activation-desk", rests_on ["C1", "B7", "B8", "B9", "D4"], phone Some(ReachOperator), support true;
 }
 
 impl fmt::Display for Verdict {

@@ -20,6 +20,8 @@ pub const FIXED_TIME: i64 = 1_795_219_200;
 pub const FIXED_TIME_RFC3339: &str = "2026-11-21T00:00:00Z";
 /// The activation desk's number, as facts.md (A11) gives it.
 pub const DESK_NUMBER: &str = "0120-801-734";
+/// The general support line, as facts.md (B9) gives it.
+pub const SUPPORT_NUMBER: &str = "0120-54-2244";
 /// The shipped locales.
 pub const LOCALES: [&str; 2] = ["ja", "en-US"];
 /// The dates of sources A and B, as facts.md gives them.
