@@ -49,6 +49,9 @@ pub const CODE_MESSAGES: &[&str] = &[
     "ask-missing-fact",
     "ask-unknown-value",
     "ask-fact-twice",
+    "ask-unknown-fact",
+    "ask-did-you-mean",
+    "ask-known-facts",
     // The Discord bot (src/discord/).
     "cmd-ask-name",
     "cmd-ask-description",

@@ -425,6 +425,10 @@ fn ask(config: &Config, args: AskArgs) -> ExitCode {
                 }
             }
         }
+        if let Some(text) = term::unknown_facts_text(&facts, &k.rules, &k.l10n, locale) {
+            eprintln!("{text}");
+            return ExitCode::from(2);
+        }
         let now = (system_clock())();
         return match term::draft(&k.rules, &k.l10n, locale, &facts, now) {
             Ok(d) => {

@@ -251,6 +251,64 @@ pub fn fact_error_text(e: &FactError, rules: &Rules, l10n: &Localizer, locale: L
     }
 }
 
+/// The sentence refusing `--answer` facts that are no fact of the rules (a typo such as
+/// `concer=...` would otherwise be ignored, and the run would then ask for `concern`):
+/// the unknown names, the known ones, and the closest known name when one is near.
+/// `None` when every fact is known.
+pub fn unknown_facts_text(
+    facts: &BTreeMap<String, String>,
+    rules: &Rules,
+    l10n: &Localizer,
+    locale: LocaleId,
+) -> Option<String> {
+    let known: Vec<&str> = rules.facts.iter().map(|f| f.name.as_str()).collect();
+    let unknown: Vec<&str> = facts
+        .keys()
+        .map(String::as_str)
+        .filter(|f| !known.contains(f))
+        .collect();
+    if unknown.is_empty() {
+        return None;
+    }
+    let mut lines = Vec::new();
+    for typed in &unknown {
+        lines.push(l10n.format(locale, "ask-unknown-fact", &[("fact", (*typed).to_owned())]));
+        let nearest = known
+            .iter()
+            .map(|k| (edit_distance(typed, k), *k))
+            .filter(|(d, _)| *d <= 2)
+            .min();
+        if let Some((_, name)) = nearest {
+            lines.push(l10n.format(
+                locale,
+                "ask-did-you-mean",
+                &[("suggestion", name.to_owned())],
+            ));
+        }
+    }
+    lines.push(l10n.format(locale, "ask-known-facts", &[("known", known.join(", "))]));
+    let text = lines.join("\n");
+    Some(text)
+}
+
+/// Levenshtein distance in characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != *cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
 /// Parses one `--answer FACT=VALUE`.
 pub fn parse_answer(s: &str) -> Result<(String, String), String> {
     match s.split_once('=') {

@@ -314,8 +314,6 @@ fn facts_the_path_never_asks_are_ignored() {
         "hardware_change=new-pc",
         "--answer",
         "system_backup=maybe",
-        "--answer",
-        "not_a_fact=whatever",
     ]);
     let json = ask_json("en-US", &args);
     assert_eq!(json["verdict"], "phone-reactivation");
@@ -327,7 +325,6 @@ fn facts_the_path_never_asks_are_ignored() {
         "only the facts asked are reported: {facts:?}"
     );
     assert!(!facts.contains_key("vm_disk"));
-    assert!(!facts.contains_key("not_a_fact"));
     assert_eq!(json["transcript"].as_array().unwrap().len(), 3);
 }
 
@@ -687,4 +684,39 @@ fn environment_settings_override_the_file_and_a_bad_one_is_named_by_its_variable
         "{}",
         stderr(&out)
     );
+}
+
+#[test]
+fn a_mistyped_fact_name_exits_2_listing_the_known_facts() {
+    let mut args = vec!["--answer", "concer=lost-activation"];
+    args.extend_from_slice(&ISSUE_EXAMPLE[2..]);
+    let known = "Known facts: concern, license_origin, installation_id_shown, \
+                 self_service_activation, hardware_change, system_backup, vm_disk";
+    for format in ["text", "json"] {
+        let mut all = args.clone();
+        all.extend_from_slice(&["--format", format]);
+        let out = ask("en-US", &all);
+        assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+        let err = stderr(&out);
+        assert!(
+            err.contains("concer is not a fact these rules know"),
+            "{err}"
+        );
+        assert!(err.contains("Did you mean concern?"), "{err}");
+        assert!(err.contains(known), "{err}");
+        assert!(!err.contains("needs a value for concern"), "{err}");
+        assert!(stdout(&out).is_empty(), "no card from a guess");
+    }
+    // Far from every known name: no guess, still refused.
+    let mut far = ISSUE_EXAMPLE.to_vec();
+    far.extend_from_slice(&["--answer", "colour=blue"]);
+    let out = ask("ja", &far);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("colour は、このルールにない項目のため使えません。"),
+        "{err}"
+    );
+    assert!(err.contains("使える項目:concern, license_origin"), "{err}");
+    assert!(!err.contains("入力ミス"), "{err}");
 }

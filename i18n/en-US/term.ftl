@@ -11,3 +11,6 @@ term-help-label = Hint
 ask-missing-fact = The question “{ $question }” needs a value for { $fact }. Give it with --answer { $fact }=VALUE. Allowed values: { $allowed }
 ask-unknown-value = “{ $value }” is not a value of { $fact } (question “{ $question }”). Allowed values: { $allowed }
 ask-fact-twice = { $fact } is given twice, as “{ $first }” and as “{ $second }”. Give each fact once.
+ask-unknown-fact = { $fact } is not a fact these rules know, so it cannot be used.
+ask-did-you-mean = Did you mean { $suggestion }?
+ask-known-facts = Known facts: { $known }

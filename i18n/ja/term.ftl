@@ -11,3 +11,6 @@ term-help-label = ヒント
 ask-missing-fact = 質問「{ $question }」には { $fact } の値が必要です。--answer { $fact }=値 の形で指定してください。指定できる値:{ $allowed }
 ask-unknown-value = 「{ $value }」は { $fact } の値として使えません(質問「{ $question }」)。指定できる値:{ $allowed }
 ask-fact-twice = { $fact } が「{ $first }」と「{ $second }」の2回指定されています。それぞれの項目は1回だけ指定してください。
+ask-unknown-fact = { $fact } は、このルールにない項目のため使えません。
+ask-did-you-mean = { $suggestion } の入力ミスではありませんか?
+ask-known-facts = 使える項目:{ $known }
