@@ -100,9 +100,51 @@ pub fn read_to_string(path: &Path) -> Result<String, Problem> {
         .map_err(|e| Problem::new(path, 0, format!("cannot read this file: {e}")))
 }
 
+/// The candidate closest to `typed` within a few edits (two, or three for long names),
+/// for "did you mean" hints; `None` when nothing is that close.
+pub fn nearest<'a>(typed: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let most = if typed.chars().count() > 12 { 3 } else { 2 };
+    candidates
+        .into_iter()
+        .filter(|c| *c != typed)
+        .map(|c| (edit_distance(typed, c), c))
+        .filter(|(d, _)| *d <= most)
+        .min()
+        .map(|(_, c)| c)
+}
+
+/// Levenshtein distance in characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != *cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nearest_finds_a_close_name_or_nothing() {
+        let names = ["concern", "license_origin", "vm_disk"];
+        assert_eq!(nearest("concer", names), Some("concern"));
+        assert_eq!(nearest("licence_origin", names), Some("license_origin"));
+        assert_eq!(nearest("colour", names), None);
+        assert_eq!(nearest("concern", names), None, "not itself");
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
 
     #[test]
     fn line_index_counts_from_one() {

@@ -273,12 +273,7 @@ pub fn unknown_facts_text(
     let mut lines = Vec::new();
     for typed in &unknown {
         lines.push(l10n.format(locale, "ask-unknown-fact", &[("fact", (*typed).to_owned())]));
-        let nearest = known
-            .iter()
-            .map(|k| (edit_distance(typed, k), *k))
-            .filter(|(d, _)| *d <= 2)
-            .min();
-        if let Some((_, name)) = nearest {
+        if let Some(name) = crate::problem::nearest(typed, known.iter().copied()) {
             lines.push(l10n.format(
                 locale,
                 "ask-did-you-mean",
@@ -289,24 +284,6 @@ pub fn unknown_facts_text(
     lines.push(l10n.format(locale, "ask-known-facts", &[("known", known.join(", "))]));
     let text = lines.join("\n");
     Some(text)
-}
-
-/// Levenshtein distance in characters.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = (above + 1)
-                .min(row[j] + 1)
-                .min(diagonal + usize::from(ca != *cb));
-            diagonal = above;
-        }
-    }
-    row[b.len()]
 }
 
 /// Parses one `--answer FACT=VALUE`.
