@@ -75,7 +75,10 @@ impl Localizer {
             Problems(vec![Problem::new(
                 dir,
                 0,
-                format!("cannot read the i18n directory: {e}"),
+                format!(
+                    "cannot read the i18n directory{}: {e}",
+                    crate::problem::full_path_note(dir)
+                ),
             )])
         })?;
         let mut dirs: Vec<PathBuf> = entries

@@ -140,10 +140,27 @@ fn main() -> ExitCode {
 fn load(config: &Config) -> Result<Knowledge, ExitCode> {
     knowledge::load(&config.rules_file(), &config.i18n_dir, &config.default_locale).map_err(|p| {
         eprintln!("{p}");
-        eprintln!(
-            "activation-check: {} problem(s) in the rules or texts; fix them (see `activation-check rules check`)",
-            p.len()
-        );
+        let rules = config.rules_file();
+        if !rules.is_file() || !config.i18n_dir.is_dir() {
+            // Most likely run from outside the project: say where it looked, and how to
+            // point it elsewhere.
+            let cwd = std::env::current_dir()
+                .map(|d| d.display().to_string())
+                .unwrap_or_else(|_| "?".to_owned());
+            eprintln!(
+                "activation-check: looked for the rules in {} and the texts in {} (relative \
+                 paths are taken from the working directory, {cwd}); run it from the \
+                 directory holding rules/ and i18n/, or give --rules-dir and --i18n-dir \
+                 (or ACTIVATION_CHECK_RULES_DIR and ACTIVATION_CHECK_I18N_DIR)",
+                rules.display(),
+                config.i18n_dir.display()
+            );
+        } else {
+            eprintln!(
+                "activation-check: {} problem(s) in the rules or texts; fix them (see `activation-check rules check`)",
+                p.len()
+            );
+        }
         ExitCode::from(1)
     })
 }
@@ -245,7 +262,7 @@ fn bot(config: &Config, args: BotArgs, register_only: bool) -> ExitCode {
                 println!("registered {n} commands");
                 ExitCode::SUCCESS
             }
-            Err(e) => failed(e),
+            Err(e) => failed_with_causes(&e),
         };
     }
     let store = match open_store(config) {
@@ -278,6 +295,9 @@ fn bot(config: &Config, args: BotArgs, register_only: bool) -> ExitCode {
             tracing::warn!(error = %e, "the store was not checkpointed; the next start replays its log")
         }
     }
+    // A gateway connection attempt may still sit in a DNS lookup on a blocking thread;
+    // dropping the runtime would wait for it.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
     exit_with(result)
 }
 
@@ -295,7 +315,7 @@ fn forget(config: &Config, user: &str) -> ExitCode {
             println!("deleted {n} session(s) of user {user}");
             ExitCode::SUCCESS
         }
-        Err(e) => failed(e),
+        Err(e) => failed_with_causes(&e),
     }
 }
 
@@ -345,9 +365,14 @@ fn failed(e: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(1)
 }
 
-/// Success, or [`failed`].
-fn exit_with<E: std::fmt::Display>(result: Result<(), E>) -> ExitCode {
-    result.map_or_else(failed, |()| ExitCode::SUCCESS)
+/// Says what went wrong, with every cause the error carries, and exits 1.
+fn failed_with_causes(e: &(dyn std::error::Error + 'static)) -> ExitCode {
+    failed(activation_check::problem::with_causes(e))
+}
+
+/// Success, or [`failed_with_causes`].
+fn exit_with<E: std::error::Error + 'static>(result: Result<(), E>) -> ExitCode {
+    result.map_or_else(|e| failed_with_causes(&e), |()| ExitCode::SUCCESS)
 }
 
 fn open_store(config: &Config) -> Result<Arc<SledStore>, ExitCode> {
@@ -360,7 +385,7 @@ fn open_store(config: &Config) -> Result<Arc<SledStore>, ExitCode> {
         },
     )
     .map(Arc::new)
-    .map_err(failed)
+    .map_err(|e| failed_with_causes(&e))
 }
 
 /// The locale from LANG-style variables (`ja_JP.UTF-8` → `ja-JP`), if any.

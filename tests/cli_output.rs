@@ -72,3 +72,99 @@ fn logs_on_a_terminal_are_coloured_unless_no_color() {
         "colour despite NO_COLOR: {plain:?}"
     );
 }
+
+/// A port on 127.0.0.1 where nothing listens.
+fn closed_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A host name that cannot resolve, refused by the resolver itself before any query is
+/// sent (a label over DNS's 63 characters), so the test reaches no network.
+fn unresolvable_host() -> String {
+    format!("{}.invalid", "a".repeat(64))
+}
+
+fn register_via(base: &str) -> (Option<i32>, String) {
+    let out = bin()
+        .args(["register", "--api-base", base])
+        .env("DISCORD_TOKEN", "standin-token")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    (out.status.code(), stderr(&out))
+}
+
+#[test]
+fn a_refused_connection_and_a_name_that_does_not_resolve_read_differently() {
+    let refused_base = format!("http://127.0.0.1:{}", closed_port());
+    let (code, refused) = register_via(&refused_base);
+    assert_eq!(code, Some(1), "{refused}");
+    assert!(
+        refused.contains(&format!(
+            "cannot reach Discord at {refused_base}: nothing accepts connections there \
+             (connection refused); "
+        )),
+        "{refused}"
+    );
+    // The cause chain, down to the operating system's words.
+    assert!(refused.contains("Connection refused"), "{refused}");
+
+    let dns_base = format!("http://{}", unresolvable_host());
+    let (code, dns) = register_via(&dns_base);
+    assert_eq!(code, Some(1), "{dns}");
+    assert!(
+        dns.contains(&format!(
+            "cannot reach Discord at {dns_base}: the host name does not resolve (DNS lookup \
+             failed); "
+        )),
+        "{dns}"
+    );
+    assert!(dns.contains("dns error"), "{dns}");
+    assert!(!dns.contains("connection refused"), "{dns}");
+    for text in [&refused, &dns] {
+        assert_eq!(text.lines().count(), 1, "one line: {text}");
+        assert_eq!(
+            text.matches("Error while sending HTTP request").count(),
+            1,
+            "each cause once: {text}"
+        );
+    }
+}
+
+#[test]
+fn run_outside_the_project_says_where_it_looked_and_how_to_point_elsewhere() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = bin()
+        .current_dir(tmp.path())
+        .args(["rules", "check"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    let here = tmp.path().canonicalize().unwrap();
+    for tried in [here.join("i18n"), here.join("rules/activation-check.toml")] {
+        let tried = tried.display().to_string();
+        let cwd_form = tried.replace(
+            &here.display().to_string(),
+            &tmp.path().display().to_string(),
+        );
+        assert!(
+            err.contains(&tried) || err.contains(&cwd_form),
+            "names {tried}: {err}"
+        );
+    }
+    assert!(err.contains("No such file or directory"), "{err}");
+    assert!(
+        err.contains("give --rules-dir and --i18n-dir (or ACTIVATION_CHECK_RULES_DIR and ACTIVATION_CHECK_I18N_DIR)"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("problem(s) in the rules or texts; fix them"),
+        "{err}"
+    );
+}

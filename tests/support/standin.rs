@@ -753,6 +753,8 @@ struct St {
     gw: Gw,
     /// Load-test mode (see [`StandIn::set_lean`]).
     lean: bool,
+    /// What `GET /gateway` names instead of the stand-in (see [`StandIn::refuse_gateway`]).
+    gateway_override: Option<String>,
     /// Subscribers to callbacks (see [`StandIn::subscribe_callbacks`]).
     callback_subs: Vec<mpsc::UnboundedSender<CallbackRecord>>,
 }
@@ -823,6 +825,7 @@ impl StandIn {
                 ..Gw::default()
             },
             lean: false,
+            gateway_override: None,
             callback_subs: Vec::new(),
         };
         st.ensure_guild_channel(cfg.default_guild_id, cfg.default_channel_id);
@@ -918,6 +921,20 @@ impl StandIn {
     /// once its callback was accepted (so follow-ups and edits of it get 10015). Callbacks
     /// are still validated and reported to [`StandIn::subscribe_callbacks`]. Off by
     /// default; the tests rely on the history.
+    /// Makes `GET /gateway` (and `/gateway/bot`) name a port on 127.0.0.1 where nothing
+    /// listens, so that every gateway connection is refused while REST keeps working.
+    /// Returns that URL.
+    pub fn refuse_gateway(&self) -> String {
+        // Bound and closed at once: the port is free, and connecting to it is refused.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("stand-in: a free port")
+            .port();
+        let url = format!("ws://127.0.0.1:{port}");
+        self.inner.lock().gateway_override = Some(url.clone());
+        url
+    }
+
     pub fn set_lean(&self, on: bool) {
         self.inner.lock().lean = on;
     }
@@ -1541,6 +1558,13 @@ struct ResolvedActor {
 }
 
 impl St {
+    /// The gateway URL `GET /gateway` names.
+    fn gateway_url(&self) -> String {
+        self.gateway_override
+            .clone()
+            .unwrap_or_else(|| self.base_url.replacen("http://", "ws://", 1))
+    }
+
     fn now_age(&self, since: Instant) -> Duration {
         since.elapsed() + self.skew
     }
@@ -2732,11 +2756,9 @@ fn route(st: &mut St, ctx: &Ctx<'_>) -> Reply {
     let segs: Vec<&str> = rest.trim_end_matches('/').split('/').collect();
     let m = ctx.method;
     match segs.as_slice() {
-        ["gateway"] if m == "GET" => {
-            Reply::ok(json!({"url": st.base_url.replacen("http://", "ws://", 1)}))
-        }
+        ["gateway"] if m == "GET" => Reply::ok(json!({"url": st.gateway_url()})),
         ["gateway", "bot"] if m == "GET" => Reply::ok(json!({
-            "url": st.base_url.replacen("http://", "ws://", 1),
+            "url": st.gateway_url(),
             "shards": 1,
             "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 14_400_000, "max_concurrency": 1},
         })),
