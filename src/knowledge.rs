@@ -88,6 +88,8 @@ pub const CODE_MESSAGES: &[&str] = &[
     "error-pin-limit",
     "error-pin-unknown-message",
     "error-pin-failed",
+    "error-member-cannot-pin",
+    "error-pin-check-failed",
     "error-internal",
     "error-busy",
     "error-unreadable",

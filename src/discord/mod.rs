@@ -11,6 +11,7 @@
 pub mod commands;
 pub mod gate;
 mod handler;
+pub mod permissions;
 pub mod spec;
 
 use std::future::Future;

@@ -582,6 +582,8 @@ const CODE_SLOTS: &[(&str, Slot)] = &[
     ("error-pin-limit", Slot::Content),
     ("error-pin-unknown-message", Slot::Content),
     ("error-pin-failed", Slot::Content),
+    ("error-member-cannot-pin", Slot::Content),
+    ("error-pin-check-failed", Slot::Content),
     ("error-internal", Slot::Content),
     ("error-busy", Slot::Content),
     ("error-unreadable", Slot::Content),
