@@ -26,7 +26,13 @@ struct Cli {
     #[command(flatten)]
     config: ConfigArgs,
     /// Log filter, as in RUST_LOG (for example `info` or `activation_check=debug`).
-    #[arg(long, global = true, env = "RUST_LOG", default_value = "warn")]
+    #[arg(
+        long,
+        global = true,
+        env = "RUST_LOG",
+        default_value = "warn",
+        value_name = "FILTER"
+    )]
     log: String,
     #[command(subcommand)]
     command: Command,
@@ -58,6 +64,8 @@ enum SessionsCommand {
     /// name), in every server, DM and the terminal. Stop the bot first: the data
     /// directory is held by one process at a time.
     Forget {
+        /// The user whose sessions to delete: a Discord user id (as in Discord's "Copy User
+        /// ID"), or the login name a terminal conversation ran under.
         #[arg(long, value_name = "ID")]
         user: String,
     },
@@ -71,7 +79,7 @@ enum RulesCommand {
 
 #[derive(Debug, clap::Args)]
 struct BotArgs {
-    /// The bot token from the Discord Developer Portal.
+    /// The bot token from the Discord Developer Portal (required; never logged).
     #[arg(
         long,
         env = "DISCORD_TOKEN",
@@ -79,24 +87,28 @@ struct BotArgs {
         value_name = "TOKEN"
     )]
     token: Option<String>,
-    /// A Discord-compatible API origin (for example an HTTP proxy in front of Discord).
+    /// A Discord-compatible origin for REST and gateway discovery, for example an HTTP
+    /// proxy in front of Discord [default: Discord itself].
     #[arg(long, env = "DISCORD_API_BASE", value_name = "URL")]
     api_base: Option<String>,
-    /// Register the commands in this server only (instant updates while setting up).
+    /// Register the commands in this server only (instant updates while setting up)
+    /// [default: globally].
     #[arg(long, value_name = "ID")]
     guild: Option<u64>,
 }
 
 #[derive(Debug, clap::Args)]
 struct AskArgs {
-    /// Language of the conversation, such as `ja` or `en-US` [default: from LANG, else the
-    /// configured default].
+    /// Language of the conversation, such as `ja` or `en-US` [default: from LC_ALL,
+    /// LC_MESSAGES or LANG, else --default-locale].
     #[arg(long, value_name = "TAG")]
     locale: Option<String>,
-    /// Whose session to resume [default: the login name].
+    /// Whose session to resume [default: the login name from USER, LOGNAME or USERNAME,
+    /// else user].
     #[arg(long, value_name = "NAME")]
     user: Option<String>,
-    /// Answer from this fact instead of asking (repeatable); prints the card and exits.
+    /// Answer from this fact instead of asking (repeatable); prints the card and exits
+    /// [default: none; the questions are asked].
     #[arg(long = "answer", value_name = "FACT=VALUE", value_parser = term::parse_answer)]
     answers: Vec<(String, String)>,
     /// Output format for --answer.

@@ -756,10 +756,8 @@ impl Handler {
             let got = std::sync::Mutex::new(serde_json::Value::Null);
             async move {
                 with_retry(deadline, "reading permissions", || async {
-                    let v: serde_json::Value = ctx
-                        .http
-                        .fire(Request::new(route, LightMethod::Get))
-                        .await?;
+                    let v: serde_json::Value =
+                        ctx.http.fire(Request::new(route, LightMethod::Get)).await?;
                     *got.lock().unwrap_or_else(|e| e.into_inner()) = v;
                     Ok(())
                 })
