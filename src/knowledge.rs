@@ -53,6 +53,15 @@ pub const CODE_MESSAGES: &[&str] = &[
     "ask-unknown-fact",
     "ask-did-you-mean",
     "ask-known-facts",
+    "term-severity-good",
+    "term-severity-info",
+    "term-severity-caution",
+    "term-severity-danger",
+    "term-fact-ids",
+    "term-answers-so-far",
+    "term-finished-quit",
+    "term-interrupted",
+    "term-interrupted-finished",
     // The Discord bot (src/discord/).
     "cmd-ask-name",
     "cmd-ask-description",
@@ -144,6 +153,7 @@ pub const CODE_MESSAGE_VARIABLES: &[(&str, &[&str])] = &[
     ("ask-unknown-fact", &["fact"]),
     ("ask-did-you-mean", &["suggestion"]),
     ("ask-known-facts", &["known"]),
+    ("term-interrupted", &["answered"]),
     // The Discord bot (src/discord/).
     ("resume-body", &["progress", "question"]),
     ("posted", &["link"]),

@@ -423,6 +423,30 @@ fn login_name() -> String {
         .unwrap_or_else(|| "user".to_owned())
 }
 
+/// Resolves on SIGINT (Ctrl-C), whose handler is installed when this is called (inside
+/// a runtime), not when it is first awaited.
+fn interrupt_signal() -> impl std::future::Future<Output = ()> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let sigint = signal(SignalKind::interrupt());
+        async move {
+            match sigint {
+                Ok(mut s) => {
+                    s.recv().await;
+                }
+                Err(_) => std::future::pending().await,
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
 fn ask(config: &Config, args: AskArgs) -> ExitCode {
     let k = match load(config) {
         Ok(k) => k,
@@ -470,7 +494,10 @@ fn ask(config: &Config, args: AskArgs) -> ExitCode {
         return match term::draft(&k.rules, &k.l10n, locale, &facts, now) {
             Ok(d) => {
                 match args.format {
-                    Format::Text => println!("{}", d.card.render_text()),
+                    Format::Text => print!(
+                        "{}",
+                        term::card_text(&d.card, &k.l10n, locale, term::Style::for_stdout())
+                    ),
                     Format::Json => println!(
                         "{}",
                         serde_json::to_string_pretty(&d.to_json(&k.rules, &k.l10n, locale))
@@ -511,13 +538,29 @@ fn ask(config: &Config, args: AskArgs) -> ExitCode {
         tracing::debug!("standard input is not a terminal; reading answers line by line");
     }
     let mut stdout = std::io::stdout();
+    // Ctrl-C: the conversation says what was saved and ends, instead of the process
+    // being killed without a word.
+    // The handler is installed now, before the first prompt, so an early Ctrl-C is not
+    // lost to the default action.
+    let interrupt = {
+        let _runtime = runtime.enter();
+        interrupt_signal()
+    };
     let result = runtime.block_on(term::interactive(
         &conv,
         &key,
         locale,
-        stdin.lock(),
+        std::io::BufReader::new(stdin),
         &mut stdout,
+        interrupt,
+        term::Style::for_stdout(),
     ));
     let _ = store.flush();
-    exit_with(result)
+    // The thread reading the input may still wait for a line: do not wait for it.
+    runtime.shutdown_background();
+    match result {
+        Ok(term::Ending::Interrupted) => ExitCode::from(130),
+        Ok(term::Ending::Quit | term::Ending::EndOfInput) => ExitCode::SUCCESS,
+        Err(e) => failed_with_causes(&e),
+    }
 }

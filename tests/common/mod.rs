@@ -305,6 +305,50 @@ impl Interactive {
         )
     }
 
+    /// Sends SIGINT (what Ctrl-C sends), closes the input and waits for the program to
+    /// end: its remaining output, stderr and exit status.
+    pub fn interrupt(self) -> (String, String, ExitStatus) {
+        let status = Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success());
+        // The input stays open until the program ends: its end would be a reason to stop
+        // of its own.
+        self.wait_for_end()
+    }
+
+    /// Waits for the program to end, then closes its input.
+    fn wait_for_end(mut self) -> (String, String, ExitStatus) {
+        let deadline = Instant::now() + PROMPT_TIMEOUT;
+        let mut got = Vec::new();
+        while !self.eof {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.out.recv_timeout(left) {
+                Ok(chunk) => got.extend(chunk),
+                Err(RecvTimeoutError::Disconnected) => self.eof = true,
+                Err(RecvTimeoutError::Timeout) => {
+                    let _ = self.child.kill();
+                    panic!(
+                        "the program did not end; output:\n{}",
+                        String::from_utf8_lossy(&got)
+                    );
+                }
+            }
+        }
+        let status = self.child.wait().expect("the binary is waited for");
+        drop(self.stdin.take());
+        let mut err = String::new();
+        if let Some(mut e) = self.child.stderr.take() {
+            e.read_to_string(&mut err).unwrap();
+        }
+        (
+            String::from_utf8(got).expect("stdout is UTF-8"),
+            err,
+            status,
+        )
+    }
+
     /// Kills the program with SIGKILL (no chance to clean up) and waits for it.
     pub fn kill(mut self) {
         self.child.kill().expect("the binary can be killed");
