@@ -277,32 +277,7 @@ impl Interactive {
     pub fn finish(mut self, line: &str) -> (String, String, ExitStatus) {
         self.write(line);
         drop(self.stdin.take());
-        let deadline = Instant::now() + PROMPT_TIMEOUT;
-        let mut got = Vec::new();
-        while !self.eof {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.out.recv_timeout(left) {
-                Ok(chunk) => got.extend(chunk),
-                Err(RecvTimeoutError::Disconnected) => self.eof = true,
-                Err(RecvTimeoutError::Timeout) => {
-                    let _ = self.child.kill();
-                    panic!(
-                        "the program did not end; output:\n{}",
-                        String::from_utf8_lossy(&got)
-                    );
-                }
-            }
-        }
-        let status = self.child.wait().expect("the binary is waited for");
-        let mut err = String::new();
-        if let Some(mut e) = self.child.stderr.take() {
-            e.read_to_string(&mut err).unwrap();
-        }
-        (
-            String::from_utf8(got).expect("stdout is UTF-8"),
-            err,
-            status,
-        )
+        self.wait_for_end()
     }
 
     /// Sends SIGINT (what Ctrl-C sends), closes the input and waits for the program to
