@@ -479,21 +479,36 @@ impl Card {
         }
     }
 
-    /// The card as plain text (Markdown-flavoured, as Discord and most terminals show
-    /// it), for the terminal and for JSON output.
+    /// The card as plain text, for JSON output and logs: [`Card::text_blocks`], one a
+    /// line, without wrapping.
     pub fn render_text(&self) -> String {
         let mut out = String::new();
-        let rule = "─".repeat(40);
-        out.push_str(&format!("■ {}\n\n{}\n", self.headline, self.explain));
+        for block in self.text_blocks() {
+            out.push_str(&block.plain_line());
+            out.push('\n');
+        }
+        out
+    }
+
+    /// The card's layout as plain text, block by block: the terminal wraps each block to
+    /// its width (a list item's lines hang under its text), [`Card::render_text`] joins
+    /// them as they are. Every text is [`plain`]: the cards' Markdown (`**A**`) is for
+    /// Discord.
+    pub fn text_blocks(&self) -> Vec<TextBlock> {
+        use TextBlock::*;
+        let mut out = vec![Headline(plain(&self.headline)), Blank];
+        body_blocks(&self.explain, &mut out);
         if !self.answers.items.is_empty() {
-            out.push_str(&format!("\n{}\n", self.answers.title));
+            out.push(Blank);
+            out.push(Title(plain(&self.answers.title)));
             for a in &self.answers.items {
-                out.push_str(&format!("  - {a}\n"));
+                out.push(item(2, "- ", a));
             }
         }
-        out.push_str(&format!("\n{}\n", self.steps.title));
+        out.push(Blank);
+        out.push(Title(plain(&self.steps.title)));
         for (i, s) in self.steps.items.iter().enumerate() {
-            out.push_str(&format!("  {}. {}\n", i + 1, s));
+            out.push(item(2, &format!("{}. ", i + 1), s));
         }
         let sections = self
             .support
@@ -502,16 +517,160 @@ impl Card {
             .chain(self.checklist.iter())
             .chain(std::iter::once(&self.caveat));
         for s in sections {
-            out.push_str(&format!("\n{}\n{}\n", s.title, s.body));
+            out.push(Blank);
+            out.push(Title(plain(&s.title)));
+            body_blocks(&s.body, &mut out);
         }
-        out.push_str(&format!("\n{}\n", self.sources_title));
+        out.push(Blank);
+        out.push(Title(plain(&self.sources_title)));
         for s in &self.sources {
-            out.push_str(&format!("  - {}\n", s.line));
+            out.push(item(2, "- ", &s.line));
         }
-        out.push_str(&format!(
-            "\n{rule}\n{}\n{}\n",
-            self.generated, self.rules_line
-        ));
+        out.push(Blank);
+        out.push(Rule);
+        out.push(Line(plain(&self.generated)));
+        out.push(Line(plain(&self.rules_line)));
         out
+    }
+}
+
+/// One block of a card's plain-text layout.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TextBlock {
+    /// The verdict, shown after a mark (`■`).
+    Headline(String),
+    /// A section's title.
+    Title(String),
+    /// A line of running text.
+    Line(String),
+    /// A list item: `indent` spaces, its marker with any space after it (`- `, `1. `,
+    /// `・`), and its text.
+    Item {
+        indent: usize,
+        marker: String,
+        text: String,
+    },
+    Blank,
+    /// The line above the footer.
+    Rule,
+}
+
+fn item(indent: usize, marker: &str, text: &str) -> TextBlock {
+    TextBlock::Item {
+        indent,
+        marker: marker.to_owned(),
+        text: plain(text),
+    }
+}
+
+impl TextBlock {
+    /// The block as one unwrapped line.
+    pub fn plain_line(&self) -> String {
+        match self {
+            TextBlock::Headline(h) => format!("■ {h}"),
+            TextBlock::Title(t) | TextBlock::Line(t) => t.clone(),
+            TextBlock::Item {
+                indent,
+                marker,
+                text,
+            } => format!("{}{marker}{text}", " ".repeat(*indent)),
+            TextBlock::Blank => String::new(),
+            TextBlock::Rule => RULE.repeat(RULE_WIDTH),
+        }
+    }
+}
+
+/// The footer's rule: this character, this many times (or the terminal's width, if
+/// narrower).
+pub const RULE: &str = "─";
+pub const RULE_WIDTH: usize = 40;
+
+/// The lines of a multi-line text as blocks: a line opening with a list marker (`1. `,
+/// `- `, `・`, `• `) is an item, so that its wrapped lines hang under its text.
+fn body_blocks(body: &str, out: &mut Vec<TextBlock>) {
+    for line in body.lines() {
+        let digits = line.chars().take_while(char::is_ascii_digit).count();
+        let marker_len = if digits > 0 && line[digits..].starts_with(". ") {
+            digits + 2
+        } else if line.starts_with("- ") {
+            2
+        } else if line.starts_with("• ") {
+            "• ".len()
+        } else if line.starts_with('・') {
+            '・'.len_utf8()
+        } else {
+            0
+        };
+        if marker_len > 0 {
+            out.push(item(0, &line[..marker_len], &line[marker_len..]));
+        } else {
+            out.push(TextBlock::Line(plain(line)));
+        }
+    }
+}
+
+/// Discord-flavoured Markdown as plain text: the marks of `**bold**`, `__underline__`,
+/// `~~strike~~` and `` `code` `` go, and `[text](url)` becomes `text (url)`.
+pub fn plain(s: &str) -> String {
+    let mut out = s.replace("**", "").replace("__", "").replace("~~", "");
+    if out.matches('`').count() >= 2 {
+        out = out.replace('`', "");
+    }
+    // [text](url)
+    let mut rest = out.as_str();
+    let mut linked = String::new();
+    while let Some(open) = rest.find('[') {
+        let after = &rest[open + 1..];
+        let Some(close) = after.find("](") else {
+            break;
+        };
+        let Some(end) = after[close + 2..].find(')') else {
+            break;
+        };
+        let text = &after[..close];
+        let url = &after[close + 2..close + 2 + end];
+        if text.contains('[') || url.contains(char::is_whitespace) {
+            linked.push_str(&rest[..=open]);
+            rest = after;
+            continue;
+        }
+        linked.push_str(&rest[..open]);
+        linked.push_str(&format!("{text} ({url})"));
+        rest = &after[close + 2 + end + 1..];
+    }
+    linked.push_str(rest);
+    linked
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_becomes_plain_text() {
+        assert_eq!(plain("**A** (2024-11-28) x"), "A (2024-11-28) x");
+        assert_eq!(
+            plain("see [the guide](https://example.org/a) now"),
+            "see the guide (https://example.org/a) now"
+        );
+        assert_eq!(plain("`code` and __u__ and ~~s~~"), "code and u and s");
+        assert_eq!(plain("a [b] c (d)"), "a [b] c (d)");
+        assert_eq!(plain("user_id"), "user_id");
+    }
+
+    #[test]
+    fn list_lines_of_a_body_become_items() {
+        let mut out = Vec::new();
+        body_blocks("Intro:\n1. one\n12. twelve\n- dash\n・日時\nend", &mut out);
+        let lines: Vec<String> = out.iter().map(TextBlock::plain_line).collect();
+        assert_eq!(
+            lines,
+            ["Intro:", "1. one", "12. twelve", "- dash", "・日時", "end"]
+        );
+        assert!(matches!(&out[1], TextBlock::Item { marker, .. } if marker == "1. "));
+        assert!(
+            matches!(&out[4], TextBlock::Item { marker, text, .. } if marker == "・" && text == "日時")
+        );
+        assert!(matches!(&out[5], TextBlock::Line(_)));
     }
 }

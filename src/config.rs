@@ -16,7 +16,7 @@ use crate::problem::LineIndex;
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct ConfigArgs {
     /// A TOML file with any of: data_dir, rules_dir, i18n_dir, default_locale,
-    /// session_ttl_days, cache_capacity_mb.
+    /// session_ttl_days, cache_capacity_mb [default: none].
     #[arg(
         long,
         global = true,
@@ -24,7 +24,7 @@ pub struct ConfigArgs {
         value_name = "FILE"
     )]
     pub config: Option<PathBuf>,
-    /// Where sessions and posted cards are stored [default: ./data].
+    /// Where sessions and posted cards are stored [default: data].
     #[arg(
         long,
         global = true,
@@ -57,7 +57,7 @@ pub struct ConfigArgs {
     )]
     pub default_locale: Option<String>,
     /// Days after its last step that an unfinished or finished session is deleted
-    /// [default: 30].
+    /// (1–3650) [default: 30].
     #[arg(
         long,
         global = true,
@@ -66,7 +66,7 @@ pub struct ConfigArgs {
         value_parser = clap::value_parser!(u32).range(1..=3650)
     )]
     pub session_ttl_days: Option<u32>,
-    /// Memory sled may use for its page cache, in MiB [default: 16].
+    /// Memory sled may use for its page cache, in MiB (1–4096) [default: 16].
     #[arg(
         long,
         global = true,

@@ -33,6 +33,8 @@ pub struct MessageInfo {
     pub file: PathBuf,
     pub line: usize,
     pub variables: BTreeSet<String>,
+    /// The line of each variable's first use, for pointing at a misspelt one.
+    pub variable_lines: BTreeMap<String, usize>,
 }
 
 struct Locale {
@@ -73,7 +75,10 @@ impl Localizer {
             Problems(vec![Problem::new(
                 dir,
                 0,
-                format!("cannot read the i18n directory: {e}"),
+                format!(
+                    "cannot read the i18n directory{}: {e}",
+                    crate::problem::full_path_note(dir)
+                ),
             )])
         })?;
         let mut dirs: Vec<PathBuf> = entries
@@ -224,6 +229,18 @@ impl Localizer {
     /// Consistency problems across locales: a message present in one locale but not in
     /// another, or using different variables. Reported at the defining file and line.
     pub fn problems(&self) -> Vec<Problem> {
+        self.consistency(None)
+    }
+
+    /// [`Self::problems`], knowing which ids the rules and the program use: a message
+    /// that one locale defines, another lacks and nothing uses is not to be copied into
+    /// the other locale; most likely its id is misspelt (the id actually used is then
+    /// reported by [`Self::missing`]), so the hint says that instead.
+    pub fn consistency_problems(&self, used: &BTreeSet<&str>) -> Vec<Problem> {
+        self.consistency(Some(used))
+    }
+
+    fn consistency(&self, used: Option<&BTreeSet<&str>>) -> Vec<Problem> {
         let mut out = Vec::new();
         let all: BTreeSet<&String> = self
             .locales
@@ -237,19 +254,31 @@ impl Localizer {
                 .filter_map(|l| l.messages.get(id).map(|m| (l, m)))
                 .collect();
             let (first_locale, first) = defined[0];
+            let unused = used.is_some_and(|u| !u.contains(id.as_str()));
             for l in &self.locales {
-                if !l.messages.contains_key(id) {
-                    out.push(Problem::new(
-                        &first.file,
-                        first.line,
-                        format!(
-                            "message `{id}` is defined in `{}` but missing in `{}` (add it under {})",
-                            first_locale.tag,
-                            l.tag,
-                            self.dir.join(&l.tag).display()
-                        ),
-                    ));
+                if l.messages.contains_key(id) {
+                    continue;
                 }
+                let message = if unused {
+                    let nearest = used
+                        .and_then(|u| crate::problem::nearest(id, u.iter().copied()))
+                        .map(|n| format!(": is it a misspelling of `{n}`?"))
+                        .unwrap_or_default();
+                    format!(
+                        "message `{id}` is defined in `{}` but missing in `{}`, and neither \
+                         the rules nor the program use it{nearest} Correct its id, or delete \
+                         it if it is no longer needed",
+                        first_locale.tag, l.tag
+                    )
+                } else {
+                    format!(
+                        "message `{id}` is defined in `{}` but missing in `{}` (add it under {})",
+                        first_locale.tag,
+                        l.tag,
+                        self.dir.join(&l.tag).display()
+                    )
+                };
+                out.push(Problem::new(&first.file, first.line, message));
             }
             for (l, m) in &defined[1..] {
                 if m.variables != first.variables {
@@ -271,25 +300,90 @@ impl Localizer {
     }
 
     /// Problems for ids that some code or rules reference (`(id, file, line)`) but that
-    /// are missing in a locale.
+    /// are missing in a locale, reported where they are referenced. When a locale holds
+    /// an id nothing references that is close to the missing one, it is named as the
+    /// likely misspelling, with its place.
     pub fn missing<'a>(
         &self,
         referenced: impl IntoIterator<Item = (&'a str, &'a Path, usize)>,
     ) -> Vec<Problem> {
+        let referenced: Vec<(&str, &Path, usize)> = referenced.into_iter().collect();
+        let used: BTreeSet<&str> = referenced.iter().map(|(id, _, _)| *id).collect();
         let mut out = Vec::new();
-        for (id, file, line) in referenced {
-            for l in &self.locales {
-                if !l.messages.contains_key(id) {
-                    out.push(Problem::new(
-                        file,
-                        line,
-                        format!(
-                            "message `{id}` is referenced here but missing in locale `{}` ({})",
-                            l.tag,
-                            self.dir.join(&l.tag).display()
-                        ),
-                    ));
+        for &(id, file, line) in &referenced {
+            let lacking: Vec<&Locale> = self
+                .locales
+                .iter()
+                .filter(|l| !l.messages.contains_key(id))
+                .collect();
+            for l in &lacking {
+                let misspelt = crate::problem::nearest(
+                    id,
+                    l.messages
+                        .keys()
+                        .map(String::as_str)
+                        .filter(|m| !used.contains(m)),
+                )
+                .map(|m| {
+                    let info = &l.messages[m];
+                    format!(
+                        "; `{m}` at {}:{} looks like a misspelling of it",
+                        info.file.display(),
+                        info.line
+                    )
+                })
+                .unwrap_or_default();
+                let nowhere = if lacking.len() == self.locales.len() {
+                    ", nor in any other locale"
+                } else {
+                    ""
+                };
+                out.push(Problem::new(
+                    file,
+                    line,
+                    format!(
+                        "message `{id}` is referenced here but missing in locale `{}` ({}){nowhere}: \
+                         the id referenced here does not exist there{misspelt}",
+                        l.tag,
+                        self.dir.join(&l.tag).display()
+                    ),
+                ));
+            }
+        }
+        out
+    }
+
+    /// Problems for variables that message `id` uses in some locale but the program
+    /// never passes to it (`passed`): a misspelt `{ $desk_numbr }` would otherwise show
+    /// as the raw placeholder. Reported at the line of the variable.
+    pub fn unpassed_variables(&self, id: &str, passed: &[&str]) -> Vec<Problem> {
+        let mut out = Vec::new();
+        for l in &self.locales {
+            let Some(m) = l.messages.get(id) else {
+                continue;
+            };
+            for (var, line) in &m.variable_lines {
+                if passed.contains(&var.as_str()) {
+                    continue;
                 }
+                let offered = if passed.is_empty() {
+                    "it passes no variables to this message".to_owned()
+                } else {
+                    let list: Vec<String> = passed.iter().map(|p| format!("${p}")).collect();
+                    format!("it passes only {}", list.join(", "))
+                };
+                let guess = crate::problem::nearest(var, passed.iter().copied())
+                    .map(|p| format!("; did you mean `${p}`?"))
+                    .unwrap_or_default();
+                out.push(Problem::new(
+                    &m.file,
+                    *line,
+                    format!(
+                        "message `{id}` in `{}` uses `${var}`, which the program does not pass \
+                         to it ({offered}), so it would show as a raw placeholder{guess}",
+                        l.tag
+                    ),
+                ));
             }
         }
         out
@@ -362,9 +456,9 @@ fn load_locale(dir: &Path, id: LanguageIdentifier, tag: String) -> Result<Locale
             if let ast::Entry::Message(m) = entry {
                 let name = m.id.name.to_owned();
                 let line = defs.get(name.as_str()).copied().unwrap_or(0);
-                let mut variables = BTreeSet::new();
+                let mut names = Vec::new();
                 if let Some(p) = &m.value {
-                    pattern_variables(p, &mut variables);
+                    pattern_variables(p, &mut names);
                 } else {
                     problems.push(Problem::new(
                         &file,
@@ -373,7 +467,20 @@ fn load_locale(dir: &Path, id: LanguageIdentifier, tag: String) -> Result<Locale
                     ));
                 }
                 for a in &m.attributes {
-                    pattern_variables(&a.value, &mut variables);
+                    pattern_variables(&a.value, &mut names);
+                }
+                let source = resource.source();
+                let mut variables = BTreeSet::new();
+                let mut variable_lines = BTreeMap::new();
+                for name in names {
+                    variables.insert(name.to_owned());
+                    // The parser borrows every name from the source text, so a name's
+                    // address gives its place in the file.
+                    let offset = (name.as_ptr() as usize)
+                        .checked_sub(source.as_ptr() as usize)
+                        .filter(|o| *o <= source.len());
+                    let at = offset.map_or(line, |o| lines.line(o));
+                    variable_lines.entry(name.to_owned()).or_insert(at);
                 }
                 if let Some(prev) = messages.get(&name) {
                     problems.push(Problem::new(
@@ -393,6 +500,7 @@ fn load_locale(dir: &Path, id: LanguageIdentifier, tag: String) -> Result<Locale
                         file: file.clone(),
                         line,
                         variables,
+                        variable_lines,
                     },
                 );
             }
@@ -439,7 +547,7 @@ fn definition_lines(text: &str) -> BTreeMap<&str, usize> {
     out
 }
 
-fn pattern_variables(p: &ast::Pattern<&str>, out: &mut BTreeSet<String>) {
+fn pattern_variables<'s>(p: &ast::Pattern<&'s str>, out: &mut Vec<&'s str>) {
     for el in &p.elements {
         if let ast::PatternElement::Placeable { expression } = el {
             expression_variables(expression, out);
@@ -447,7 +555,7 @@ fn pattern_variables(p: &ast::Pattern<&str>, out: &mut BTreeSet<String>) {
     }
 }
 
-fn expression_variables(e: &ast::Expression<&str>, out: &mut BTreeSet<String>) {
+fn expression_variables<'s>(e: &ast::Expression<&'s str>, out: &mut Vec<&'s str>) {
     match e {
         ast::Expression::Inline(i) => inline_variables(i, out),
         ast::Expression::Select { selector, variants } => {
@@ -459,11 +567,9 @@ fn expression_variables(e: &ast::Expression<&str>, out: &mut BTreeSet<String>) {
     }
 }
 
-fn inline_variables(e: &ast::InlineExpression<&str>, out: &mut BTreeSet<String>) {
+fn inline_variables<'s>(e: &ast::InlineExpression<&'s str>, out: &mut Vec<&'s str>) {
     match e {
-        ast::InlineExpression::VariableReference { id } => {
-            out.insert(id.name.to_owned());
-        }
+        ast::InlineExpression::VariableReference { id } => out.push(id.name),
         ast::InlineExpression::FunctionReference { arguments, .. } => {
             call_variables(arguments, out);
         }
@@ -476,7 +582,7 @@ fn inline_variables(e: &ast::InlineExpression<&str>, out: &mut BTreeSet<String>)
     }
 }
 
-fn call_variables(args: &ast::CallArguments<&str>, out: &mut BTreeSet<String>) {
+fn call_variables<'s>(args: &ast::CallArguments<&'s str>, out: &mut Vec<&'s str>) {
     for p in &args.positional {
         inline_variables(p, out);
     }

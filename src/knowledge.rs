@@ -4,6 +4,7 @@
 //! ([`CODE_MESSAGES`]). Both are checked here against every locale, so a bot that starts
 //! never meets a missing text, and `rules check` reports every gap as `file:line`.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -60,6 +61,18 @@ pub const CODE_MESSAGES: &[&str] = &[
     "ask-missing-fact",
     "ask-unknown-value",
     "ask-fact-twice",
+    "ask-unknown-fact",
+    "ask-did-you-mean",
+    "ask-known-facts",
+    "term-severity-good",
+    "term-severity-info",
+    "term-severity-caution",
+    "term-severity-danger",
+    "term-fact-ids",
+    "term-answers-so-far",
+    "term-finished-quit",
+    "term-interrupted",
+    "term-interrupted-finished",
     // The Discord bot (src/discord/).
     "cmd-ask-name",
     "cmd-ask-description",
@@ -95,6 +108,8 @@ pub const CODE_MESSAGES: &[&str] = &[
     "error-pin-limit",
     "error-pin-unknown-message",
     "error-pin-failed",
+    "error-member-cannot-pin",
+    "error-pin-check-failed",
     "error-internal",
     "error-busy",
     "error-unreadable",
@@ -139,6 +154,131 @@ pub const CODE_MESSAGES: &[&str] = &[
     "site-path-command",
 ];
 
+/// The variables [`crate::card::Card::build`] passes to every text it formats: the phone
+/// numbers of the rules' `[phone]`.
+pub const CARD_VARIABLES: &[&str] = &["desk_number", "support_number"];
+
+/// The variables the program passes to each of its own messages ([`CODE_MESSAGES`]); a
+/// message not listed here gets none. `rules check` refuses a text that uses any other
+/// variable: it would show as a raw `{$name}`.
+pub const CODE_MESSAGE_VARIABLES: &[(&str, &[&str])] = &[
+    // The card (src/card.rs): its sections through the same formatter as the rules'
+    // card texts, then its source lines and footer with their own values.
+    ("card-what-to-do", CARD_VARIABLES),
+    ("card-answers-title", CARD_VARIABLES),
+    ("card-phone-activation-title", CARD_VARIABLES),
+    ("card-phone-activation-body", CARD_VARIABLES),
+    ("card-reach-operator-title", CARD_VARIABLES),
+    ("card-reach-operator-body", CARD_VARIABLES),
+    ("card-checklist-title", CARD_VARIABLES),
+    ("card-checklist-body", CARD_VARIABLES),
+    ("card-caveat-title", CARD_VARIABLES),
+    ("card-caveat-body", &["when"]),
+    ("card-support-title", CARD_VARIABLES),
+    ("card-support-body", CARD_VARIABLES),
+    ("note-win10-support-ended", CARD_VARIABLES),
+    ("note-win10-support-ended-if-still", CARD_VARIABLES),
+    ("note-digital-license", CARD_VARIABLES),
+    ("note-digital-license-if-free-upgrade", CARD_VARIABLES),
+    ("card-sources-title", CARD_VARIABLES),
+    ("card-fact-separator", CARD_VARIABLES),
+    ("card-kind-desk", CARD_VARIABLES),
+    ("card-kind-author", CARD_VARIABLES),
+    ("card-kind-outside", CARD_VARIABLES),
+    ("card-kind-note", CARD_VARIABLES),
+    ("card-source-line", &["id", "title", "date", "facts"]),
+    ("card-source-line-undated", &["id", "title", "facts"]),
+    ("card-fact-group", &["kind", "ids"]),
+    ("card-generated", &["generated"]),
+    ("card-rules-version", &["version", "review_by"]),
+    // Dates, ages and times (src/card.rs), also on the site.
+    ("card-date", &["year", "month", "day"]),
+    ("card-age", &["unit", "n"]),
+    ("card-dated", &["dates", "age"]),
+    (
+        "card-local-time",
+        &["date", "time", "zone", "name", "offset"],
+    ),
+    // The conversation (src/conversation.rs).
+    ("progress", &["number", "at_most"]),
+    // The terminal (src/term.rs, src/main.rs).
+    ("term-prompt", &["count"]),
+    ("term-invalid", &["input"]),
+    ("ask-missing-fact", &["question", "fact", "allowed"]),
+    (
+        "ask-unknown-value",
+        &["question", "fact", "value", "allowed"],
+    ),
+    ("ask-fact-twice", &["fact", "first", "second"]),
+    ("ask-unknown-fact", &["fact"]),
+    ("ask-did-you-mean", &["suggestion"]),
+    ("ask-known-facts", &["known"]),
+    ("term-interrupted", &["answered"]),
+    // The Discord bot (src/discord/).
+    ("resume-body", &["progress", "question"]),
+    ("posted", &["link"]),
+    ("outdated-none", &["version"]),
+    ("outdated-header", &["count", "version"]),
+    (
+        "outdated-line",
+        &["link", "version", "answer", "pinner", "pinned_at"],
+    ),
+    ("outdated-line-menu", &["link", "version", "answer", "seen"]),
+    ("outdated-more", &["count"]),
+    // The static site (src/site/).
+    ("site-age-days", &["n"]),
+    ("site-age-months", &["n"]),
+    ("site-age-years", &["n"]),
+    ("site-card-note", &["answers"]),
+];
+
+/// The variables passed to each message the rules or the program format, with where
+/// it is referenced. A message used in several places gets only what every one of them
+/// passes:
+/// - the texts of a question (`text`, `help`, choice labels) are shown by the
+///   conversation without variables (the card's list of answers would pass the phone
+///   numbers, the question does not);
+/// - an outcome's `headline` also heads `/activation-pins` lines, without variables;
+/// - an outcome's `explain` and `steps`, and sources' titles, appear on the card only:
+///   [`CARD_VARIABLES`];
+/// - the program's own messages: [`CODE_MESSAGE_VARIABLES`].
+pub fn passed_variables(rules: &Rules) -> BTreeMap<&str, Vec<&'static str>> {
+    let mut uses: Vec<(&str, &'static [&'static str])> = Vec::new();
+    for s in &rules.sources {
+        uses.push((&s.title, CARD_VARIABLES));
+    }
+    for q in rules.questions() {
+        uses.push((&q.text, &[]));
+        if let Some(h) = &q.help {
+            uses.push((h, &[]));
+        }
+        for c in &q.choices {
+            uses.push((&c.label, &[]));
+        }
+    }
+    for o in rules.outcomes() {
+        uses.push((&o.headline, &[]));
+        uses.push((&o.explain, CARD_VARIABLES));
+        for step in &o.steps {
+            uses.push((step, CARD_VARIABLES));
+        }
+    }
+    for id in CODE_MESSAGES {
+        let passed = CODE_MESSAGE_VARIABLES
+            .iter()
+            .find(|(m, _)| m == id)
+            .map_or(&[][..], |(_, v)| *v);
+        uses.push((id, passed));
+    }
+    let mut out: BTreeMap<&str, Vec<&'static str>> = BTreeMap::new();
+    for (id, passed) in uses {
+        out.entry(id)
+            .and_modify(|v| v.retain(|p| passed.contains(p)))
+            .or_insert_with(|| passed.to_vec());
+    }
+    out
+}
+
 /// Rules and texts, loaded and checked against each other.
 #[derive(Debug, Clone)]
 pub struct Knowledge {
@@ -167,7 +307,14 @@ pub fn load(
     };
     let problems = cross_check(&rules, &l10n);
     if !problems.is_empty() {
-        return Err(Problems::sorted(problems));
+        // Ids referenced but missing first: a message defined in one locale under a
+        // misspelt id is explained by them, not by the other locales lacking it.
+        let (missing, rest): (Vec<Problem>, Vec<Problem>) = problems
+            .into_iter()
+            .partition(|p| p.message.contains(MISSING_MARK));
+        let mut all = Problems::sorted(missing).0;
+        all.extend(Problems::sorted(rest).0);
+        return Err(Problems(all));
     }
     Ok(Knowledge {
         rules: Arc::new(rules),
@@ -175,16 +322,26 @@ pub fn load(
     })
 }
 
+/// How [`Localizer::missing`] words a referenced id that a locale lacks.
+const MISSING_MARK: &str = "is referenced here but missing in locale";
+
 /// Every problem between rules and texts: messages missing in a locale (reported where
-/// they are referenced) and messages that differ across locales.
+/// they are referenced), messages that differ across locales, and variables the
+/// program does not pass to the message using them (reported at the variable).
 pub fn cross_check(rules: &Rules, l10n: &Localizer) -> Vec<Problem> {
     let code_file = Path::new(file!());
-    let referenced = rules
+    let referenced: Vec<(&str, &Path, usize)> = rules
         .message_ids()
         .into_iter()
         .map(|(id, line)| (id, rules.path(), line))
-        .chain(CODE_MESSAGES.iter().map(|id| (*id, code_file, 0)));
+        .chain(CODE_MESSAGES.iter().map(|id| (*id, code_file, 0)))
+        .collect();
+    let used: BTreeSet<&str> = referenced.iter().map(|(id, _, _)| *id).collect();
     let mut problems = l10n.missing(referenced);
-    problems.extend(l10n.problems());
+    debug_assert!(problems.iter().all(|p| p.message.contains(MISSING_MARK)));
+    problems.extend(l10n.consistency_problems(&used));
+    for (id, passed) in passed_variables(rules) {
+        problems.extend(l10n.unpassed_variables(id, &passed));
+    }
     problems
 }

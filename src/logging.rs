@@ -107,15 +107,29 @@ where
     }
 }
 
+/// Whether to colour what goes to a stream: only a terminal shows colours, and
+/// `NO_COLOR` (set to anything but the empty string, as no-color.org says) turns them
+/// off there too. A log file or a pipe gets plain text.
+pub fn use_colour(stream_is_terminal: bool) -> bool {
+    colour_with(stream_is_terminal, std::env::var_os("NO_COLOR").as_deref())
+}
+
+fn colour_with(stream_is_terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
+    stream_is_terminal && no_color.is_none_or(|v| v.is_empty())
+}
+
 /// Installs the global subscriber: `filter` as in RUST_LOG, to standard error, with
-/// `secrets` redacted. An invalid filter falls back to `warn` and says so.
+/// `secrets` redacted, coloured only on a terminal ([`use_colour`]). An invalid filter
+/// falls back to `warn` and says so.
 pub fn init(filter: &str, secrets: impl IntoIterator<Item = String>) {
+    use std::io::IsTerminal;
     let (filter, bad) = match tracing_subscriber::EnvFilter::try_new(filter) {
         Ok(f) => (f, None),
         Err(e) => (tracing_subscriber::EnvFilter::new("warn"), Some(e)),
     };
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(use_colour(std::io::stderr().is_terminal()))
         .with_writer(Redacting::new(std::io::stderr, secrets))
         .try_init();
     if let Some(e) = bad {
@@ -139,6 +153,15 @@ mod tests {
         fn flush(&mut self) -> std::io::Result<()> {
             Ok(())
         }
+    }
+
+    #[test]
+    fn colour_only_on_a_terminal_without_no_color() {
+        use std::ffi::OsStr;
+        assert!(colour_with(true, None));
+        assert!(colour_with(true, Some(OsStr::new(""))));
+        assert!(!colour_with(true, Some(OsStr::new("1"))));
+        assert!(!colour_with(false, None));
     }
 
     #[test]

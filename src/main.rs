@@ -26,7 +26,13 @@ struct Cli {
     #[command(flatten)]
     config: ConfigArgs,
     /// Log filter, as in RUST_LOG (for example `info` or `activation_check=debug`).
-    #[arg(long, global = true, env = "RUST_LOG", default_value = "warn")]
+    #[arg(
+        long,
+        global = true,
+        env = "RUST_LOG",
+        default_value = "warn",
+        value_name = "FILTER"
+    )]
     log: String,
     #[command(subcommand)]
     command: Command,
@@ -61,6 +67,8 @@ enum SessionsCommand {
     /// name), in every server, DM and the terminal. Stop the bot first: the data
     /// directory is held by one process at a time.
     Forget {
+        /// The user whose sessions to delete: a Discord user id (as in Discord's "Copy User
+        /// ID"), or the login name a terminal conversation ran under.
         #[arg(long, value_name = "ID")]
         user: String,
     },
@@ -107,7 +115,7 @@ struct SiteArgs {
 
 #[derive(Debug, clap::Args)]
 struct BotArgs {
-    /// The bot token from the Discord Developer Portal.
+    /// The bot token from the Discord Developer Portal (required; never logged).
     #[arg(
         long,
         env = "DISCORD_TOKEN",
@@ -115,24 +123,28 @@ struct BotArgs {
         value_name = "TOKEN"
     )]
     token: Option<String>,
-    /// A Discord-compatible API origin (for example an HTTP proxy in front of Discord).
+    /// A Discord-compatible origin for REST and gateway discovery, for example an HTTP
+    /// proxy in front of Discord [default: Discord itself].
     #[arg(long, env = "DISCORD_API_BASE", value_name = "URL")]
     api_base: Option<String>,
-    /// Register the commands in this server only (instant updates while setting up).
+    /// Register the commands in this server only (instant updates while setting up)
+    /// [default: globally].
     #[arg(long, value_name = "ID")]
     guild: Option<u64>,
 }
 
 #[derive(Debug, clap::Args)]
 struct AskArgs {
-    /// Language of the conversation, such as `ja` or `en-US` [default: from LANG, else the
-    /// configured default].
+    /// Language of the conversation, such as `ja` or `en-US` [default: from LC_ALL,
+    /// LC_MESSAGES or LANG, else --default-locale].
     #[arg(long, value_name = "TAG")]
     locale: Option<String>,
-    /// Whose session to resume [default: the login name].
+    /// Whose session to resume [default: the login name from USER, LOGNAME or USERNAME,
+    /// else user].
     #[arg(long, value_name = "NAME")]
     user: Option<String>,
-    /// Answer from this fact instead of asking (repeatable); prints the card and exits.
+    /// Answer from this fact instead of asking (repeatable); prints the card and exits
+    /// [default: none; the questions are asked].
     #[arg(long = "answer", value_name = "FACT=VALUE", value_parser = term::parse_answer)]
     answers: Vec<(String, String)>,
     /// Output format for --answer.
@@ -180,10 +192,27 @@ fn main() -> ExitCode {
 fn load(config: &Config) -> Result<Knowledge, ExitCode> {
     knowledge::load(&config.rules_file(), &config.i18n_dir, &config.default_locale).map_err(|p| {
         eprintln!("{p}");
-        eprintln!(
-            "activation-check: {} problem(s) in the rules or texts; fix them (see `activation-check rules check`)",
-            p.len()
-        );
+        let rules = config.rules_file();
+        if !rules.is_file() || !config.i18n_dir.is_dir() {
+            // Most likely run from outside the project: say where it looked, and how to
+            // point it elsewhere.
+            let cwd = std::env::current_dir()
+                .map(|d| d.display().to_string())
+                .unwrap_or_else(|_| "?".to_owned());
+            eprintln!(
+                "activation-check: looked for the rules in {} and the texts in {} (relative \
+                 paths are taken from the working directory, {cwd}); run it from the \
+                 directory holding rules/ and i18n/, or give --rules-dir and --i18n-dir \
+                 (or ACTIVATION_CHECK_RULES_DIR and ACTIVATION_CHECK_I18N_DIR)",
+                rules.display(),
+                config.i18n_dir.display()
+            );
+        } else {
+            eprintln!(
+                "activation-check: {} problem(s) in the rules or texts; fix them (see `activation-check rules check`)",
+                p.len()
+            );
+        }
         ExitCode::from(1)
     })
 }
@@ -292,7 +321,7 @@ fn bot(config: &Config, args: BotArgs, register_only: bool) -> ExitCode {
                 println!("registered {n} commands");
                 ExitCode::SUCCESS
             }
-            Err(e) => failed(e),
+            Err(e) => failed_with_causes(&e),
         };
     }
     let store = match open_store(config) {
@@ -325,6 +354,9 @@ fn bot(config: &Config, args: BotArgs, register_only: bool) -> ExitCode {
             tracing::warn!(error = %e, "the store was not checkpointed; the next start replays its log")
         }
     }
+    // A gateway connection attempt may still sit in a DNS lookup on a blocking thread;
+    // dropping the runtime would wait for it.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
     exit_with(result)
 }
 
@@ -342,7 +374,7 @@ fn forget(config: &Config, user: &str) -> ExitCode {
             println!("deleted {n} session(s) of user {user}");
             ExitCode::SUCCESS
         }
-        Err(e) => failed(e),
+        Err(e) => failed_with_causes(&e),
     }
 }
 
@@ -392,9 +424,14 @@ fn failed(e: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(1)
 }
 
-/// Success, or [`failed`].
-fn exit_with<E: std::fmt::Display>(result: Result<(), E>) -> ExitCode {
-    result.map_or_else(failed, |()| ExitCode::SUCCESS)
+/// Says what went wrong, with every cause the error carries, and exits 1.
+fn failed_with_causes(e: &(dyn std::error::Error + 'static)) -> ExitCode {
+    failed(activation_check::problem::with_causes(e))
+}
+
+/// Success, or [`failed_with_causes`].
+fn exit_with<E: std::error::Error + 'static>(result: Result<(), E>) -> ExitCode {
+    result.map_or_else(|e| failed_with_causes(&e), |()| ExitCode::SUCCESS)
 }
 
 fn open_store(config: &Config) -> Result<Arc<SledStore>, ExitCode> {
@@ -407,7 +444,7 @@ fn open_store(config: &Config) -> Result<Arc<SledStore>, ExitCode> {
         },
     )
     .map(Arc::new)
-    .map_err(failed)
+    .map_err(|e| failed_with_causes(&e))
 }
 
 /// The locale from LANG-style variables (`ja_JP.UTF-8` → `ja-JP`), if any.
@@ -431,6 +468,30 @@ fn login_name() -> String {
         .filter_map(|v| std::env::var(v).ok())
         .find(|v| !v.trim().is_empty())
         .unwrap_or_else(|| "user".to_owned())
+}
+
+/// Resolves on SIGINT (Ctrl-C), whose handler is installed when this is called (inside
+/// a runtime), not when it is first awaited.
+fn interrupt_signal() -> impl std::future::Future<Output = ()> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let sigint = signal(SignalKind::interrupt());
+        async move {
+            match sigint {
+                Ok(mut s) => {
+                    s.recv().await;
+                }
+                Err(_) => std::future::pending().await,
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
 }
 
 fn ask(config: &Config, args: AskArgs) -> ExitCode {
@@ -472,6 +533,10 @@ fn ask(config: &Config, args: AskArgs) -> ExitCode {
                 }
             }
         }
+        if let Some(text) = term::unknown_facts_text(&facts, &k.rules, &k.l10n, locale) {
+            eprintln!("{text}");
+            return ExitCode::from(2);
+        }
         let now = (system_clock())();
         // People read the text in their own time zone; JSON keeps the unambiguous UTC form.
         let style = match args.format {
@@ -481,7 +546,10 @@ fn ask(config: &Config, args: AskArgs) -> ExitCode {
         return match term::draft(&k.rules, &k.l10n, locale, &facts, now, style) {
             Ok(d) => {
                 match args.format {
-                    Format::Text => println!("{}", d.card.render_text()),
+                    Format::Text => print!(
+                        "{}",
+                        term::card_text(&d.card, &k.l10n, locale, term::Style::for_stdout())
+                    ),
                     Format::Json => println!(
                         "{}",
                         serde_json::to_string_pretty(&d.to_json(&k.rules, &k.l10n, locale))
@@ -522,15 +590,31 @@ fn ask(config: &Config, args: AskArgs) -> ExitCode {
         tracing::debug!("standard input is not a terminal; reading answers line by line");
     }
     let mut stdout = std::io::stdout();
+    // Ctrl-C: the conversation says what was saved and ends, instead of the process
+    // being killed without a word.
+    // The handler is installed now, before the first prompt, so an early Ctrl-C is not
+    // lost to the default action.
+    let interrupt = {
+        let _runtime = runtime.enter();
+        interrupt_signal()
+    };
     let result = runtime.block_on(term::interactive(
         &conv,
         &key,
         locale,
-        stdin.lock(),
+        std::io::BufReader::new(stdin),
         &mut stdout,
+        interrupt,
+        term::Style::for_stdout(),
     ));
     let _ = store.flush();
-    exit_with(result)
+    // The thread reading the input may still wait for a line: do not wait for it.
+    runtime.shutdown_background();
+    match result {
+        Ok(term::Ending::Interrupted) => ExitCode::from(130),
+        Ok(term::Ending::Quit | term::Ending::EndOfInput) => ExitCode::SUCCESS,
+        Err(e) => failed_with_causes(&e),
+    }
 }
 
 fn rules_graph(config: &Config, args: GraphArgs) -> ExitCode {

@@ -94,15 +94,105 @@ impl LineIndex {
     }
 }
 
-/// Reads a file, turning an I/O error into a [`Problem`] naming it.
+/// Reads a file, turning an I/O error into a [`Problem`] naming it (with its full path
+/// when it was given relative to the working directory).
 pub fn read_to_string(path: &Path) -> Result<String, Problem> {
-    std::fs::read_to_string(path)
-        .map_err(|e| Problem::new(path, 0, format!("cannot read this file: {e}")))
+    std::fs::read_to_string(path).map_err(|e| {
+        Problem::new(
+            path,
+            0,
+            format!("cannot read this file{}: {e}", full_path_note(path)),
+        )
+    })
+}
+
+/// ` (PATH)` with the absolute path of a relative `path`, so that a run from another
+/// directory says where it looked; empty for an absolute path.
+pub fn full_path_note(path: &Path) -> String {
+    if path.is_absolute() {
+        return String::new();
+    }
+    std::path::absolute(path)
+        .map(|p| format!(" ({})", p.display()))
+        .unwrap_or_default()
+}
+
+/// `e` and its sources, as `e: cause: its cause`, skipping a cause whose text the line
+/// already holds (many errors repeat their source in their own message). An error
+/// shown without its sources hides what actually failed ("Error while sending HTTP
+/// request." for a refused connection and a host name that does not resolve alike).
+pub fn with_causes(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let more = c.to_string();
+        let more = more.trim_end_matches('.');
+        if !more.is_empty() && !text.contains(more) {
+            text = format!("{}: {more}", text.trim_end_matches('.'));
+        }
+        cause = c.source();
+    }
+    text
+}
+
+/// The candidate closest to `typed` within a few edits (two, or three for long names),
+/// for "did you mean" hints; `None` when nothing is that close.
+pub fn nearest<'a>(typed: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let most = if typed.chars().count() > 12 { 3 } else { 2 };
+    candidates
+        .into_iter()
+        .filter(|c| *c != typed)
+        .map(|c| (edit_distance(typed, c), c))
+        .filter(|(d, _)| *d <= most)
+        .min()
+        .map(|(_, c)| c)
+}
+
+/// Levenshtein distance in characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != *cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn causes_are_shown_once_each() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("cannot reach it.")]
+        struct Outer(#[source] Middle);
+        #[derive(Debug, thiserror::Error)]
+        #[error("request failed: {0}")]
+        struct Middle(#[source] std::io::Error);
+        let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
+        let e = Outer(Middle(io));
+        assert_eq!(with_causes(&e), "cannot reach it: request failed: refused");
+    }
+
+    #[test]
+    fn nearest_finds_a_close_name_or_nothing() {
+        let names = ["concern", "license_origin", "vm_disk"];
+        assert_eq!(nearest("concer", names), Some("concern"));
+        assert_eq!(nearest("licence_origin", names), Some("license_origin"));
+        assert_eq!(nearest("colour", names), None);
+        assert_eq!(nearest("concern", names), None, "not itself");
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
 
     #[test]
     fn line_index_counts_from_one() {

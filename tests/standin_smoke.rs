@@ -909,11 +909,13 @@ async fn forced_responses_and_delays() {
     );
 
     // Unknown routes: 404 with a JSON body, recorded as unhandled.
-    let r = http.get_guild(serenity::all::GuildId::new(GUILD)).await;
+    let r = http
+        .get_guild_roles(serenity::all::GuildId::new(GUILD))
+        .await;
     assert_eq!(discord_error(r), (404, 0));
     let unhandled = standin.unhandled_requests();
     assert_eq!(unhandled.len(), 1);
-    assert_eq!(unhandled[0].path, format!("/api/v10/guilds/{GUILD}"));
+    assert_eq!(unhandled[0].path, format!("/api/v10/guilds/{GUILD}/roles"));
 
     standin.set_delay("/api/v10/users/@me", Duration::from_millis(300));
     let t = Instant::now();
@@ -987,6 +989,49 @@ async fn deferred_response_edit_followup_and_token_expiry() {
         ViolationKind::ExpiredWebhookToken
     );
 
+    bot.stop().await;
+    standin.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_guild_reads_with_roles_holding_each_members_permissions() {
+    let (standin, bot) = started().await;
+    let http = http_for(&standin, &standin.token());
+    let bits = perms::MEMBER_DEFAULT | perms::PIN_MESSAGES;
+    standin
+        .send_slash_command(
+            SlashCommand::new("x")
+                .user(7)
+                .in_guild(GUILD, CHANNEL)
+                .member_permissions(bits),
+        )
+        .await;
+    let guild = http
+        .get_guild(serenity::all::GuildId::new(GUILD))
+        .await
+        .expect("serenity reads the stand-in's guild");
+    assert_eq!(guild.owner_id.get(), support::standin::STANDIN_GUILD_OWNER);
+    let everyone = &guild.roles[&serenity::all::RoleId::new(GUILD)];
+    assert!(everyone.permissions.is_empty());
+    // serenity drops bit 51 when it parses the role; the raw JSON keeps it.
+    let role = support::standin::perms_role(bits);
+    assert!(guild.roles.contains_key(&serenity::all::RoleId::new(role)));
+    let raw: serde_json::Value = http
+        .fire(serenity::http::Request::new(
+            serenity::http::Route::Guild {
+                guild_id: serenity::all::GuildId::new(GUILD),
+            },
+            serenity::http::LightMethod::Get,
+        ))
+        .await
+        .unwrap();
+    let listed = raw["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == serde_json::json!(role.to_string()))
+        .expect("the member's role is listed");
+    assert_eq!(listed["permissions"], serde_json::json!(bits.to_string()));
     bot.stop().await;
     standin.shutdown().await;
 }

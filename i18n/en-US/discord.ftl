@@ -46,3 +46,5 @@ outdated-header = { $count } pinned answer card(s) were made under older rules t
 outdated-line = - { $link }: { $answer } (rules { $version }; pinned by { $pinner }, { $pinned_at })
 outdated-line-menu = - { $link }: { $answer } (rules { $version }; pinned in Discord's menu, first seen { $seen })
 outdated-more = …and { $count } more. Replace these first, then run the command again to see the rest.
+error-member-cannot-pin = You need the Pin Messages permission in this channel to pin answer cards, so nothing was pinned. Ask a moderator to pin it.
+error-pin-check-failed = Discord did not let me check your permissions in this channel, so nothing was pinned. Please try again in a moment.

@@ -46,3 +46,5 @@ outdated-header = 現在のルール { $version } より古いルールで作ら
 outdated-line = - { $link }:{ $answer }(ルール { $version }/{ $pinner } が { $pinned_at } にピン留め)
 outdated-line-menu = - { $link }:{ $answer }(ルール { $version }/Discordのメニューでピン留め、{ $seen } に確認)
 outdated-more = …ほかに { $count } 件あります。これらを差し替えてからもう一度実行すると、残りが表示されます。
+error-member-cannot-pin = 回答カードをピン留めするには、このチャンネルで「メッセージをピン留め」の権限が必要です。ピン留めはしていません。モデレーターにピン留めを依頼してください。
+error-pin-check-failed = このチャンネルでの権限をDiscordに確認できなかったため、ピン留めはしていません。少し待ってから、もう一度お試しください。

@@ -11,3 +11,15 @@ term-help-label = ヒント
 ask-missing-fact = 質問「{ $question }」には { $fact } の値が必要です。--answer { $fact }=値 の形で指定してください(指定できる値:{ $allowed })。
 ask-unknown-value = 「{ $value }」は { $fact } の値として使えません(質問「{ $question }」)。指定できる値:{ $allowed }
 ask-fact-twice = { $fact } が「{ $first }」と「{ $second }」の2回指定されています。それぞれの項目は1回だけ指定してください。
+ask-unknown-fact = { $fact } は、このルールにない項目のため使えません。
+ask-did-you-mean = { $suggestion } の入力ミスではありませんか?
+ask-known-facts = 使える項目:{ $known }
+term-severity-good = よい知らせ
+term-severity-info = 参考
+term-severity-caution = 注意
+term-severity-danger = 警告
+term-fact-ids = A1、B4 などは、このカードが根拠とする各情報元の記述の番号です(--format json で情報元ごとに一覧できます)。
+term-answers-so-far = ここまでの選択内容:
+term-finished-quit = このチェックは終わっています。もう一度実行すると、新しいチェックを始めます。
+term-interrupted = 中断しました。ここまでの選択内容({ $answered } 件)は保存されています。もう一度実行すると、この質問から続けられます。
+term-interrupted-finished = 中断しました。このチェックは終わっています。もう一度実行すると、新しいチェックを始めます。

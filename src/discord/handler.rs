@@ -59,6 +59,10 @@ enum Failure {
     GuildOnly,
     /// Discord refused the pin.
     PinRefused(serenity::Error),
+    /// The member who asked lacks Pin Messages in the card's channel.
+    MayNotPin,
+    /// The member's permissions could not be read from Discord.
+    PinCheckFailed(serenity::Error),
     /// The user's earlier interactions are still being handled.
     Busy(Busy),
     /// Anything else; the user is asked to try again.
@@ -272,6 +276,9 @@ impl Handler {
                 },
                 e.to_string(),
             ),
+            Failure::MayNotPin => ("error-member-cannot-pin", String::new()),
+            Failure::PinCheckFailed(e) if timed_out(e) => ("error-discord-slow", e.to_string()),
+            Failure::PinCheckFailed(e) => ("error-pin-check-failed", e.to_string()),
             Failure::Busy(b) => ("error-busy", format!("{b:?}")),
             Failure::Internal(d) | Failure::Unacknowledged(d) => ("error-internal", d.clone()),
         };
@@ -680,6 +687,21 @@ impl Handler {
             .defer(ctx, "the pin")
             .await?;
         let user = c.user.id.get();
+        // Discord offers the command to members with Pin Messages by default, but a
+        // server admin may open it to anyone: the member must be able to pin here
+        // themselves, or the bot would pin with its own permission.
+        let refused = match self
+            .member_may_pin(ctx, c, guild.get(), card.channel_id, deferred.deadline())
+            .await
+        {
+            Ok(true) => None,
+            Ok(false) => Some(Failure::MayNotPin),
+            Err(e) => Some(Failure::PinCheckFailed(e)),
+        };
+        if let Some(f) = refused {
+            self.fail(ctx, deferred, locale, user, f).await;
+            return Ok(());
+        }
         // Pinning a pinned message changes nothing, so a failed pin may be repeated.
         let pinned = with_retry(deferred.deadline(), "pinning a card", || {
             ChannelId::new(card.channel_id).pin(&ctx.http, target)
@@ -705,6 +727,76 @@ impl Handler {
             )
             .await
             .map_err(|e| Failure::Internal(format!("confirming the pin: {e}")))
+    }
+
+    /// Whether the member behind `c` has Pin Messages in `channel` (or is the owner or
+    /// an administrator). serenity drops PIN_MESSAGES from the interaction's
+    /// `member.permissions`, so beyond ADMINISTRATOR (which it keeps) the permissions
+    /// are computed from the guild's roles and the channel's overwrites as raw JSON
+    /// ([`super::permissions`]).
+    async fn member_may_pin(
+        &self,
+        ctx: &Context,
+        c: &CommandInteraction,
+        guild: u64,
+        channel: u64,
+        deadline: Instant,
+    ) -> Result<bool, serenity::Error> {
+        use serenity::http::{LightMethod, Request, Route};
+        let Some(member) = &c.member else {
+            return Ok(false);
+        };
+        if member
+            .permissions
+            .is_some_and(|p| p.contains(serenity::all::Permissions::ADMINISTRATOR))
+        {
+            return Ok(true);
+        }
+        let fetch = |route: Route<'static>| {
+            let got = std::sync::Mutex::new(serde_json::Value::Null);
+            async move {
+                with_retry(deadline, "reading permissions", || async {
+                    let v: serde_json::Value =
+                        ctx.http.fire(Request::new(route, LightMethod::Get)).await?;
+                    *got.lock().unwrap_or_else(|e| e.into_inner()) = v;
+                    Ok(())
+                })
+                .await
+                .map(|()| got.into_inner().unwrap_or_else(|e| e.into_inner()))
+            }
+        };
+        let guild_json = fetch(Route::Guild {
+            guild_id: guild.into(),
+        })
+        .await?;
+        let mut channel_json = fetch(Route::Channel {
+            channel_id: channel.into(),
+        })
+        .await?;
+        if super::permissions::is_thread(&channel_json) {
+            if let Some(parent) = channel_json["parent_id"]
+                .as_str()
+                .and_then(|p| p.parse::<u64>().ok())
+            {
+                channel_json = fetch(Route::Channel {
+                    channel_id: parent.into(),
+                })
+                .await?;
+            }
+        }
+        let now = serenity::all::Timestamp::now();
+        let asker = super::permissions::Asker {
+            user: c.user.id.get(),
+            roles: member.roles.iter().map(|r| r.get()).collect(),
+            timed_out: member
+                .communication_disabled_until
+                .is_some_and(|until| until > now),
+        };
+        let permissions = super::permissions::in_channel(&guild_json, &channel_json, &asker);
+        if permissions.is_none() {
+            tracing::warn!(guild, "the guild object lacks its roles; refusing the pin");
+        }
+        Ok(permissions.is_some_and(|p| p & super::PIN_MESSAGES != 0))
     }
 
     /// `/activation-pins`: pinned cards made under older rules, with links.

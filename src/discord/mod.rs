@@ -11,10 +11,12 @@
 pub mod commands;
 pub mod gate;
 mod handler;
+pub mod permissions;
 pub mod spec;
 
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use serenity::all::{ClientBuilder, GatewayIntents, GuildId, HttpBuilder};
 use serenity::http::HttpError;
@@ -59,7 +61,7 @@ pub enum BotError {
          Developer Portal (your application → Bot → Reset Token) and set DISCORD_TOKEN to it"
     )]
     TokenRejected,
-    #[error("cannot reach Discord{}: {source}", .base.as_deref().map(|b| format!(" at {b}")).unwrap_or_default())]
+    #[error("cannot reach Discord{}: {}", .base.as_deref().map(|b| format!(" at {b}")).unwrap_or_default(), reach_failure(.source))]
     Unreachable {
         base: Option<String>,
         source: serenity::Error,
@@ -70,6 +72,37 @@ pub enum BotError {
     Gateway(serenity::Error),
     #[error("the posted-cards registry cannot be opened: {0}")]
     Registry(#[from] crate::session::StoreError),
+}
+
+/// Why a REST call could not reach Discord, in words an operator can act on (the host
+/// name does not resolve, nothing listens there, no answer in time, TLS fails), then
+/// the error with every cause it carries.
+fn reach_failure(e: &serenity::Error) -> String {
+    let mut why = None;
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cause {
+        let text = c.to_string().to_lowercase();
+        let io = c.downcast_ref::<std::io::Error>().map(std::io::Error::kind);
+        why = match io {
+            Some(std::io::ErrorKind::ConnectionRefused) => {
+                Some("nothing accepts connections there (connection refused)")
+            }
+            Some(std::io::ErrorKind::TimedOut) => Some("the connection timed out"),
+            _ if text.contains("dns error") || text.contains("lookup address") => {
+                Some("the host name does not resolve (DNS lookup failed)")
+            }
+            _ if text.contains("certificate") || text.contains("tls") => {
+                Some("the TLS handshake failed")
+            }
+            _ => why,
+        };
+        cause = c.source();
+    }
+    let chain = crate::problem::with_causes(e);
+    match why {
+        Some(why) => format!("{why}; {chain}"),
+        None => chain,
+    }
 }
 
 fn http(opts: &BotOptions) -> serenity::http::Http {
@@ -120,16 +153,30 @@ pub async fn register(k: &Knowledge, opts: &BotOptions) -> Result<usize, BotErro
 }
 
 /// Runs the bot until `shutdown` resolves, then flushes the store.
+///
+/// `shutdown` is honoured at every stage, connected or not: serenity's shard manager
+/// only stops shards that exist, and while the gateway refuses connections none does
+/// (its queuer retries every 5 s, for ever), so `Client::start` would never return.
+/// The start is therefore raced against `shutdown`: a running shard is closed cleanly
+/// (within serenity's own 5 s), and a client still trying to connect is dropped.
 pub async fn run(
     k: Knowledge,
     store: Arc<SledStore>,
     opts: BotOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), BotError> {
-    let (http, bot_user) = connect(&opts).await?;
-    commands::register(&http, &k.l10n, opts.guild.map(GuildId::new))
-        .await
-        .map_err(BotError::Register)?;
+    let mut shutdown = std::pin::pin!(shutdown);
+    let stopped = || tracing::info!("shutting down before the gateway connection was made");
+    let (http, bot_user) = tokio::select! {
+        r = connect(&opts) => r?,
+        () = &mut shutdown => { stopped(); return Ok(()); }
+    };
+    tokio::select! {
+        r = commands::register(&http, &k.l10n, opts.guild.map(GuildId::new)) => {
+            r.map_err(BotError::Register)?;
+        }
+        () = &mut shutdown => { stopped(); return Ok(()); }
+    }
     let registry = Registry::open(&store)?;
     let unreadable = Unreadable {
         l10n: k.l10n.clone(),
@@ -143,12 +190,29 @@ pub async fn run(
         .await
         .map_err(BotError::Gateway)?;
     let shards = client.shard_manager.clone();
-    tokio::spawn(async move {
-        shutdown.await;
-        tracing::info!("shutting down");
-        shards.shutdown_all().await;
-    });
-    let result = client.start().await;
+    let watch = tokio::spawn(watch_gateway(shards.clone(), client.ws_url.clone()));
+    let result = {
+        let start = client.start();
+        let mut start = std::pin::pin!(start);
+        tokio::select! {
+            r = &mut start => r,
+            () = &mut shutdown => {
+                tracing::info!("shutting down");
+                let running = !shards.runners.lock().await.is_empty();
+                shards.shutdown_all().await;
+                // With a shard, shutdown_all makes `start` return; without one there is
+                // nothing to wait for.
+                if running {
+                    tokio::time::timeout(Duration::from_secs(2), &mut start)
+                        .await
+                        .unwrap_or(Ok(()))
+                } else {
+                    Ok(())
+                }
+            }
+        }
+    };
+    watch.abort();
     if let Err(e) = store.flush_async().await {
         tracing::error!(error = %e, "could not flush the store at shutdown");
     }
@@ -158,6 +222,99 @@ pub async fn run(
             Err(BotError::TokenRejected)
         }
         Err(e) => Err(BotError::Gateway(e)),
+    }
+}
+
+/// How often the gateway connection is looked at: serenity's shard queuer tries a new
+/// connection every 5 s while none works.
+pub const GATEWAY_CHECK_EVERY: Duration = Duration::from_secs(5);
+/// Looks in a row without a gateway session before the operator is told (about 15 s,
+/// three connection attempts).
+pub const GATEWAY_CHECKS_BEFORE_WARNING: u32 = 3;
+
+/// Tells the operator, once per outage and at warn level, when no gateway session has
+/// been up for [`GATEWAY_CHECKS_BEFORE_WARNING`] looks in a row, with what fails and
+/// where (see [`probe_gateway`]); and when the connection is back. serenity itself only
+/// logs a terse line per attempt, without the address.
+async fn watch_gateway(
+    shards: Arc<serenity::gateway::ShardManager>,
+    ws_url: Arc<tokio::sync::Mutex<String>>,
+) {
+    use serenity::gateway::ConnectionStage;
+    let mut ticks = tokio::time::interval_at(
+        tokio::time::Instant::now() + GATEWAY_CHECK_EVERY,
+        GATEWAY_CHECK_EVERY,
+    );
+    let mut down = 0u32;
+    loop {
+        ticks.tick().await;
+        let connected = shards
+            .runners
+            .lock()
+            .await
+            .values()
+            .any(|r| r.stage == ConnectionStage::Connected);
+        if connected {
+            if down >= GATEWAY_CHECKS_BEFORE_WARNING {
+                tracing::warn!("the gateway connection is back");
+            }
+            down = 0;
+            continue;
+        }
+        down = down.saturating_add(1);
+        if down == GATEWAY_CHECKS_BEFORE_WARNING {
+            let url = ws_url.lock().await.clone();
+            let why = probe_gateway(&url).await;
+            let waited = GATEWAY_CHECK_EVERY * down;
+            tracing::warn!(
+                "no connection to the Discord gateway at {url} after {down} attempts over \
+                 {waited:?}: {why}. The bot answers nothing until it connects; it keeps \
+                 retrying every {GATEWAY_CHECK_EVERY:?} (stop it with Ctrl-C or SIGTERM)"
+            );
+        }
+    }
+}
+
+/// Why a connection to the gateway at `url` (`ws://` or `wss://`) fails, as far as one
+/// TCP connection can tell: the host name does not resolve, the connection is refused or
+/// times out, or it is accepted (then the WebSocket handshake or the session fails).
+pub async fn probe_gateway(url: &str) -> String {
+    let (secure, rest) = match url.split_once("://") {
+        Some(("wss", rest)) => (true, rest),
+        Some((_, rest)) => (false, rest),
+        None => (true, url),
+    };
+    let authority = rest.split(['/', '?']).next().unwrap_or_default();
+    let hostport = if authority
+        .rsplit_once(':')
+        .is_some_and(|(_, p)| p.parse::<u16>().is_ok())
+    {
+        authority.to_owned()
+    } else {
+        format!("{authority}:{}", if secure { 443 } else { 80 })
+    };
+    let host = hostport
+        .rsplit_once(':')
+        .map_or(hostport.as_str(), |(h, _)| h);
+    let limit = Duration::from_secs(5);
+    let addrs = match tokio::time::timeout(limit, tokio::net::lookup_host(&hostport)).await {
+        Ok(Ok(a)) => a.collect::<Vec<_>>(),
+        Ok(Err(e)) => return format!("the host name `{host}` does not resolve (DNS: {e})"),
+        Err(_) => return format!("looking up the host name `{host}` took over {limit:?}"),
+    };
+    let Some(addr) = addrs.first() else {
+        return format!("the host name `{host}` resolves to no address");
+    };
+    match tokio::time::timeout(limit, tokio::net::TcpStream::connect(addr)).await {
+        Ok(Ok(_)) => format!(
+            "{addr} accepts TCP connections, but no gateway session comes up (the WebSocket \
+             handshake or IDENTIFY fails; RUST_LOG=serenity=debug shows why)"
+        ),
+        Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+            format!("{addr} refused the connection ({e})")
+        }
+        Ok(Err(e)) => format!("connecting to {addr} failed ({e})"),
+        Err(_) => format!("connecting to {addr} got no answer within {limit:?}"),
     }
 }
 
@@ -176,5 +333,34 @@ pub async fn shutdown_signal() {
     #[cfg(not(unix))]
     {
         let _ = ctrl_c.await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_gateway_probe_tells_a_refused_port_from_a_name_that_does_not_resolve() {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let refused = probe_gateway(&format!("ws://127.0.0.1:{port}")).await;
+        assert!(
+            refused.starts_with(&format!("127.0.0.1:{port} refused the connection")),
+            "{refused}"
+        );
+        // A label over 63 characters: the resolver refuses it without sending a query.
+        let host = format!("{}.invalid", "a".repeat(64));
+        let dns = probe_gateway(&format!("wss://{host}/?v=10")).await;
+        assert!(
+            dns.starts_with(&format!("the host name `{host}` does not resolve")),
+            "{dns}"
+        );
+        let listening = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let open = probe_gateway(&format!("ws://{}", listening.local_addr().unwrap())).await;
+        assert!(open.contains("accepts TCP connections"), "{open}");
     }
 }

@@ -149,12 +149,30 @@ impl MessageSpec {
             }
         }
         for c in self.rows.iter().flatten() {
-            if let Component::Button { label, .. } = c {
-                if cut(label, BUTTON_LABEL_CHARS) {
-                    v.push(format!(
-                        "button label cut at {BUTTON_LABEL_CHARS} characters"
-                    ));
+            match c {
+                Component::Button { label, .. } if cut(label, BUTTON_LABEL_CHARS) => v.push(
+                    format!("button label cut at {BUTTON_LABEL_CHARS} characters"),
+                ),
+                Component::Select {
+                    placeholder,
+                    options,
+                    ..
+                } => {
+                    if cut(placeholder, SELECT_PLACEHOLDER_CHARS) {
+                        v.push(format!(
+                            "select placeholder cut at {SELECT_PLACEHOLDER_CHARS} characters"
+                        ));
+                    }
+                    if options
+                        .iter()
+                        .any(|(label, _)| cut(label, SELECT_OPTION_LABEL_CHARS))
+                    {
+                        v.push(format!(
+                            "select option label cut at {SELECT_OPTION_LABEL_CHARS} characters"
+                        ));
+                    }
                 }
+                Component::Button { .. } => {}
             }
         }
         v
@@ -485,11 +503,171 @@ pub fn fit_list(header: String, lines: &[String], more: impl Fn(usize) -> String
 }
 
 /// Every message the rules and texts make that would not fit in Discord, or would only
-/// fit cut short: each question (and its resume offer) and each card (with its buttons,
-/// and as posted), along every path, in every locale, with the longest ids and dates.
-/// Reported at the node's line in the rules file, so an edit that makes a card too long
-/// fails `rules check` and the bot's start rather than a user's click.
+/// fit cut short: each text too long for its own place, at its `.ftl` line
+/// ([`text_fit_problems`]); then each question (and its resume offer) and each card
+/// (with its buttons, and as posted), along every path, in every locale, with the
+/// longest ids and dates, at the node's line in the rules file. So an edit that makes a
+/// card too long fails `rules check` and the bot's start rather than a user's click.
 pub fn fit_problems(k: &Knowledge) -> Vec<Problem> {
+    let mut problems = text_fit_problems(k);
+    problems.extend(message_fit_problems(k));
+    problems
+}
+
+/// Where one text goes in a Discord message, and how long it may be there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    ButtonLabel,
+    SelectOption,
+    EmbedTitle,
+    EmbedDescription,
+    SelectPlaceholder,
+    Content,
+}
+
+impl Slot {
+    fn limit(self) -> usize {
+        match self {
+            Slot::ButtonLabel => limits::BUTTON_LABEL_CHARS,
+            Slot::SelectOption => limits::SELECT_OPTION_LABEL_CHARS,
+            Slot::EmbedTitle => limits::EMBED_TITLE_CHARS,
+            Slot::EmbedDescription => limits::EMBED_DESCRIPTION_CHARS,
+            Slot::SelectPlaceholder => limits::SELECT_PLACEHOLDER_CHARS,
+            Slot::Content => limits::CONTENT_CHARS,
+        }
+    }
+
+    fn what(self) -> &'static str {
+        match self {
+            Slot::ButtonLabel => "a button label",
+            Slot::SelectOption => "a select menu option",
+            Slot::EmbedTitle => "an embed title",
+            Slot::EmbedDescription => "an embed description",
+            Slot::SelectPlaceholder => "a select menu's placeholder",
+            Slot::Content => "a message",
+        }
+    }
+}
+
+/// The program's own messages that always fill one slot alone, without variables.
+const CODE_SLOTS: &[(&str, Slot)] = &[
+    ("button-back", Slot::ButtonLabel),
+    ("button-restart", Slot::ButtonLabel),
+    ("button-continue", Slot::ButtonLabel),
+    ("button-post", Slot::ButtonLabel),
+    ("button-forget", Slot::ButtonLabel),
+    ("select-placeholder", Slot::SelectPlaceholder),
+    ("resume-title", Slot::EmbedTitle),
+    ("card-what-to-do", Slot::EmbedTitle),
+    ("card-phone-activation-title", Slot::EmbedTitle),
+    ("card-phone-activation-body", Slot::EmbedDescription),
+    ("card-reach-operator-title", Slot::EmbedTitle),
+    ("card-reach-operator-body", Slot::EmbedDescription),
+    ("card-checklist-title", Slot::EmbedTitle),
+    ("card-checklist-body", Slot::EmbedDescription),
+    ("card-caveat-title", Slot::EmbedTitle),
+    ("pinned", Slot::Content),
+    ("forgotten", Slot::Content),
+    ("stale-rules", Slot::Content),
+    ("stale-session", Slot::Content),
+    ("outdated-click", Slot::Content),
+    ("error-discord-slow", Slot::Content),
+    ("error-bad-component", Slot::Content),
+    ("error-not-yours", Slot::Content),
+    ("error-save", Slot::Content),
+    ("error-cannot-post", Slot::Content),
+    ("error-not-a-card", Slot::Content),
+    ("error-guild-only", Slot::Content),
+    ("error-pin-permission", Slot::Content),
+    ("error-pin-limit", Slot::Content),
+    ("error-pin-unknown-message", Slot::Content),
+    ("error-pin-failed", Slot::Content),
+    ("error-member-cannot-pin", Slot::Content),
+    ("error-pin-check-failed", Slot::Content),
+    ("error-internal", Slot::Content),
+    ("error-busy", Slot::Content),
+    ("error-unreadable", Slot::Content),
+];
+
+/// Each text that alone is too long for its place in a Discord message, reported at
+/// the `.ftl` line that defines it, with its name and length: a choice label over 80
+/// characters (the question would silently become a select menu, its labels cut at
+/// 100), a question or headline too long for an embed title, a help, explanation or
+/// step too long for an embed description, a button or a notice too long for its slot.
+/// Texts are formatted with the values the program passes (the phone numbers).
+pub fn text_fit_problems(k: &Knowledge) -> Vec<Problem> {
+    let rules = &*k.rules;
+    let l10n = &*k.l10n;
+    let mut texts: Vec<(&str, Slot, Option<&str>)> = Vec::new();
+    for q in rules.questions() {
+        texts.push((&q.text, Slot::EmbedTitle, None));
+        if let Some(h) = &q.help {
+            texts.push((h, Slot::EmbedDescription, None));
+        }
+        // Too many choices for buttons are a select menu anyway.
+        let slot = if q.choices.len() > MAX_CHOICE_BUTTONS {
+            Slot::SelectOption
+        } else {
+            Slot::ButtonLabel
+        };
+        for c in &q.choices {
+            texts.push((&c.label, slot, Some(&q.id)));
+        }
+    }
+    for o in rules.outcomes() {
+        texts.push((&o.headline, Slot::EmbedTitle, None));
+        texts.push((&o.explain, Slot::EmbedDescription, None));
+        for step in &o.steps {
+            texts.push((step, Slot::EmbedDescription, None));
+        }
+    }
+    texts.extend(CODE_SLOTS.iter().map(|(id, slot)| (*id, *slot, None)));
+    let numbers = [
+        ("desk_number", rules.phone.activation_desk.clone()),
+        ("support_number", rules.phone.general_support.clone()),
+    ];
+    let mut out = Vec::new();
+    for locale in l10n.locale_ids() {
+        let messages = l10n.messages(locale);
+        for (id, slot, question) in &texts {
+            let Some(info) = messages.get(*id) else {
+                continue;
+            };
+            let n = chars(&l10n.format(locale, id, &numbers));
+            let limit = slot.limit();
+            if n <= limit {
+                continue;
+            }
+            let mut message = format!(
+                "message `{id}` is {n} characters long in {}, more than the {limit} of {}",
+                l10n.tag(locale),
+                slot.what()
+            );
+            match (slot, question) {
+                (Slot::ButtonLabel, Some(q)) => {
+                    message.push_str(&format!(
+                        ": question `{q}` would show its choices as a select menu instead of \
+                         buttons"
+                    ));
+                    if n > limits::SELECT_OPTION_LABEL_CHARS {
+                        message.push_str(&format!(
+                            ", with this label cut at {} characters",
+                            limits::SELECT_OPTION_LABEL_CHARS
+                        ));
+                    }
+                }
+                _ => message.push_str(": it would be cut short with an ellipsis"),
+            }
+            message.push_str("; shorten it");
+            out.push(Problem::new(&info.file, info.line, message));
+        }
+    }
+    crate::problem::Problems::sorted(out).0
+}
+
+/// Each whole message (question, resume offer, card) that breaks Discord's limits
+/// along some path, at its node's line in the rules.
+fn message_fit_problems(k: &Knowledge) -> Vec<Problem> {
     let rules = &*k.rules;
     let l10n = &*k.l10n;
     let owner = Owner {

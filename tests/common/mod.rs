@@ -279,6 +279,24 @@ impl Interactive {
     pub fn finish(mut self, line: &str) -> (String, String, ExitStatus) {
         self.write(line);
         drop(self.stdin.take());
+        self.wait_for_end()
+    }
+
+    /// Sends SIGINT (what Ctrl-C sends), closes the input and waits for the program to
+    /// end: its remaining output, stderr and exit status.
+    pub fn interrupt(self) -> (String, String, ExitStatus) {
+        let status = Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success());
+        // The input stays open until the program ends: its end would be a reason to stop
+        // of its own.
+        self.wait_for_end()
+    }
+
+    /// Waits for the program to end, then closes its input.
+    fn wait_for_end(mut self) -> (String, String, ExitStatus) {
         let deadline = Instant::now() + PROMPT_TIMEOUT;
         let mut got = Vec::new();
         while !self.eof {
@@ -296,6 +314,7 @@ impl Interactive {
             }
         }
         let status = self.child.wait().expect("the binary is waited for");
+        drop(self.stdin.take());
         let mut err = String::new();
         if let Some(mut e) = self.child.stderr.take() {
             e.read_to_string(&mut err).unwrap();

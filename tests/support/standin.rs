@@ -75,6 +75,14 @@ pub mod perms {
 }
 
 const DISCORD_EPOCH_MS: u64 = 1_420_070_400_000;
+
+/// The owner of every stand-in guild: a user no test acts as.
+pub const STANDIN_GUILD_OWNER: u64 = 800_000_000_000_000_099;
+
+/// The role through which a member holds exactly `permissions` (see `St::guild_json`).
+pub fn perms_role(permissions: u64) -> u64 {
+    (1 << 62) | permissions
+}
 const MESSAGE_FLAG_EPHEMERAL: u64 = 1 << 6;
 const MESSAGE_FLAG_LOADING: u64 = 1 << 7;
 
@@ -753,6 +761,11 @@ struct St {
     gw: Gw,
     /// Load-test mode (see [`StandIn::set_lean`]).
     lean: bool,
+    /// What `GET /gateway` names instead of the stand-in (see [`StandIn::refuse_gateway`]).
+    gateway_override: Option<String>,
+    /// Every member permission value dispatched in a guild; each is a role of
+    /// `GET /guilds/{id}` (see [`perms_role`]).
+    perm_roles: std::collections::BTreeSet<u64>,
     /// Subscribers to callbacks (see [`StandIn::subscribe_callbacks`]).
     callback_subs: Vec<mpsc::UnboundedSender<CallbackRecord>>,
 }
@@ -823,6 +836,8 @@ impl StandIn {
                 ..Gw::default()
             },
             lean: false,
+            gateway_override: None,
+            perm_roles: Default::default(),
             callback_subs: Vec::new(),
         };
         st.ensure_guild_channel(cfg.default_guild_id, cfg.default_channel_id);
@@ -918,6 +933,20 @@ impl StandIn {
     /// once its callback was accepted (so follow-ups and edits of it get 10015). Callbacks
     /// are still validated and reported to [`StandIn::subscribe_callbacks`]. Off by
     /// default; the tests rely on the history.
+    /// Makes `GET /gateway` (and `/gateway/bot`) name a port on 127.0.0.1 where nothing
+    /// listens, so that every gateway connection is refused while REST keeps working.
+    /// Returns that URL.
+    pub fn refuse_gateway(&self) -> String {
+        // Bound and closed at once: the port is free, and connecting to it is refused.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("stand-in: a free port")
+            .port();
+        let url = format!("ws://127.0.0.1:{port}");
+        self.inner.lock().gateway_override = Some(url.clone());
+        url
+    }
+
     pub fn set_lean(&self, on: bool) {
         self.inner.lock().lean = on;
     }
@@ -1541,6 +1570,13 @@ struct ResolvedActor {
 }
 
 impl St {
+    /// The gateway URL `GET /gateway` names.
+    fn gateway_url(&self) -> String {
+        self.gateway_override
+            .clone()
+            .unwrap_or_else(|| self.base_url.replacen("http://", "ws://", 1))
+    }
+
     fn now_age(&self, since: Instant) -> Duration {
         since.elapsed() + self.skew
     }
@@ -1626,6 +1662,66 @@ impl St {
             .get(&user_id)
             .cloned()
             .unwrap_or_else(|| format!("user{}", user_id % 100_000))
+    }
+
+    /// A guild as `GET /guilds/{id}` returns it. Members get their permissions from
+    /// roles: @everyone has none, and each member's `member_permissions` is a role of its
+    /// own ([`perms_role`]) listed in the member's `roles`, so permissions computed from
+    /// the roles (and the channels' empty overwrites) equal `member.permissions`.
+    fn guild_json(&self, guild_id: u64) -> Value {
+        let role = |id: u64, name: &str, permissions: u64, position: u64| {
+            json!({
+                "id": id.to_string(),
+                "name": name,
+                "color": 0,
+                "colors": {"primary_color": 0, "secondary_color": null, "tertiary_color": null},
+                "hoist": false,
+                "icon": null,
+                "unicode_emoji": null,
+                "position": position,
+                "permissions": permissions.to_string(),
+                "managed": false,
+                "mentionable": false,
+                "flags": 0,
+            })
+        };
+        let mut roles = vec![role(guild_id, "@everyone", 0, 0)];
+        roles.extend(
+            self.perm_roles
+                .iter()
+                .map(|p| role(perms_role(*p), &format!("perms {p}"), *p, 1)),
+        );
+        json!({
+            "id": guild_id.to_string(),
+            "name": format!("stand-in guild {guild_id}"),
+            "icon": null,
+            "splash": null,
+            "discovery_splash": null,
+            "owner_id": STANDIN_GUILD_OWNER.to_string(),
+            "afk_channel_id": null,
+            "afk_timeout": 300,
+            "verification_level": 0,
+            "default_message_notifications": 0,
+            "explicit_content_filter": 0,
+            "roles": roles,
+            "emojis": [],
+            "stickers": [],
+            "features": [],
+            "mfa_level": 0,
+            "application_id": null,
+            "system_channel_id": null,
+            "system_channel_flags": 0,
+            "rules_channel_id": null,
+            "vanity_url_code": null,
+            "description": null,
+            "banner": null,
+            "premium_tier": 0,
+            "preferred_locale": "en-US",
+            "public_updates_channel_id": null,
+            "nsfw_level": 0,
+            "premium_progress_bar_enabled": false,
+            "safety_alerts_channel_id": null,
+        })
     }
 
     fn user_json(&self, user_id: u64) -> Value {
@@ -1858,6 +1954,9 @@ impl St {
             "attachment_size_limit": 10_485_760u32,
         });
         let user = self.user_json(a.user_id);
+        if a.guild_id.is_some() {
+            self.perm_roles.insert(a.member_permissions);
+        }
         if let Some(g) = a.guild_id {
             v["guild_id"] = json!(g.to_string());
             v["guild"] = json!({"id": g.to_string(), "locale": a.guild_locale.clone().unwrap_or_else(|| "en-US".into()), "features": []});
@@ -1866,7 +1965,7 @@ impl St {
                 "nick": null,
                 "avatar": null,
                 "banner": null,
-                "roles": a.roles.iter().map(|r| r.to_string()).collect::<Vec<_>>(),
+                "roles": a.roles.iter().chain([&perms_role(a.member_permissions)]).map(|r| r.to_string()).collect::<Vec<_>>(),
                 "joined_at": rfc3339(SystemTime::now() - Duration::from_secs(86_400 * 30)),
                 "premium_since": null,
                 "deaf": false,
@@ -2732,15 +2831,17 @@ fn route(st: &mut St, ctx: &Ctx<'_>) -> Reply {
     let segs: Vec<&str> = rest.trim_end_matches('/').split('/').collect();
     let m = ctx.method;
     match segs.as_slice() {
-        ["gateway"] if m == "GET" => {
-            Reply::ok(json!({"url": st.base_url.replacen("http://", "ws://", 1)}))
-        }
+        ["gateway"] if m == "GET" => Reply::ok(json!({"url": st.gateway_url()})),
         ["gateway", "bot"] if m == "GET" => Reply::ok(json!({
-            "url": st.base_url.replacen("http://", "ws://", 1),
+            "url": st.gateway_url(),
             "shards": 1,
             "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 14_400_000, "max_concurrency": 1},
         })),
         ["users", "@me"] if m == "GET" => Reply::ok(st.bot_user_json()),
+        ["guilds", g] if m == "GET" => match parse_id(g) {
+            Some(g) => Reply::ok(st.guild_json(g)),
+            None => Reply::err(404, 10004, "Unknown Guild"),
+        },
         ["users", "@me", "channels"] if m == "POST" => {
             let Some(user) = ctx.body()["recipient_id"]
                 .as_str()
