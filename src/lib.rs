@@ -29,6 +29,7 @@
 //!   - [`term`]: `activation-check ask`, the terminal front end.
 //!   - [`logging`]: logs to standard error with the bot token redacted.
 //!   - [`config`]: settings shared by every subcommand (flags, environment, TOML file).
+//!   - [`token`]: the bot token from `DISCORD_TOKEN`, a file, or systemd's credentials.
 //!
 //! The binary (`src/main.rs`) only parses the command line and dispatches.
 
@@ -48,3 +49,4 @@ pub mod rules;
 pub mod session;
 pub mod store;
 pub mod term;
+pub mod token;

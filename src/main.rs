@@ -28,6 +28,15 @@ struct Cli {
     /// Log filter, as in RUST_LOG (for example `info` or `activation_check=debug`).
     #[arg(long, global = true, env = "RUST_LOG", default_value = "warn")]
     log: String,
+    /// Log lines as text, or as one JSON object per line for a log collector.
+    #[arg(
+        long,
+        global = true,
+        env = "ACTIVATION_CHECK_LOG_FORMAT",
+        value_enum,
+        default_value_t = activation_check::logging::LogFormat::Text
+    )]
+    log_format: activation_check::logging::LogFormat,
     #[command(subcommand)]
     command: Command,
 }
@@ -79,6 +88,10 @@ struct BotArgs {
         value_name = "TOKEN"
     )]
     token: Option<String>,
+    /// A file holding the bot token (for example a mounted secret); under systemd,
+    /// `LoadCredential=discord-token:FILE` is read without this.
+    #[arg(long, env = "DISCORD_TOKEN_FILE", value_name = "FILE")]
+    token_file: Option<std::path::PathBuf>,
     /// A Discord-compatible API origin (for example an HTTP proxy in front of Discord).
     #[arg(long, env = "DISCORD_API_BASE", value_name = "URL")]
     api_base: Option<String>,
@@ -115,22 +128,30 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return unusable_arguments(e),
     };
-    let secrets = match &cli.command {
-        Command::Run(a) | Command::Register(a) => a.token.iter().cloned().collect(),
-        _ => Vec::new(),
+    // The token is read before logging starts, so that it is redacted from every line.
+    let token = match &cli.command {
+        Command::Run(a) | Command::Register(a) => Some(activation_check::token::from_env(
+            a.token.as_deref(),
+            a.token_file.as_deref(),
+        )),
+        _ => None,
     };
-    activation_check::logging::init(&cli.log, secrets);
+    let secrets = match &token {
+        Some(Ok(t)) => vec![t.secret().to_owned()],
+        _ => a_token_as_given(&cli.command),
+    };
+    activation_check::logging::init_with_format(&cli.log, cli.log_format, secrets);
     let config = match cli.config.resolve() {
         Ok(c) => c,
         Err(e) => return failed(e),
     };
     match cli.command {
         Command::Ask(args) => ask(&config, args),
-        Command::Run(args) => bot(&config, args, false),
+        Command::Run(args) => bot(&config, args, token, false),
         Command::Sessions {
             command: SessionsCommand::Forget { user },
         } => forget(&config, &user),
-        Command::Register(args) => bot(&config, args, true),
+        Command::Register(args) => bot(&config, args, token, true),
         Command::Rules {
             command: RulesCommand::Check,
         } => rules_check(&config),
@@ -210,14 +231,27 @@ fn load_for_discord(config: &Config) -> Result<Knowledge, ExitCode> {
     Err(ExitCode::from(1))
 }
 
-fn bot(config: &Config, args: BotArgs, register_only: bool) -> ExitCode {
-    let Some(token) = args.token.filter(|t| !t.trim().is_empty()) else {
-        eprintln!(
-            "activation-check: DISCORD_TOKEN is not set; create a bot in the Discord Developer \
-             Portal (Applications → your app → Bot → Reset Token) and set DISCORD_TOKEN to its token"
-        );
-        return ExitCode::from(1);
+/// `DISCORD_TOKEN` as given, for redaction when no token could be resolved (say, both
+/// it and `DISCORD_TOKEN_FILE` are set).
+fn a_token_as_given(command: &Command) -> Vec<String> {
+    match command {
+        Command::Run(a) | Command::Register(a) => a.token.iter().cloned().collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn bot(
+    config: &Config,
+    args: BotArgs,
+    token: Option<Result<activation_check::token::Token, activation_check::token::TokenError>>,
+    register_only: bool,
+) -> ExitCode {
+    let token = match token {
+        Some(Ok(t)) => t,
+        Some(Err(e)) => return failed(e),
+        None => return failed(activation_check::token::TokenError::Missing),
     };
+    tracing::info!(from = %token.source(), "read the bot token");
     if let Some(base) = &args.api_base {
         if !(base.starts_with("http://") || base.starts_with("https://")) {
             eprintln!(
@@ -231,7 +265,7 @@ fn bot(config: &Config, args: BotArgs, register_only: bool) -> ExitCode {
         Err(code) => return code,
     };
     let opts = activation_check::discord::BotOptions {
-        token: token.trim().to_owned(),
+        token: token.secret().to_owned(),
         api_base: args.api_base,
         guild: args.guild,
     };
