@@ -30,6 +30,8 @@
 //!   - [`logging`]: logs to standard error with the bot token redacted.
 //!   - [`config`]: settings shared by every subcommand (flags, environment, TOML file).
 //!   - [`token`]: the bot token from `DISCORD_TOKEN`, a file, or systemd's credentials.
+//!   - [`ops`]: running as a service: the health and metrics listener, and the names of
+//!     every metric the bot exports.
 //!
 //! The binary (`src/main.rs`) only parses the command line and dispatches.
 
@@ -42,6 +44,7 @@ pub mod engine;
 pub mod i18n;
 pub mod knowledge;
 pub mod logging;
+pub mod ops;
 pub mod problem;
 pub mod record_bytes;
 pub mod registry;

@@ -59,6 +59,9 @@ enum Command {
         #[command(subcommand)]
         command: RulesCommand,
     },
+    /// Ask the running bot's /healthz (at --metrics-addr); exit 0 if it is healthy, 1 if
+    /// not (for a container HEALTHCHECK or a monitoring script).
+    Health,
 }
 
 #[derive(Debug, Subcommand)]
@@ -155,6 +158,23 @@ fn main() -> ExitCode {
         Command::Rules {
             command: RulesCommand::Check,
         } => rules_check(&config),
+        Command::Health => health(&config),
+    }
+}
+
+fn health(config: &Config) -> ExitCode {
+    let Some(addr) = config.metrics_addr else {
+        return failed(
+            "health needs the address the bot serves /healthz on: --metrics-addr or \
+             ACTIVATION_CHECK_METRICS_ADDR",
+        );
+    };
+    match activation_check::ops::check(addr, std::time::Duration::from_secs(3)) {
+        Ok(body) => {
+            println!("{body}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => failed(e),
     }
 }
 
@@ -264,10 +284,11 @@ fn bot(
         Ok(k) => k,
         Err(code) => return code,
     };
-    let opts = activation_check::discord::BotOptions {
+    let mut opts = activation_check::discord::BotOptions {
         token: token.secret().to_owned(),
         api_base: args.api_base,
         guild: args.guild,
+        health: None,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -286,6 +307,16 @@ fn bot(
         Ok(s) => s,
         Err(code) => return code,
     };
+    let ops = match config.metrics_addr {
+        Some(addr) => {
+            match runtime.block_on(activation_check::ops::start(addr, &k, store.clone())) {
+                Ok(listener) => Some(listener),
+                Err(e) => return failed(e),
+            }
+        }
+        None => None,
+    };
+    opts.health = ops.as_ref().map(|l| l.health());
     let pruner = {
         let store = store.clone();
         runtime.spawn(activation_check::store::prune_periodically(
@@ -301,6 +332,9 @@ fn bot(
         activation_check::discord::shutdown_signal(),
     ));
     pruner.abort();
+    if let Some(listener) = ops {
+        runtime.block_on(listener.stop());
+    }
     // Leave the store so that the next start opens it quickly (see SledStore::checkpoint).
     let started = std::time::Instant::now();
     match store.checkpoint(std::time::Duration::from_secs(5)) {
