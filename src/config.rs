@@ -16,7 +16,7 @@ use crate::problem::LineIndex;
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct ConfigArgs {
     /// A TOML file with any of: data_dir, rules_dir, i18n_dir, default_locale,
-    /// session_ttl_days, cache_capacity_mb [default: none].
+    /// session_ttl_days, cache_capacity_mb, metrics_addr [default: none].
     #[arg(
         long,
         global = true,
@@ -75,6 +75,14 @@ pub struct ConfigArgs {
         value_parser = clap::value_parser!(u32).range(1..=4096)
     )]
     pub cache_capacity_mb: Option<u32>,
+    /// Serve /healthz and /metrics on this address, such as 127.0.0.1:9100 [default: off].
+    #[arg(
+        long,
+        global = true,
+        env = "ACTIVATION_CHECK_METRICS_ADDR",
+        value_name = "IP:PORT"
+    )]
+    pub metrics_addr: Option<std::net::SocketAddr>,
 }
 
 /// The settings in force.
@@ -86,6 +94,8 @@ pub struct Config {
     pub default_locale: String,
     pub session_ttl: Duration,
     pub cache_capacity_bytes: u64,
+    /// Where to serve /healthz and /metrics; `None` for not at all.
+    pub metrics_addr: Option<std::net::SocketAddr>,
 }
 
 impl Config {
@@ -104,6 +114,7 @@ struct FileConfig {
     default_locale: Option<String>,
     session_ttl_days: Option<toml::Spanned<u32>>,
     cache_capacity_mb: Option<toml::Spanned<u32>>,
+    metrics_addr: Option<toml::Spanned<String>>,
 }
 
 /// A bad setting, named, with what was expected.
@@ -163,6 +174,11 @@ impl ConfigArgs {
             default_locale,
             session_ttl: Duration::from_secs(u64::from(ttl_days) * 86_400),
             cache_capacity_bytes: u64::from(cache_mb) * 1024 * 1024,
+            metrics_addr: match (self.metrics_addr, &file.metrics_addr) {
+                (Some(a), _) => Some(a),
+                (None, Some(a)) => Some(parse_addr(file_path, a)?),
+                (None, None) => None,
+            },
         })
     }
 }
@@ -181,9 +197,25 @@ fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
             .unwrap_or(0);
         ConfigError(format!(
             "{}:{line}: {}; the file may set data_dir, rules_dir, i18n_dir, default_locale, \
-             session_ttl_days and cache_capacity_mb",
+             session_ttl_days, cache_capacity_mb and metrics_addr",
             path.display(),
             e.message().trim_end()
+        ))
+    })
+}
+
+fn parse_addr(
+    path: &Path,
+    value: &toml::Spanned<String>,
+) -> Result<std::net::SocketAddr, ConfigError> {
+    value.get_ref().parse().map_err(|_| {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        let line = LineIndex::new(&text).line(value.span().start);
+        ConfigError(format!(
+            "{}:{line}: metrics_addr is {:?}; expected an IP address and port such as \
+             \"127.0.0.1:9100\" or \"[::1]:9100\"",
+            path.display(),
+            value.get_ref()
         ))
     })
 }
@@ -220,6 +252,36 @@ mod tests {
         assert_eq!(c.default_locale, "en-US");
         assert_eq!(c.session_ttl, Duration::from_secs(30 * 86_400));
         assert_eq!(c.cache_capacity_bytes, 16 << 20);
+        assert_eq!(c.metrics_addr, None, "the listener is off by default");
+    }
+
+    #[test]
+    fn metrics_addr_from_flag_or_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        let f = tmp.path().join("c.toml");
+        std::fs::write(&f, "data_dir = \"/x\"\nmetrics_addr = \"127.0.0.1:9100\"\n").unwrap();
+        let args = ConfigArgs {
+            config: Some(f.clone()),
+            ..Default::default()
+        };
+        assert_eq!(
+            args.resolve().unwrap().metrics_addr,
+            Some("127.0.0.1:9100".parse().unwrap())
+        );
+        let flag = ConfigArgs {
+            metrics_addr: Some("[::1]:9200".parse().unwrap()),
+            ..args.clone()
+        };
+        assert_eq!(
+            flag.resolve().unwrap().metrics_addr,
+            Some("[::1]:9200".parse().unwrap())
+        );
+        std::fs::write(&f, "data_dir = \"/x\"\nmetrics_addr = \"localhost\"\n").unwrap();
+        let e = args.resolve().unwrap_err().to_string();
+        assert!(
+            e.contains("c.toml:2: metrics_addr is \"localhost\"; expected an IP address and port"),
+            "{e}"
+        );
     }
 
     #[test]

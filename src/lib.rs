@@ -31,6 +31,9 @@
 //!   - [`term`]: `activation-check ask`, the terminal front end.
 //!   - [`logging`]: logs to standard error with the bot token redacted.
 //!   - [`config`]: settings shared by every subcommand (flags, environment, TOML file).
+//!   - [`token`]: the bot token from `DISCORD_TOKEN`, a file, or systemd's credentials.
+//!   - [`ops`]: running as a service: the health and metrics listener, and the names of
+//!     every metric the bot exports.
 //!
 //! - **For the people who keep the knowledge** (pure, no tokio, serenity or sled):
 //!   - [`graph`]: the tree as a picture (Mermaid, DOT, or SVG laid out in Rust) for
@@ -50,6 +53,7 @@ pub mod graph;
 pub mod i18n;
 pub mod knowledge;
 pub mod logging;
+pub mod ops;
 pub mod problem;
 pub mod record_bytes;
 pub mod registry;
@@ -59,3 +63,4 @@ pub mod site;
 pub mod store;
 pub mod style;
 pub mod term;
+pub mod token;

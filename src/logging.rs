@@ -6,6 +6,10 @@
 //! secret with `[redacted]` before it is written: as text, and in the encodings a
 //! wire-level log shows it in (tungstenite logs each frame it sends at trace level, the
 //! IDENTIFY frame with the token included, as a list of decimal bytes and as hex).
+//!
+//! Lines are text for people, or one JSON object per line ([`LogFormat::Json`],
+//! `--log-format json`) for a log collector; the redaction applies to both, and to the
+//! secret as a JSON string would escape it.
 
 use std::io::Write;
 use std::sync::Arc;
@@ -58,7 +62,19 @@ fn forms(secret: &str) -> Vec<String> {
             .map(|b| b.to_string())
             .collect::<Vec<_>>()
             .join(", "),
+        // As a JSON string holds it (the same as the text unless it has quotes,
+        // backslashes or control characters).
+        serde_json::to_string(secret)
+            .map(|q| q[1..q.len() - 1].to_owned())
+            .unwrap_or_default(),
     ]
+    .into_iter()
+    .fold(Vec::new(), |mut unique, form| {
+        if !form.is_empty() && !unique.contains(&form) {
+            unique.push(form);
+        }
+        unique
+    })
 }
 
 /// Collects one log line and writes it, redacted, when dropped.
@@ -137,6 +153,43 @@ pub fn init(filter: &str, secrets: impl IntoIterator<Item = String>) {
     }
 }
 
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    // Plain comments, not doc comments: clap would show doc comments as per-value help and
+    // switch every `--help` to its long layout.
+    // One line of text per event, for people.
+    #[default]
+    Text,
+    // One JSON object per line (`timestamp`, `level`, `target`, `message` and the event's
+    // fields at the top level), for log collectors.
+    Json,
+}
+
+/// [`init`], in the given format.
+pub fn init_with_format(
+    filter: &str,
+    format: LogFormat,
+    secrets: impl IntoIterator<Item = String>,
+) {
+    if format == LogFormat::Text {
+        return init(filter, secrets);
+    }
+    let (filter, bad) = match tracing_subscriber::EnvFilter::try_new(filter) {
+        Ok(f) => (f, None),
+        Err(e) => (tracing_subscriber::EnvFilter::new("warn"), Some(e)),
+    };
+    let _ = tracing_subscriber::fmt()
+        .json()
+        .flatten_event(true)
+        .with_env_filter(filter)
+        .with_writer(Redacting::new(std::io::stderr, secrets))
+        .try_init();
+    if let Some(e) = bad {
+        tracing::warn!(error = %e, "the log filter (--log / RUST_LOG) is invalid; using `warn`");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -192,5 +245,36 @@ mod tests {
         let hex_secret: String = b"s3cr3t.t0ken".iter().map(|b| format!("{b:02x}")).collect();
         assert!(!out.contains(&hex_secret), "{out}");
         assert_eq!(out.matches("[redacted]").count(), 4, "{out}");
+    }
+
+    #[test]
+    fn json_lines_are_redacted_too() {
+        let sink = Sink::default();
+        let make = {
+            let sink = sink.clone();
+            move || sink.clone()
+        };
+        // A secret with a quote and a backslash is written escaped in JSON.
+        let writer = Redacting::new(make, ["s3cr3t\"q".to_owned(), "plain.t0ken".to_owned()]);
+        let subscriber = tracing_subscriber::fmt()
+            .json()
+            .flatten_event(true)
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(writer)
+            .finish();
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::info!(header = "Bot plain.t0ken", "request");
+            tracing::info!(raw = "s3cr3t\"q", "escaped in JSON");
+        });
+        let out = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+        for line in out.lines() {
+            let v: serde_json::Value = serde_json::from_str(line).expect("each line is JSON");
+            assert!(v["message"].is_string(), "{line}");
+        }
+        assert!(
+            !out.contains("plain.t0ken") && !out.contains("s3cr3t"),
+            "{out}"
+        );
+        assert_eq!(out.matches("[redacted]").count(), 2, "{out}");
     }
 }

@@ -34,6 +34,15 @@ struct Cli {
         value_name = "FILTER"
     )]
     log: String,
+    /// Log lines as text, or as one JSON object per line for a log collector.
+    #[arg(
+        long,
+        global = true,
+        env = "ACTIVATION_CHECK_LOG_FORMAT",
+        value_enum,
+        default_value_t = activation_check::logging::LogFormat::Text
+    )]
+    log_format: activation_check::logging::LogFormat,
     #[command(subcommand)]
     command: Command,
 }
@@ -59,6 +68,9 @@ enum Command {
     /// Write the knowledge as a static web site: the tree, every card as the bot posts
     /// it, the answers that reach each, and the sources with their dates and age.
     Site(SiteArgs),
+    /// Ask the running bot's /healthz (at --metrics-addr); exit 0 if it is healthy, 1 if
+    /// not (for a container HEALTHCHECK or a monitoring script).
+    Health,
 }
 
 #[derive(Debug, Subcommand)]
@@ -123,6 +135,10 @@ struct BotArgs {
         value_name = "TOKEN"
     )]
     token: Option<String>,
+    /// A file holding the bot token (for example a mounted secret); under systemd,
+    /// `LoadCredential=discord-token:FILE` is read without this.
+    #[arg(long, env = "DISCORD_TOKEN_FILE", value_name = "FILE")]
+    token_file: Option<std::path::PathBuf>,
     /// A Discord-compatible origin for REST and gateway discovery, for example an HTTP
     /// proxy in front of Discord [default: Discord itself].
     #[arg(long, env = "DISCORD_API_BASE", value_name = "URL")]
@@ -163,22 +179,30 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return unusable_arguments(e),
     };
-    let secrets = match &cli.command {
-        Command::Run(a) | Command::Register(a) => a.token.iter().cloned().collect(),
-        _ => Vec::new(),
+    // The token is read before logging starts, so that it is redacted from every line.
+    let token = match &cli.command {
+        Command::Run(a) | Command::Register(a) => Some(activation_check::token::from_env(
+            a.token.as_deref(),
+            a.token_file.as_deref(),
+        )),
+        _ => None,
     };
-    activation_check::logging::init(&cli.log, secrets);
+    let secrets = match &token {
+        Some(Ok(t)) => vec![t.secret().to_owned()],
+        _ => a_token_as_given(&cli.command),
+    };
+    activation_check::logging::init_with_format(&cli.log, cli.log_format, secrets);
     let config = match cli.config.resolve() {
         Ok(c) => c,
         Err(e) => return failed(e),
     };
     match cli.command {
         Command::Ask(args) => ask(&config, args),
-        Command::Run(args) => bot(&config, args, false),
+        Command::Run(args) => bot(&config, args, token, false),
         Command::Sessions {
             command: SessionsCommand::Forget { user },
         } => forget(&config, &user),
-        Command::Register(args) => bot(&config, args, true),
+        Command::Register(args) => bot(&config, args, token, true),
         Command::Rules {
             command: RulesCommand::Check,
         } => rules_check(&config),
@@ -186,6 +210,23 @@ fn main() -> ExitCode {
             command: RulesCommand::Graph(args),
         } => rules_graph(&config, args),
         Command::Site(args) => site(&config, args),
+        Command::Health => health(&config),
+    }
+}
+
+fn health(config: &Config) -> ExitCode {
+    let Some(addr) = config.metrics_addr else {
+        return failed(
+            "health needs the address the bot serves /healthz on: --metrics-addr or \
+             ACTIVATION_CHECK_METRICS_ADDR",
+        );
+    };
+    match activation_check::ops::check(addr, std::time::Duration::from_secs(3)) {
+        Ok(body) => {
+            println!("{body}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => failed(e),
     }
 }
 
@@ -286,14 +327,27 @@ fn load_for_discord(config: &Config) -> Result<Knowledge, ExitCode> {
     Err(ExitCode::from(1))
 }
 
-fn bot(config: &Config, args: BotArgs, register_only: bool) -> ExitCode {
-    let Some(token) = args.token.filter(|t| !t.trim().is_empty()) else {
-        eprintln!(
-            "activation-check: DISCORD_TOKEN is not set; create a bot in the Discord Developer \
-             Portal (Applications → your app → Bot → Reset Token) and set DISCORD_TOKEN to its token"
-        );
-        return ExitCode::from(1);
+/// `DISCORD_TOKEN` as given, for redaction when no token could be resolved (say, both
+/// it and `DISCORD_TOKEN_FILE` are set).
+fn a_token_as_given(command: &Command) -> Vec<String> {
+    match command {
+        Command::Run(a) | Command::Register(a) => a.token.iter().cloned().collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn bot(
+    config: &Config,
+    args: BotArgs,
+    token: Option<Result<activation_check::token::Token, activation_check::token::TokenError>>,
+    register_only: bool,
+) -> ExitCode {
+    let token = match token {
+        Some(Ok(t)) => t,
+        Some(Err(e)) => return failed(e),
+        None => return failed(activation_check::token::TokenError::Missing),
     };
+    tracing::info!(from = %token.source(), "read the bot token");
     if let Some(base) = &args.api_base {
         if !(base.starts_with("http://") || base.starts_with("https://")) {
             eprintln!(
@@ -306,10 +360,11 @@ fn bot(config: &Config, args: BotArgs, register_only: bool) -> ExitCode {
         Ok(k) => k,
         Err(code) => return code,
     };
-    let opts = activation_check::discord::BotOptions {
-        token: token.trim().to_owned(),
+    let mut opts = activation_check::discord::BotOptions {
+        token: token.secret().to_owned(),
         api_base: args.api_base,
         guild: args.guild,
+        health: None,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -328,6 +383,16 @@ fn bot(config: &Config, args: BotArgs, register_only: bool) -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
+    let ops = match config.metrics_addr {
+        Some(addr) => {
+            match runtime.block_on(activation_check::ops::start(addr, &k, store.clone())) {
+                Ok(listener) => Some(listener),
+                Err(e) => return failed(e),
+            }
+        }
+        None => None,
+    };
+    opts.health = ops.as_ref().map(|l| l.health());
     let pruner = {
         let store = store.clone();
         runtime.spawn(activation_check::store::prune_periodically(
@@ -343,6 +408,9 @@ fn bot(config: &Config, args: BotArgs, register_only: bool) -> ExitCode {
         activation_check::discord::shutdown_signal(),
     ));
     pruner.abort();
+    if let Some(listener) = ops {
+        runtime.block_on(listener.stop());
+    }
     // Leave the store so that the next start opens it quickly (see SledStore::checkpoint).
     let started = std::time::Instant::now();
     match store.checkpoint(std::time::Duration::from_secs(5)) {

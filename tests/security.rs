@@ -251,6 +251,17 @@ async fn every_flow(standin: &StandIn, locale: &str, user: u64) -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_token_never_reaches_logs_or_output_at_trace() {
+    the_token_never_leaks("text").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_token_never_reaches_json_logs_at_trace() {
+    the_token_never_leaks("json").await;
+}
+
+/// Every flow and a rejected start at trace, with `--log-format FORMAT`: no token in any
+/// form in any output.
+async fn the_token_never_leaks(format: &str) {
     let standin = standin().await;
     let tmp = tempfile::tempdir().unwrap();
     let run = BotRun {
@@ -259,6 +270,7 @@ async fn the_token_never_reaches_logs_or_output_at_trace() {
         // As pasted from a file, with a newline: the bot trims it, and so must the
         // redaction.
         token: Some(format!(" {TOKEN}\n")),
+        args: vec!["--log-format".to_owned(), format.to_owned()],
         ..BotRun::default()
     };
     let bot = Bot::start_with(&standin, &tmp.path().join("data"), run).await;
@@ -283,6 +295,7 @@ async fn the_token_never_reaches_logs_or_output_at_trace() {
         .env("DISCORD_TOKEN", rejected)
         .env("DISCORD_API_BASE", standin.base_url())
         .env("RUST_LOG", "trace")
+        .args(["--log-format", format])
         .stdin(Stdio::null())
         .output()
         .unwrap();
@@ -332,8 +345,20 @@ async fn the_token_never_reaches_logs_or_output_at_trace() {
         bot_log.contains("[redacted]"),
         "the token was there to redact (the IDENTIFY frame at trace)"
     );
+    if format == "json" {
+        // Every log line is one JSON object (the rejected start's last line is the
+        // sentence for the operator, on stderr after logging).
+        for line in bot_log.lines() {
+            let v: serde_json::Value = serde_json::from_str(line)
+                .unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}"));
+            assert!(
+                v["level"].is_string() && v["timestamp"].is_string(),
+                "{line}"
+            );
+        }
+    }
     println!(
-        "token: {sent} interactions and a rejected start at trace; {} log lines, no token",
+        "token ({format} logs): {sent} interactions and a rejected start at trace; {} log lines, no token",
         bot_log.lines().count() + err.lines().count()
     );
 }

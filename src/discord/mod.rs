@@ -13,6 +13,7 @@ pub mod gate;
 mod handler;
 pub mod permissions;
 pub mod spec;
+mod watch;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -41,6 +42,8 @@ pub struct BotOptions {
     pub api_base: Option<String>,
     /// Register the commands in this server only (instant updates during setup).
     pub guild: Option<u64>,
+    /// Where to report the gateway connection (the ops listener's health), if anywhere.
+    pub health: Option<Arc<crate::ops::Health>>,
 }
 
 impl std::fmt::Debug for BotOptions {
@@ -49,6 +52,7 @@ impl std::fmt::Debug for BotOptions {
             .field("token", &"[redacted]")
             .field("api_base", &self.api_base)
             .field("guild", &self.guild)
+            .field("health", &self.health.is_some())
             .finish()
     }
 }
@@ -184,13 +188,23 @@ pub async fn run(
     let handler = Handler::new(k, store.clone(), registry, bot_user);
     // Interactions arrive without any intent; GUILDS is the least the gateway accepts
     // usefully and is not privileged.
-    let mut client = ClientBuilder::new_with_http(http, GatewayIntents::GUILDS)
+    let watch = opts
+        .health
+        .clone()
+        .map(|h| Arc::new(watch::GatewayWatch::new(h)));
+    let mut builder = ClientBuilder::new_with_http(http, GatewayIntents::GUILDS)
         .event_handler(handler)
-        .raw_event_handler(unreadable)
-        .await
-        .map_err(BotError::Gateway)?;
+        .raw_event_handler(unreadable);
+    if let Some(w) = &watch {
+        builder = builder.event_handler_arc(w.clone());
+    }
+    let mut client = builder.await.map_err(BotError::Gateway)?;
+    let poller = watch.map(|w| {
+        w.watch(client.shard_manager.clone());
+        tokio::spawn(w.poll())
+    });
     let shards = client.shard_manager.clone();
-    let watch = tokio::spawn(watch_gateway(shards.clone(), client.ws_url.clone()));
+    let warn_if_down = tokio::spawn(watch_gateway(shards.clone(), client.ws_url.clone()));
     let result = {
         let start = client.start();
         let mut start = std::pin::pin!(start);
@@ -198,6 +212,9 @@ pub async fn run(
             r = &mut start => r,
             () = &mut shutdown => {
                 tracing::info!("shutting down");
+                if let Some(h) = &opts.health {
+                    h.gateway_down("the bot is stopping");
+                }
                 let running = !shards.runners.lock().await.is_empty();
                 shards.shutdown_all().await;
                 // With a shard, shutdown_all makes `start` return; without one there is
@@ -212,7 +229,13 @@ pub async fn run(
             }
         }
     };
-    watch.abort();
+    warn_if_down.abort();
+    if let Some(p) = poller {
+        p.abort();
+    }
+    if let Some(h) = &opts.health {
+        h.gateway_down("the bot is stopping");
+    }
     if let Err(e) = store.flush_async().await {
         tracing::error!(error = %e, "could not flush the store at shutdown");
     }

@@ -28,6 +28,8 @@ pub struct BotRun {
     pub capture_stdout: bool,
     /// DISCORD_TOKEN as set (default: the stand-in's token).
     pub token: Option<String>,
+    /// More arguments after `run`.
+    pub args: Vec<String>,
 }
 
 impl Default for BotRun {
@@ -37,6 +39,7 @@ impl Default for BotRun {
             rules_dir: None,
             capture_stdout: false,
             token: None,
+            args: Vec::new(),
         }
     }
 }
@@ -75,6 +78,7 @@ impl Bot {
         } else {
             cmd.stdout(Stdio::null());
         }
+        cmd.args(&run.args);
         if let Some(r) = &run.rules_dir {
             cmd.arg("--rules-dir").arg(r);
         }
