@@ -91,6 +91,9 @@ pub const CODE_MESSAGES: &[&str] = &[
     "outdated-none",
     "outdated-header",
     "outdated-line",
+    "rules-updated",
+    "rules-updated-dropped",
+    "step-not-shown",
 ];
 
 /// Rules and texts, loaded and checked against each other.

@@ -2,11 +2,23 @@
 //!
 //! Why it looks the way it does:
 //!
-//! * **Durable before the reply.** The conversation layer shows the next question only
-//!   after [`SessionStore::put`] returns `Ok`, so `put` (and `remove`) flush the write to
-//!   disk before returning. A crash after the user saw a question therefore never loses
-//!   the answer that led to it. Pruning is not flushed: a prune lost to a crash is simply
-//!   redone.
+//! * **Written behind the reply, in groups.** A session is a resume point (what
+//!   `/activation-check` offers to continue), not what a click is judged by: buttons carry
+//!   their conversation's answers. So the bot does not make a user wait for the disk:
+//!   once [`SledStore::write_behind`] has started the writer, [`SessionStore::save`] only
+//!   records the session in memory (where [`SessionStore::get`] reads it back at once)
+//!   and wakes the writer, which writes everything saved since its last group to sled
+//!   and makes it durable with one flush, at most once every [`WRITE_BEHIND`] (and once
+//!   more at shutdown, [`SledStore::flush_async`]). A crash (SIGKILL, power loss) can
+//!   therefore lose the resume points saved in the last [`WRITE_BEHIND`] plus one flush;
+//!   never a step a user can see, because the buttons on their screen hold it. If a
+//!   group cannot be written (a full disk), its records stay in memory and are retried
+//!   with a growing pause, and until a write succeeds again `save` writes durably
+//!   before it returns, so the user is told their answer could not be saved instead of
+//!   it being lost unseen. [`SessionStore::put`] and [`SessionStore::remove`] stay
+//!   durable before they return; they and the writer take turns, so a group never
+//!   writes an older record over a later `put` or brings back a removed one. Pruning is
+//!   not flushed: a prune lost to a crash is simply redone.
 //! * **Expiry index.** Records expire a TTL after `updated_at`. Next to the `sessions`
 //!   tree (session key → record, in [`record_bytes`]'s layout) a second tree maps
 //!   `updated_at` (order-preserving big-endian bytes) followed by the session key to
@@ -180,6 +192,37 @@ const REOPEN_LOCK_WAIT: Duration = Duration::from_secs(1);
 /// what a user waits for.
 const SLOW_FLUSH: Duration = Duration::from_millis(5);
 
+/// The writer started by [`SledStore::write_behind`] writes one group of saved sessions
+/// and flushes at most this often.
+pub const WRITE_BEHIND: Duration = Duration::from_millis(50);
+
+/// After a group could not be written, the writer waits this long at most before it
+/// tries again (the pause doubles from [`WRITE_BEHIND`] up to this).
+const RETRY_AT_MOST: Duration = Duration::from_secs(5);
+
+/// A session saved with [`SessionStore::save`] and not yet durable.
+struct Pending {
+    /// Which save this is; a later save of the same key gets a higher one.
+    seq: u64,
+    /// The record in [`record_bytes`]'s layout.
+    value: Vec<u8>,
+    updated_at: i64,
+}
+
+/// Sessions saved and not yet durable, newest per session key.
+#[derive(Default)]
+struct Queue {
+    next_seq: u64,
+    by_key: std::collections::HashMap<String, Pending>,
+}
+
+/// A group taken from the queue and written to sled: which saves it holds, so that they
+/// leave the queue once durable (unless saved again meanwhile).
+struct Group {
+    generation: u64,
+    written: Vec<(String, u64)>,
+}
+
 /// The open database, replaced as a whole when it has to be reopened.
 struct Handles {
     /// Which opening of the database these are; every reopen gets a new one.
@@ -211,6 +254,15 @@ struct Shared {
     flushed: std::sync::Mutex<(u64, u64)>,
     /// One flush at a time.
     turn: tokio::sync::Mutex<()>,
+    /// Sessions saved and not yet written durably (see the module documentation).
+    queue: std::sync::Mutex<Queue>,
+    /// Held while a group moves from the queue into sled, and by every other write or
+    /// removal of a session record, so they never overtake one another.
+    apply: std::sync::Mutex<()>,
+    /// Set while the store cannot write (the last group or durable write failed).
+    unsaved: std::sync::atomic::AtomicBool,
+    /// Wakes the writer; set once by [`SledStore::write_behind`].
+    writer: std::sync::OnceLock<Arc<tokio::sync::Notify>>,
 }
 
 impl Shared {
@@ -383,6 +435,117 @@ impl Shared {
         let generation = self.handles_or_unsaved()?.generation;
         self.durable(generation).await
     }
+
+    fn queue(&self) -> std::sync::MutexGuard<'_, Queue> {
+        self.queue.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn apply_turn(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.apply.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The bytes of a session saved and not yet durable.
+    fn queued(&self, key: &str) -> Option<Vec<u8>> {
+        self.queue().by_key.get(key).map(|p| p.value.clone())
+    }
+
+    /// Writes every queued session to sled (not flushed); `None` when none is queued.
+    fn apply_queue(&self) -> Result<Option<Group>, StoreError> {
+        let _turn = self.apply_turn();
+        let group: Vec<(String, u64, Vec<u8>, i64)> = self
+            .queue()
+            .by_key
+            .iter()
+            .map(|(k, p)| (k.clone(), p.seq, p.value.clone(), p.updated_at))
+            .collect();
+        if group.is_empty() {
+            return Ok(None);
+        }
+        let ((), generation) = self.write(write_error, |h| {
+            for (key, _, value, updated_at) in &group {
+                write_record(h, key, value, *updated_at)?;
+            }
+            Ok(())
+        })?;
+        Ok(Some(Group {
+            generation,
+            written: group.into_iter().map(|(k, seq, ..)| (k, seq)).collect(),
+        }))
+    }
+
+    /// The saves of `group` are durable: they leave the queue, unless saved again since.
+    fn written(&self, group: Group) {
+        let mut queue = self.queue();
+        for (key, seq) in group.written {
+            if queue.by_key.get(&key).is_some_and(|p| p.seq == seq) {
+                queue.by_key.remove(&key);
+            }
+        }
+    }
+
+    /// Writes every queued session and makes it durable with one flush; returns how
+    /// many were written. On failure they stay queued.
+    async fn write_queue(&self) -> Result<usize, StoreError> {
+        let Some(group) = self.apply_queue()? else {
+            return Ok(0);
+        };
+        self.durable(group.generation).await?;
+        let n = group.written.len();
+        self.written(group);
+        Ok(n)
+    }
+
+    /// Records whether the last write reached the disk; logs a change.
+    fn set_unsaved(&self, failed: bool) {
+        let was = self.unsaved.swap(failed, Ordering::SeqCst);
+        if was && !failed {
+            tracing::info!("the store writes again; saved sessions are written behind the replies");
+        }
+    }
+}
+
+/// The writer started by [`SledStore::write_behind`]: one group and one flush at most
+/// every [`WRITE_BEHIND`], for as long as the store exists.
+async fn write_behind(shared: std::sync::Weak<Shared>, wake: Arc<tokio::sync::Notify>) {
+    let mut pause = WRITE_BEHIND;
+    let mut last = tokio::time::Instant::now();
+    let idle =
+        |shared: &std::sync::Weak<Shared>| shared.upgrade().map(|s| s.queue().by_key.is_empty());
+    loop {
+        match idle(&shared) {
+            None => return,
+            Some(true) => {
+                wake.notified().await;
+                // A wake-up left over from saves the last group already wrote.
+                continue;
+            }
+            Some(false) => {}
+        }
+        tokio::time::sleep_until(last + pause).await;
+        last = tokio::time::Instant::now();
+        let Some(s) = shared.upgrade() else {
+            return;
+        };
+        match s.write_queue().await {
+            Ok(_) => {
+                pause = WRITE_BEHIND;
+                s.set_unsaved(false);
+            }
+            Err(e) => {
+                let queued = s.queue().by_key.len();
+                if !s.unsaved.swap(true, Ordering::SeqCst) {
+                    tracing::error!(
+                        sessions = queued,
+                        error = %e,
+                        "could not write the saved sessions; they stay in memory and are \
+                         retried, and until a write succeeds each step is saved before its \
+                         reply"
+                    );
+                }
+                pause = (pause * 2).min(RETRY_AT_MOST);
+            }
+        }
+    }
 }
 
 impl fmt::Debug for SledStore {
@@ -409,6 +572,10 @@ impl SledStore {
             tickets: AtomicU64::new(0),
             flushed: std::sync::Mutex::new((0, 0)),
             turn: tokio::sync::Mutex::new(()),
+            queue: std::sync::Mutex::new(Queue::default()),
+            apply: std::sync::Mutex::new(()),
+            unsaved: std::sync::atomic::AtomicBool::new(false),
+            writer: std::sync::OnceLock::new(),
         };
         let before = entries(dir);
         let handles = shared
@@ -491,9 +658,39 @@ impl SledStore {
         Ok(pruned)
     }
 
-    /// Writes everything to disk (blocking). For shutdown.
+    /// Starts writing sessions given to [`SessionStore::save`] behind the replies: one
+    /// group and one flush at most every [`WRITE_BEHIND`] (see the module
+    /// documentation). Until this is called, `save` is durable before it returns, as the
+    /// terminal wants. Must be called within a tokio runtime; a second call does nothing.
+    pub fn write_behind(&self) {
+        self.shared.writer.get_or_init(|| {
+            let wake = Arc::new(tokio::sync::Notify::new());
+            tokio::spawn(write_behind(Arc::downgrade(&self.shared), wake.clone()));
+            wake
+        });
+    }
+
+    /// Sessions saved and not yet durable (for tests and metrics).
+    pub fn queued(&self) -> usize {
+        self.shared.queue().by_key.len()
+    }
+
+    /// Writes everything to disk (blocking), sessions saved for later included. For
+    /// shutdown.
     pub fn flush(&self) -> Result<(), StoreError> {
-        self.shared.with(write_error, |h| h.db.flush().map(drop))
+        let group = self.shared.apply_queue()?;
+        let ((), generation) = self.shared.write(write_error, |h| h.db.flush().map(drop))?;
+        if let Some(group) = group {
+            if group.generation != generation {
+                return Err(StoreError::Write(
+                    "the store was reopened after a storage error before the saved sessions \
+                     reached the disk"
+                        .to_owned(),
+                ));
+            }
+            self.shared.written(group);
+        }
+        Ok(())
     }
 
     /// Flushes, then closes the database and opens it again, so that the work sled does
@@ -511,6 +708,8 @@ impl SledStore {
     /// it was (a failed checkpoint only means a slower next start).
     pub fn checkpoint(&self, wait: Duration) -> Result<(), StoreError> {
         let deadline = std::time::Instant::now() + wait;
+        // Sessions saved for later go first; the flush below makes them durable.
+        let group = self.shared.apply_queue()?;
         let mut slot = self.shared.slot();
         let Some(mut handles) = slot.take() else {
             // Closed after a storage error; the next operation reopens it anyway.
@@ -520,6 +719,11 @@ impl SledStore {
             // Left closed, as after any storage error: the next operation reopens it.
             tracing::warn!(error = %e, "a storage error; the store will be reopened before its next use");
             return Err(write_error(e));
+        }
+        if let Some(group) = group {
+            if group.generation == handles.generation {
+                self.shared.written(group);
+            }
         }
         // Operations hold the handles only briefly; one that meets a storage error meanwhile
         // waits for the slot, so this gives up instead of waiting for it forever.
@@ -548,8 +752,10 @@ impl SledStore {
         Ok(())
     }
 
-    /// Writes everything to disk without blocking the async runtime.
+    /// Writes everything to disk without blocking the async runtime, sessions saved for
+    /// later included. For shutdown.
     pub async fn flush_async(&self) -> Result<(), StoreError> {
+        self.shared.write_queue().await?;
         self.shared.flush().await
     }
 
@@ -652,14 +858,20 @@ impl SledStore {
         Ok(removed)
     }
 
-    /// Removes the record under `key`, then its index entry; returns the removed bytes.
-    /// Not flushed.
-    fn remove_raw(&self, key: &str) -> Result<(Option<sled::IVec>, u64), StoreError> {
-        self.shared.write(write_error, |h| {
+    /// Removes the record under `key` (and a save of it not yet written), then its index
+    /// entry; returns the removed bytes (the saved ones, if not yet written). Not flushed.
+    fn remove_raw(&self, key: &str) -> Result<(Option<Vec<u8>>, u64), StoreError> {
+        let _turn = self.shared.apply_turn();
+        let queued = self.shared.queue().by_key.remove(key);
+        let (old, generation) = self.shared.write(write_error, |h| {
             let old = h.records.remove(key.as_bytes())?;
             remove_index_entry(&h.index, key, old.as_deref(), None)?;
             Ok(old)
-        })
+        })?;
+        Ok((
+            queued.map(|p| p.value).or(old.map(|o| o.to_vec())),
+            generation,
+        ))
     }
 
     /// Typed storage in a tree of its own (named `name`, kept apart from the session
@@ -710,6 +922,9 @@ impl SledStore {
 impl SessionStore for SledStore {
     fn get(&self, key: &SessionKey) -> Result<Option<SessionRecord>, StoreError> {
         let key = key.encode();
+        if let Some(bytes) = self.shared.queued(&key) {
+            return Ok(self.decode_live(&key, &bytes, self.now()));
+        }
         let Some(bytes) = self
             .shared
             .with(read_error, |h| h.records.get(key.as_bytes()))?
@@ -722,15 +937,45 @@ impl SessionStore for SledStore {
     async fn put(&self, key: &SessionKey, record: &SessionRecord) -> Result<(), StoreError> {
         let key = key.encode();
         let value = record_bytes::encode(record);
-        let new_entry = index_key(record.updated_at, &key);
-        let ((), generation) = self.shared.write(write_error, |h| {
-            // Entry first, record second, the replaced record's entry last (see the
-            // module documentation).
-            h.index.insert(new_entry.as_slice(), &[] as &[u8])?;
-            let old = h.records.insert(key.as_bytes(), value.as_slice())?;
-            remove_index_entry(&h.index, &key, old.as_deref(), Some(&new_entry))
-        })?;
-        self.shared.durable(generation).await
+        let written = {
+            let _turn = self.shared.apply_turn();
+            // This record is newer than one saved for later.
+            self.shared.queue().by_key.remove(&key);
+            self.shared.write(write_error, |h| {
+                write_record(h, &key, &value, record.updated_at)
+            })
+        };
+        let result = match written {
+            Ok(((), generation)) => self.shared.durable(generation).await,
+            Err(e) => Err(e),
+        };
+        self.shared.set_unsaved(result.is_err());
+        result
+    }
+
+    /// Queued for the writer when it runs and the store writes; durable first otherwise
+    /// (see the module documentation).
+    async fn save(&self, key: &SessionKey, record: &SessionRecord) -> Result<(), StoreError> {
+        let wake = match self.shared.writer.get() {
+            Some(wake) if !self.shared.unsaved.load(Ordering::SeqCst) => wake,
+            _ => return self.put(key, record).await,
+        };
+        let value = record_bytes::encode(record);
+        {
+            let mut queue = self.shared.queue();
+            queue.next_seq += 1;
+            let seq = queue.next_seq;
+            queue.by_key.insert(
+                key.encode(),
+                Pending {
+                    seq,
+                    value,
+                    updated_at: record.updated_at,
+                },
+            );
+        }
+        wake.notify_one();
+        Ok(())
     }
 
     /// `true` if there was a record that [`SessionStore::get`] would have returned; an
@@ -859,6 +1104,15 @@ impl<T: Serialize + DeserializeOwned> JsonTree<T> {
         serde_json::from_slice(bytes)
             .map_err(|e| StoreError::Read(format!("value {key:?} in tree {:?}: {e}", self.name)))
     }
+}
+
+/// Writes one session record: its index entry first, the record second, the replaced
+/// record's entry last (see the module documentation). Not flushed.
+fn write_record(h: &Handles, key: &str, value: &[u8], updated_at: i64) -> Result<(), sled::Error> {
+    let new_entry = index_key(updated_at, key);
+    h.index.insert(new_entry.as_slice(), &[] as &[u8])?;
+    let old = h.records.insert(key.as_bytes(), value)?;
+    remove_index_entry(&h.index, key, old.as_deref(), Some(&new_entry))
 }
 
 /// Removes the index entry of the replaced record `old` (if it had one we can compute),

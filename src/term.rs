@@ -11,7 +11,8 @@ use std::io::{BufRead, Write};
 use serde::Serialize;
 
 use crate::card::{rfc3339, Card, TimeStyle};
-use crate::conversation::{ConvError, Conversation, Input, Reply, View};
+use crate::conversation::{Click, ConvError, Conversation, Reply, Step, View};
+use crate::custom_id::{Action, CustomId, Place};
 use crate::engine::{FactError, Walk};
 use crate::i18n::{LocaleId, Localizer};
 use crate::rules::Rules;
@@ -83,16 +84,13 @@ pub async fn interactive<S: SessionStore>(
                 writeln!(out, "{}", l10n.text(locale, "term-saved-quit"))?;
                 return Ok(());
             }
-            ("b" | "B", _) => Some(Input::Back),
-            ("r" | "R", _) => Some(Input::Restart),
+            ("b" | "B", _) => Some((Action::Back, None)),
+            ("r" | "R", _) => Some((Action::Restart, None)),
             (n, View::Question(q)) => n
                 .parse::<usize>()
                 .ok()
                 .filter(|n| (1..=q.choices.len()).contains(n))
-                .map(|n| Input::Answer {
-                    node: q.node.clone(),
-                    choice: n - 1,
-                }),
+                .map(|n| (Action::Select, Some(n - 1))),
             (_, View::Card(_)) => None,
         };
         let Some(action) = action else {
@@ -104,12 +102,34 @@ pub async fn interactive<S: SessionStore>(
             render(&reply, l10n, out)?;
             continue;
         };
-        match conv.apply(key, locale, Some(reply.step), action).await {
-            Ok(next) => reply = next,
-            Err(ConvError::AtFirst) => {
+        // The same judgement as a Discord click, on the conversation as shown.
+        let (action, picked) = action;
+        let id = CustomId::new(
+            action,
+            0,
+            conv.rules_tag(),
+            reply.step,
+            Place::Terminal,
+            reply.answers,
+        );
+        let click = Click {
+            key,
+            clicker: 0,
+            locale,
+            id: &id,
+            picked,
+        };
+        match conv.click(click).await? {
+            Step::Moved(next)
+            | Step::Repeated(next)
+            | Step::Shown(next)
+            | Step::Outdated(next)
+            | Step::Updated { reply: next, .. } => reply = next,
+            Step::AtFirst(_) => {
                 writeln!(out, "{}", l10n.text(locale, "term-at-first"))?;
             }
-            Err(e) => return Err(e.into()),
+            // Not offered in the terminal.
+            Step::Post(_) | Step::Forgotten { .. } | Step::Gone | Step::NotYours => {}
         }
         render(&reply, l10n, out)?;
     }

@@ -544,7 +544,8 @@ async fn an_interaction_delivered_twice_is_handled_once() {
         "{:#?}",
         standin.violations()
     );
-    bot.kill();
+    // Stopped as a supervisor stops it, so the sessions saved for later are written.
+    bot.stop();
     let store = soak_support::open_store(&dir);
     let rec = soak_support::record(&store, USER);
     assert_eq!(rec.step, user.step, "one transition per click");

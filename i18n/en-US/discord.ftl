@@ -46,3 +46,7 @@ outdated-header = { $count } pinned answer card(s) were made under older rules t
 outdated-line = - { $link }: { $answer } (rules { $version }; pinned by { $pinner }, { $pinned_at })
 outdated-line-menu = - { $link }: { $answer } (rules { $version }; pinned in Discord's menu, first seen { $seen })
 outdated-more = …and { $count } more. Replace these first, then run the command again to see the rest.
+
+rules-updated = These buttons were made under an older version of the questions. Your answers were carried over to the current questions; this is where they lead.
+rules-updated-dropped = These buttons were made under an older version of the questions. Your answers were carried over to the current questions, except { $dropped }, which they no longer ask about; this is where they lead.
+step-not-shown = Discord did not show the bot's last reply in time, but what you asked for was done. This is where things stand now:

@@ -46,3 +46,7 @@ outdated-header = 現在のルール { $version } より古いルールで作ら
 outdated-line = - { $link }:{ $answer }(ルール { $version }/{ $pinner } が { $pinned_at } にピン留め)
 outdated-line-menu = - { $link }:{ $answer }(ルール { $version }/Discordのメニューでピン留め、{ $seen } に確認)
 outdated-more = …ほか { $count } 件あります。先にこれらを差し替えてから、もう一度実行すると残りが表示されます。
+
+rules-updated = このボタンは、以前の版の質問で作られたものです。これまでの選択内容を今の質問に引き継ぎました。続きはこちらです。
+rules-updated-dropped = このボタンは、以前の版の質問で作られたものです。これまでの選択内容を今の質問に引き継ぎました。ただし、{ $dropped } は今の質問にないため外しました。続きはこちらです。
+step-not-shown = Discordがボットの前回の返信を時間内に表示できませんでした。操作は反映されています。現在の状況はこちらです。

@@ -5,8 +5,9 @@
 //! failure to one localized sentence for the user and one log line for the operator
 //! (see [`Handler::fail`]): a user never sees "This interaction failed".
 //!
-//! Everything a button needs is in its `custom_id` and the sled store, so buttons on
-//! old messages keep working after a restart.
+//! Everything a button needs is in its `custom_id` (the conversation's answers among
+//! them), so buttons on old messages keep working after a restart; the sled store only
+//! holds resume points, written behind the replies.
 
 pub mod commands;
 pub mod gate;
@@ -131,6 +132,8 @@ pub async fn run(
         .await
         .map_err(BotError::Register)?;
     let registry = Registry::open(&store)?;
+    // Sessions are resume points: written behind the replies, in groups.
+    store.write_behind();
     let unreadable = Unreadable {
         l10n: k.l10n.clone(),
     };
