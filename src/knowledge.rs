@@ -65,7 +65,6 @@ pub const CODE_MESSAGES: &[&str] = &[
     "posted",
     "pinned",
     "forgotten",
-    "stale-rules",
     "stale-session",
     "outdated-click",
     "outdated-none",

@@ -255,14 +255,23 @@ struct Shared {
     /// One flush at a time.
     turn: tokio::sync::Mutex<()>,
     /// Sessions saved and not yet written durably (see the module documentation).
-    queue: std::sync::Mutex<Queue>,
+    queue: Arc<QueueCell>,
     /// Held while a group moves from the queue into sled, and by every other write or
     /// removal of a session record, so they never overtake one another.
     apply: std::sync::Mutex<()>,
     /// Set while the store cannot write (the last group or durable write failed).
     unsaved: std::sync::atomic::AtomicBool,
-    /// Wakes the writer; set once by [`SledStore::write_behind`].
-    writer: std::sync::OnceLock<Arc<tokio::sync::Notify>>,
+    /// Set once [`SledStore::write_behind`] started the writer.
+    writer: std::sync::OnceLock<()>,
+}
+
+/// The queue of saved sessions and what wakes the writer when a session is saved into it
+/// empty. Shared with the writer's thread apart from the rest of the store, so that a
+/// waiting writer does not keep the store (and its database) open.
+#[derive(Default)]
+struct QueueCell {
+    queue: std::sync::Mutex<Queue>,
+    saved: std::sync::Condvar,
 }
 
 impl Shared {
@@ -276,7 +285,11 @@ impl Shared {
             // never the limit, while the data directory may sit on a small volume. (sled
             // 0.34.7 stores this setting without acting on it; LowSpace is also its
             // default. It is set explicitly so the choice survives a sled upgrade.)
-            .mode(sled::Mode::LowSpace);
+            .mode(sled::Mode::LowSpace)
+            // Every write this store makes durable is flushed by the store itself (puts
+            // and removals before they return, saved sessions by the writer): sled's own
+            // flusher, every 500 ms, would only wake a thread to find nothing to do.
+            .flush_every_ms(None);
         let db = config.open().map_err(|e| open_error(dir, e))?;
         let records = db.open_tree(RECORDS_TREE).map_err(|e| open_error(dir, e))?;
         let index = db.open_tree(INDEX_TREE).map_err(|e| open_error(dir, e))?;
@@ -437,7 +450,7 @@ impl Shared {
     }
 
     fn queue(&self) -> std::sync::MutexGuard<'_, Queue> {
-        self.queue.lock().unwrap_or_else(|e| e.into_inner())
+        self.queue.queue.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn apply_turn(&self) -> std::sync::MutexGuard<'_, ()> {
@@ -495,6 +508,59 @@ impl Shared {
         Ok(n)
     }
 
+    /// [`Shared::write_queue`] for the writer's own thread: the flush runs right there.
+    fn write_queue_blocking(&self) -> Result<usize, StoreError> {
+        let Some(group) = self.apply_queue()? else {
+            return Ok(0);
+        };
+        self.durable_blocking(group.generation)?;
+        let n = group.written.len();
+        self.written(group);
+        Ok(n)
+    }
+
+    /// [`Shared::durable`] on a thread outside the async runtime (the writer's): the same
+    /// turns and tickets, the flush run on the calling thread.
+    fn durable_blocking(&self, written_to: u64) -> Result<(), StoreError> {
+        let ticket = self.tickets.fetch_add(1, Ordering::SeqCst) + 1;
+        let _turn = self.turn.blocking_lock();
+        let h = self.handles_or_unsaved()?;
+        if h.generation != written_to {
+            return Err(StoreError::Write(
+                "the store was reopened after a storage error before this write reached the \
+                 disk"
+                    .to_owned(),
+            ));
+        }
+        let covered = {
+            let flushed = self.flushed.lock().unwrap_or_else(|e| e.into_inner());
+            flushed.0 == written_to && flushed.1 >= ticket
+        };
+        if covered {
+            return Ok(());
+        }
+        let upto = self.tickets.load(Ordering::SeqCst);
+        let started = std::time::Instant::now();
+        let result = h.db.flush();
+        let took = started.elapsed();
+        if took > SLOW_FLUSH {
+            tracing::debug!(took_ms = took.as_secs_f64() * 1e3, "a slow flush");
+        }
+        match result {
+            Ok(_) => {
+                let mut flushed = self.flushed.lock().unwrap_or_else(|e| e.into_inner());
+                if flushed.0 != h.generation || flushed.1 < upto {
+                    *flushed = (h.generation, upto);
+                }
+                Ok(())
+            }
+            Err(e) => {
+                self.failed(&h, &e);
+                Err(write_error(e))
+            }
+        }
+    }
+
     /// Records whether the last write reached the disk; logs a change.
     fn set_unsaved(&self, failed: bool) {
         let was = self.unsaved.swap(failed, Ordering::SeqCst);
@@ -504,29 +570,42 @@ impl Shared {
     }
 }
 
-/// The writer started by [`SledStore::write_behind`]: one group and one flush at most
-/// every [`WRITE_BEHIND`], for as long as the store exists.
-async fn write_behind(shared: std::sync::Weak<Shared>, wake: Arc<tokio::sync::Notify>) {
+/// The writer started by [`SledStore::write_behind`], on a thread of its own: one group and
+/// one flush at most every [`WRITE_BEHIND`], for as long as the store exists. It sleeps
+/// on a condition variable while nothing is queued and flushes on its own thread, so a
+/// group costs the runtime's worker threads nothing (no task to wake, no timer, no hand-off
+/// to a blocking thread): only `save`'s wake-up of this thread when the queue was empty.
+fn write_behind(shared: std::sync::Weak<Shared>, cell: Arc<QueueCell>) {
     let mut pause = WRITE_BEHIND;
-    let mut last = tokio::time::Instant::now();
-    let idle =
-        |shared: &std::sync::Weak<Shared>| shared.upgrade().map(|s| s.queue().by_key.is_empty());
+    let mut last = std::time::Instant::now();
     loop {
-        match idle(&shared) {
-            None => return,
-            Some(true) => {
-                wake.notified().await;
-                // A wake-up left over from saves the last group already wrote.
-                continue;
+        // Wait for something to write, looking now and then whether the store is gone
+        // (this thread then ends).
+        {
+            let queue = cell.queue.lock().unwrap_or_else(|e| e.into_inner());
+            if queue.by_key.is_empty() {
+                let (queue, _) = cell
+                    .saved
+                    .wait_timeout(queue, Duration::from_secs(1))
+                    .unwrap_or_else(|e| e.into_inner());
+                if queue.by_key.is_empty() {
+                    if shared.strong_count() == 0 {
+                        return;
+                    }
+                    continue;
+                }
             }
-            Some(false) => {}
         }
-        tokio::time::sleep_until(last + pause).await;
-        last = tokio::time::Instant::now();
+        let due = last + pause;
+        let now = std::time::Instant::now();
+        if due > now {
+            std::thread::sleep(due - now);
+        }
+        last = std::time::Instant::now();
         let Some(s) = shared.upgrade() else {
             return;
         };
-        match s.write_queue().await {
+        match s.write_queue_blocking() {
             Ok(_) => {
                 pause = WRITE_BEHIND;
                 s.set_unsaved(false);
@@ -572,7 +651,7 @@ impl SledStore {
             tickets: AtomicU64::new(0),
             flushed: std::sync::Mutex::new((0, 0)),
             turn: tokio::sync::Mutex::new(()),
-            queue: std::sync::Mutex::new(Queue::default()),
+            queue: Arc::default(),
             apply: std::sync::Mutex::new(()),
             unsaved: std::sync::atomic::AtomicBool::new(false),
             writer: std::sync::OnceLock::new(),
@@ -659,14 +738,17 @@ impl SledStore {
     }
 
     /// Starts writing sessions given to [`SessionStore::save`] behind the replies: one
-    /// group and one flush at most every [`WRITE_BEHIND`] (see the module
-    /// documentation). Until this is called, `save` is durable before it returns, as the
-    /// terminal wants. Must be called within a tokio runtime; a second call does nothing.
+    /// group and one flush at most every [`WRITE_BEHIND`], on a thread of its own (see
+    /// the module documentation). Until this is called, `save` is durable before it
+    /// returns, as the terminal wants. A second call does nothing.
     pub fn write_behind(&self) {
         self.shared.writer.get_or_init(|| {
-            let wake = Arc::new(tokio::sync::Notify::new());
-            tokio::spawn(write_behind(Arc::downgrade(&self.shared), wake.clone()));
-            wake
+            let shared = Arc::downgrade(&self.shared);
+            let cell = self.shared.queue.clone();
+            std::thread::Builder::new()
+                .name("session-writer".to_owned())
+                .spawn(move || write_behind(shared, cell))
+                .expect("the session writer thread starts");
         });
     }
 
@@ -956,25 +1038,30 @@ impl SessionStore for SledStore {
     /// Queued for the writer when it runs and the store writes; durable first otherwise
     /// (see the module documentation).
     async fn save(&self, key: &SessionKey, record: &SessionRecord) -> Result<(), StoreError> {
-        let wake = match self.shared.writer.get() {
-            Some(wake) if !self.shared.unsaved.load(Ordering::SeqCst) => wake,
-            _ => return self.put(key, record).await,
-        };
+        if self.shared.writer.get().is_none() || self.shared.unsaved.load(Ordering::SeqCst) {
+            return self.put(key, record).await;
+        }
         let value = record_bytes::encode(record);
-        {
+        let key = key.encode();
+        let was_empty = {
             let mut queue = self.shared.queue();
             queue.next_seq += 1;
             let seq = queue.next_seq;
+            let was_empty = queue.by_key.is_empty();
             queue.by_key.insert(
-                key.encode(),
+                key,
                 Pending {
                     seq,
                     value,
                     updated_at: record.updated_at,
                 },
             );
+            was_empty
+        };
+        // The writer sleeps only while the queue is empty.
+        if was_empty {
+            self.shared.queue.saved.notify_one();
         }
-        wake.notify_one();
         Ok(())
     }
 
@@ -1165,24 +1252,28 @@ const KEY_DM: u8 = 0x02;
 /// text key (41 bytes for a server session) 100,000 sessions took 117 MiB; with this
 /// form (17 bytes) 77 MiB (sled alone, same writes; see benches/README.md).
 fn compact_key(key: &str, out: &mut Vec<u8>) {
-    let decimal = |s: &str| s.parse::<u64>().ok().filter(|n| n.to_string() == s);
-    match SessionKey::decode(key) {
-        Some(SessionKey {
-            scope: Scope::Guild(guild),
-            user,
-        }) if SessionKey::new(Scope::Guild(guild), user.clone()).encode() == key => {
-            if let Some(user) = decimal(&user) {
+    // A decimal `u64` as `u64::to_string` writes it (no sign, no leading zero), so that
+    // the compact form reads back as exactly `key`.
+    let decimal = |s: &str| {
+        let canonical = !s.is_empty()
+            && s.len() <= 20
+            && s.bytes().all(|b| b.is_ascii_digit())
+            && (s.len() == 1 || !s.starts_with('0'));
+        canonical.then(|| s.parse::<u64>().ok()).flatten()
+    };
+    match key.split_once('/') {
+        Some(("g", rest)) => {
+            if let Some((Some(guild), Some(user))) =
+                rest.split_once('/').map(|(g, u)| (decimal(g), decimal(u)))
+            {
                 out.push(KEY_GUILD);
                 out.extend_from_slice(&guild.to_be_bytes());
                 out.extend_from_slice(&user.to_be_bytes());
                 return;
             }
         }
-        Some(SessionKey {
-            scope: Scope::Dm,
-            user,
-        }) => {
-            if let Some(user) = decimal(&user) {
+        Some(("dm", user)) => {
+            if let Some(user) = decimal(user) {
                 out.push(KEY_DM);
                 out.extend_from_slice(&user.to_be_bytes());
                 return;
@@ -1477,6 +1568,82 @@ mod tests {
         assert_eq!(store.get(&key).unwrap(), None);
         assert!(index_entries(&store).is_empty());
         assert!(store.is_empty().unwrap());
+    }
+
+    /// Waits until the writer has emptied the queue (it writes every 50 ms).
+    fn written_behind(store: &SledStore) {
+        let until = std::time::Instant::now() + Duration::from_secs(10);
+        while store.queued() > 0 {
+            assert!(std::time::Instant::now() < until, "the writer never wrote");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    #[tokio::test]
+    async fn saved_sessions_are_read_at_once_and_written_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = SessionKey::new(Scope::Guild(81384788765712384), "80351110224678912");
+        let mut rec = record(system_clock());
+        {
+            let store = SledStore::open(dir.path(), StoreOptions::default()).unwrap();
+            // Without the writer, a save is durable before it returns (the terminal).
+            assert_send(store.save(&key, &rec)).await.unwrap();
+            assert_eq!(store.queued(), 0);
+            store.write_behind();
+            rec.step = 2;
+            store.save(&key, &rec).await.unwrap();
+            // Read back at once, before the writer got to it.
+            assert_eq!(store.get(&key).unwrap(), Some(rec.clone()));
+            written_behind(&store);
+            assert_eq!(store.get(&key).unwrap(), Some(rec.clone()));
+            rec.step = 3;
+            store.save(&key, &rec).await.unwrap();
+            written_behind(&store);
+        }
+        // Durable: the writer flushed it.
+        let store = SledStore::reopen_for_test(dir.path(), StoreOptions::default);
+        assert_eq!(store.get(&key).unwrap(), Some(rec));
+        assert_eq!(index_entries(&store).len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_group_never_overtakes_a_removal_or_a_later_put() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(dir.path(), StoreOptions::default()).unwrap();
+        store.write_behind();
+        let key = SessionKey::new(Scope::Dm, "80351110224678912");
+        let mut rec = record(system_clock());
+        for round in 0..20u64 {
+            rec.step = round * 10;
+            store.save(&key, &rec).await.unwrap();
+            // Deleted at once and durably, whether or not the group was written yet.
+            assert!(store.remove(&key).await.unwrap());
+            assert_eq!(store.get(&key).unwrap(), None);
+            rec.step += 1;
+            store.save(&key, &rec).await.unwrap();
+            let mut later = rec.clone();
+            later.step += 1;
+            store.put(&key, &later).await.unwrap();
+            assert_eq!(store.get(&key).unwrap(), Some(later.clone()));
+            written_behind(&store);
+            assert_eq!(store.get(&key).unwrap(), Some(later));
+            std::thread::sleep(Duration::from_millis(round % 3 * 20));
+        }
+        store.save(&key, &rec).await.unwrap();
+        assert!(store.remove(&key).await.unwrap());
+        // The flush at shutdown writes what is queued, and nothing removed comes back.
+        store.flush_async().await.unwrap();
+        assert_eq!(store.queued(), 0);
+        assert_eq!(store.get(&key).unwrap(), None);
+        assert!(index_entries(&store).is_empty());
+        let other = SessionKey::new(Scope::Dm, "42");
+        store.save(&other, &rec).await.unwrap();
+        store.flush().unwrap();
+        assert_eq!(store.queued(), 0);
+        drop(store);
+        let store = SledStore::reopen_for_test(dir.path(), StoreOptions::default);
+        assert_eq!(store.get(&key).unwrap(), None);
+        assert_eq!(store.get(&other).unwrap(), Some(rec));
     }
 
     #[tokio::test]

@@ -13,8 +13,7 @@ use serenity::all::{
     ComponentInteractionDataKind, Context, CreateActionRow, CreateAllowedMentions, CreateButton,
     CreateEmbed, CreateEmbedFooter, CreateInteractionResponse, CreateInteractionResponseMessage,
     CreateMessage, CreateSelectMenu, CreateSelectMenuKind, CreateSelectMenuOption,
-    EditInteractionResponse, Event, EventHandler, Interaction, InteractionId, Message, Nonce,
-    RawEventHandler, Ready,
+    EditInteractionResponse, Event, Interaction, InteractionId, Message, Nonce, RawEventHandler,
 };
 use serenity::async_trait;
 use serenity::http::HttpError;
@@ -218,7 +217,7 @@ fn rows(spec: &MessageSpec) -> Vec<CreateActionRow> {
 }
 
 /// An interaction response message from a spec. Mentions are always off.
-fn response_message(spec: &MessageSpec, ephemeral: bool) -> CreateInteractionResponseMessage {
+pub fn response_message(spec: &MessageSpec, ephemeral: bool) -> CreateInteractionResponseMessage {
     let mut m = CreateInteractionResponseMessage::new()
         .embeds(embeds(spec))
         .components(rows(spec))
@@ -990,13 +989,32 @@ impl Responder<'_> {
     }
 }
 
+/// Every gateway event reaches the bot here, and only here. serenity 0.12.5 gives an
+/// interaction it could not read (a field of an unexpected type or size makes it drop the
+/// whole dispatch) only to raw-event handlers, so the bot is one: with an `EventHandler`
+/// beside it, serenity would clone every event and spawn a second task for it (and wake a
+/// second worker thread), for every click.
 #[async_trait]
-impl EventHandler for Handler {
-    async fn ready(&self, _ctx: Context, ready: Ready) {
-        tracing::info!(user = %ready.user.name, guilds = ready.guilds.len(), "connected to the gateway");
+impl RawEventHandler for Handler {
+    async fn raw_event(&self, ctx: Context, event: Event) {
+        match event {
+            Event::InteractionCreate(e) => self.interaction(ctx, e.interaction).await,
+            Event::Unknown(unknown) if unknown.kind == "INTERACTION_CREATE" => {
+                // serenity's own JSON value (serde_json's, or simd_json's when that
+                // feature is on), read here as serde_json's.
+                let value = serde_json::to_value(&unknown.value).unwrap_or_default();
+                self.unreadable(ctx, &value).await
+            }
+            Event::Ready(e) => {
+                tracing::info!(user = %e.ready.user.name, guilds = e.ready.guilds.len(), "connected to the gateway")
+            }
+            _ => {}
+        }
     }
+}
 
-    async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
+impl Handler {
+    async fn interaction(&self, ctx: Context, interaction: Interaction) {
         let received = Instant::now();
         if !self.seen.first_time(interaction.id().get()) {
             tracing::info!(interaction = %interaction.id(), "ignoring a replayed interaction");
@@ -1033,6 +1051,50 @@ impl EventHandler for Handler {
             tracing::error!(error = %e, "could not answer after a panic");
         }
     }
+
+    /// An interaction serenity could not read: the user still gets a sentence, the
+    /// operator a log line, instead of "This interaction failed".
+    async fn unreadable(&self, ctx: Context, v: &serde_json::Value) {
+        let id = v["id"]
+            .as_str()
+            .and_then(|s| s.parse::<u64>().ok())
+            .filter(|&i| i != 0);
+        let token = v["token"]
+            .as_str()
+            .filter(|t| !t.is_empty() && t.len() <= 500);
+        let (Some(id), Some(token)) = (id, token) else {
+            tracing::warn!(
+                "an unreadable interaction without a usable id or token; cannot answer it"
+            );
+            return;
+        };
+        let l10n = self.l10n();
+        let locale = l10n.negotiate(&[
+            v["locale"].as_str().unwrap_or_default(),
+            v["guild_locale"].as_str().unwrap_or_default(),
+        ]);
+        tracing::warn!(
+            interaction = id,
+            "serenity could not read an interaction; answering with a sentence"
+        );
+        let body = serde_json::json!({
+            "type": 4,
+            "data": {
+                "content": l10n.text(locale, "error-unreadable"),
+                "flags": 64,
+                "allowed_mentions": { "parse": [] },
+            }
+        });
+        let deadline = Instant::now() + FIRST_RESPONSE_BUDGET;
+        let sent = with_retry(deadline, "answering an unreadable interaction", || {
+            ctx.http
+                .create_interaction_response(InteractionId::new(id), token, &body, Vec::new())
+        })
+        .await;
+        if let Err(e) = sent {
+            tracing::error!(interaction = id, error = %e, "could not answer an unreadable interaction");
+        }
+    }
 }
 
 /// Runs `fut`, turning a panic inside it into an error carrying the panic's message, so
@@ -1048,64 +1110,6 @@ pub async fn guard<F: std::future::Future>(fut: F) -> Result<F::Output, String> 
                 .or_else(|| p.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "a panic without a message".to_owned())
         })
-}
-
-/// Catches interactions serenity could not read (a field of an unexpected type or size
-/// makes it drop the whole dispatch): the user still gets a sentence, the operator a
-/// log line, instead of "This interaction failed".
-pub struct Unreadable {
-    pub l10n: Arc<Localizer>,
-}
-
-#[async_trait]
-impl RawEventHandler for Unreadable {
-    async fn raw_event(&self, ctx: Context, event: Event) {
-        let Event::Unknown(unknown) = event else {
-            return;
-        };
-        if unknown.kind != "INTERACTION_CREATE" {
-            return;
-        }
-        let v = &unknown.value;
-        let id = v["id"]
-            .as_str()
-            .and_then(|s| s.parse::<u64>().ok())
-            .filter(|&i| i != 0);
-        let token = v["token"]
-            .as_str()
-            .filter(|t| !t.is_empty() && t.len() <= 500);
-        let (Some(id), Some(token)) = (id, token) else {
-            tracing::warn!(
-                "an unreadable interaction without a usable id or token; cannot answer it"
-            );
-            return;
-        };
-        let locale = self.l10n.negotiate(&[
-            v["locale"].as_str().unwrap_or_default(),
-            v["guild_locale"].as_str().unwrap_or_default(),
-        ]);
-        tracing::warn!(
-            interaction = id,
-            "serenity could not read an interaction; answering with a sentence"
-        );
-        let body = serde_json::json!({
-            "type": 4,
-            "data": {
-                "content": self.l10n.text(locale, "error-unreadable"),
-                "flags": 64,
-                "allowed_mentions": { "parse": [] },
-            }
-        });
-        let deadline = Instant::now() + FIRST_RESPONSE_BUDGET;
-        let sent = with_retry(deadline, "answering an unreadable interaction", || {
-            ctx.http
-                .create_interaction_response(InteractionId::new(id), token, &body, Vec::new())
-        })
-        .await;
-        if let Err(e) = sent {
-            tracing::error!(interaction = id, error = %e, "could not answer an unreadable interaction");
-        }
-    }
 }
 
 #[cfg(test)]

@@ -24,7 +24,7 @@ use crate::knowledge::Knowledge;
 use crate::registry::Registry;
 use crate::store::SledStore;
 
-pub use handler::{Handler, Unreadable};
+pub use handler::{response_message, Handler};
 
 /// PIN_MESSAGES (1 << 51): since 2026-02-23 Discord requires it to pin. serenity 0.12.5
 /// has no constant for it and drops the bit when parsing permissions, so it is built
@@ -134,15 +134,12 @@ pub async fn run(
     let registry = Registry::open(&store)?;
     // Sessions are resume points: written behind the replies, in groups.
     store.write_behind();
-    let unreadable = Unreadable {
-        l10n: k.l10n.clone(),
-    };
     let handler = Handler::new(k, store.clone(), registry, bot_user);
     // Interactions arrive without any intent; GUILDS is the least the gateway accepts
-    // usefully and is not privileged.
+    // usefully and is not privileged. One raw-event handler takes every event (see
+    // `Handler`'s `RawEventHandler`).
     let mut client = ClientBuilder::new_with_http(http, GatewayIntents::GUILDS)
-        .event_handler(handler)
-        .raw_event_handler(unreadable)
+        .raw_event_handler(handler)
         .await
         .map_err(BotError::Gateway)?;
     let shards = client.shard_manager.clone();
