@@ -91,6 +91,12 @@ struct Args {
     /// Print each bot's context switches per click by thread name.
     #[arg(long)]
     threads: bool,
+    /// Run the bots at the same time, each with its own stand-in and users, instead of
+    /// one after the other: they then share the same minutes of a machine whose speed
+    /// drifts, which makes their CPU per click comparable. (The stand-in+driver figures
+    /// are then the driver process's as a whole.)
+    #[arg(long)]
+    together: bool,
 }
 
 const GUILD: u64 = 900_000_000_000_000_001;
@@ -1001,14 +1007,24 @@ fn main() {
         .expect("a runtime");
     let tmp = tempfile::tempdir().expect("a temporary directory");
     let mut reports = Vec::new();
-    for w in which {
-        eprintln!("running {} …", w.name());
-        let r = rt.block_on(run_bot(w, &args, tmp.path()));
-        eprintln!(
-            "  done: {:.0} clicks/s, p99 {:.3} ms",
-            r.clicks_per_s, r.p99_ms
-        );
-        reports.push((w, r));
+    if args.together {
+        let names: Vec<&str> = which.iter().map(|w| w.name()).collect();
+        eprintln!("running {} at the same time …", names.join(", "));
+        let runs = which.iter().map(|&w| {
+            let (args, tmp) = (&args, tmp.path());
+            async move { (w, run_bot(w, args, tmp).await) }
+        });
+        reports = rt.block_on(futures::future::join_all(runs));
+    } else {
+        for w in which {
+            eprintln!("running {} …", w.name());
+            let r = rt.block_on(run_bot(w, &args, tmp.path()));
+            eprintln!(
+                "  done: {:.0} clicks/s, p99 {:.3} ms",
+                r.clicks_per_s, r.p99_ms
+            );
+            reports.push((w, r));
+        }
     }
     print(&reports, &args);
 }

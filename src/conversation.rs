@@ -34,7 +34,7 @@ use crate::card::{Card, TimeStyle};
 use crate::custom_id::{rules_tag, Action, Answers, CustomId, Place, Symbol};
 use crate::engine::{Position, Progress, Walk};
 use crate::i18n::{LocaleId, Localizer};
-use crate::rules::Rules;
+use crate::rules::{NodeIdx, Question, Rules};
 use crate::session::{Scope, SessionKey, SessionRecord, SessionStore, StoreError};
 
 /// What the user did, in the rules' own terms: the model the tests use, and what a
@@ -236,6 +236,8 @@ pub struct Conversation<S> {
     style: TimeStyle,
     tag: String,
     recent: Arc<Recent>,
+    /// Every question's texts in every locale, formatted once.
+    texts: Arc<HashMap<(NodeIdx, LocaleId), QuestionTexts>>,
 }
 
 impl<S> Clone for Conversation<S> {
@@ -248,6 +250,7 @@ impl<S> Clone for Conversation<S> {
             style: self.style,
             tag: self.tag.clone(),
             recent: self.recent.clone(),
+            texts: self.texts.clone(),
         }
     }
 }
@@ -270,6 +273,14 @@ impl<S: SessionStore> Conversation<S> {
         style: TimeStyle,
     ) -> Self {
         let tag = rules_tag(&rules.meta.version);
+        let mut texts = HashMap::new();
+        for (idx, node) in rules.nodes() {
+            if let crate::rules::Node::Question(q) = node {
+                for locale in l10n.locale_ids() {
+                    texts.insert((idx, locale), QuestionTexts::of(&l10n, q, locale));
+                }
+            }
+        }
         Self {
             rules,
             l10n,
@@ -278,6 +289,7 @@ impl<S: SessionStore> Conversation<S> {
             style,
             tag,
             recent: Arc::default(),
+            texts: Arc::new(texts),
         }
     }
 
@@ -489,7 +501,7 @@ impl<S: SessionStore> Conversation<S> {
     fn answer_input(
         &self,
         walk: &Walk,
-        pick: impl Fn(&crate::rules::Question) -> Option<usize>,
+        pick: impl Fn(&Question) -> Option<usize>,
     ) -> Option<(Input, Walk)> {
         let Position::Asking(_, q) = walk.position(&self.rules) else {
             return None;
@@ -613,17 +625,85 @@ impl<S: SessionStore> Conversation<S> {
         }
     }
 
-    /// What `walk` looks like in `locale`; a card is dated `generated_at`.
+    /// What `walk` looks like in `locale`; a card is dated `generated_at`. The same as
+    /// [`view_of`], with the question's texts formatted once rather than every time.
     pub fn view(&self, walk: &Walk, generated_at: i64, locale: LocaleId) -> View {
-        view_of(
-            &self.rules,
-            &self.l10n,
-            walk,
-            generated_at,
-            locale,
-            self.style,
-        )
+        match walk.position(&self.rules) {
+            Position::Asking(idx, q) => match self.texts.get(&(idx, locale)) {
+                Some(texts) => question_view(&self.rules, &self.l10n, walk, locale, q, texts),
+                None => view_of(
+                    &self.rules,
+                    &self.l10n,
+                    walk,
+                    generated_at,
+                    locale,
+                    self.style,
+                ),
+            },
+            Position::Done(..) => view_of(
+                &self.rules,
+                &self.l10n,
+                walk,
+                generated_at,
+                locale,
+                self.style,
+            ),
+        }
     }
+}
+
+/// A question's texts in one locale.
+#[derive(Debug, Clone)]
+struct QuestionTexts {
+    text: String,
+    help: Option<String>,
+    choices: Vec<String>,
+    symbols: Vec<Symbol>,
+}
+
+impl QuestionTexts {
+    fn of(l10n: &Localizer, q: &Question, locale: LocaleId) -> Self {
+        Self {
+            text: l10n.text(locale, &q.text),
+            help: q.help.as_ref().map(|h| l10n.text(locale, h)),
+            choices: q
+                .choices
+                .iter()
+                .map(|c| l10n.text(locale, &c.label))
+                .collect(),
+            symbols: q
+                .choices
+                .iter()
+                .map(|c| {
+                    Symbol::of(&q.fact, &c.value)
+                        .expect("validated rules only use values of the contract")
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The view of question `q`, where `walk` stands, with its texts.
+fn question_view(
+    rules: &Rules,
+    l10n: &Localizer,
+    walk: &Walk,
+    locale: LocaleId,
+    q: &Question,
+    texts: &QuestionTexts,
+) -> View {
+    let progress = walk.progress(rules);
+    View::Question(QuestionView {
+        node: q.id.clone(),
+        fact: q.fact.clone(),
+        text: texts.text.clone(),
+        help: texts.help.clone(),
+        choices: texts.choices.clone(),
+        symbols: texts.symbols.clone(),
+        progress,
+        progress_text: progress_text(l10n, locale, progress),
+        can_go_back: walk.answered() > 0,
+    })
 }
 
 /// Carries answers given under other rules into `rules`: the walk as far as they settle
@@ -662,29 +742,8 @@ pub fn view_of(
 ) -> View {
     match walk.position(rules) {
         Position::Asking(_, q) => {
-            let progress = walk.progress(rules);
-            View::Question(QuestionView {
-                node: q.id.clone(),
-                fact: q.fact.clone(),
-                text: l10n.text(locale, &q.text),
-                help: q.help.as_ref().map(|h| l10n.text(locale, h)),
-                choices: q
-                    .choices
-                    .iter()
-                    .map(|c| l10n.text(locale, &c.label))
-                    .collect(),
-                symbols: q
-                    .choices
-                    .iter()
-                    .map(|c| {
-                        Symbol::of(&q.fact, &c.value)
-                            .expect("validated rules only use values of the contract")
-                    })
-                    .collect(),
-                progress,
-                progress_text: progress_text(l10n, locale, progress),
-                can_go_back: walk.answered() > 0,
-            })
+            let texts = QuestionTexts::of(l10n, q, locale);
+            question_view(rules, l10n, walk, locale, q, &texts)
         }
         Position::Done(..) => View::Card(Box::new(
             Card::build(rules, walk, l10n, locale, generated_at, style)

@@ -300,7 +300,6 @@ impl CustomId {
     }
 
     pub fn encode(&self) -> String {
-        use fmt::Write;
         let verb = match self.action {
             Action::Answer(_) => 'a',
             Action::Select => 's',
@@ -310,15 +309,21 @@ impl CustomId {
             Action::Post => 'p',
             Action::Forget => 'f',
         };
+        // Written by hand: every button of every reply is encoded, and `format!` costs
+        // several times this.
         let mut s = String::with_capacity(MAX_LEN);
-        let _ = write!(
-            s,
-            "{PREFIX}:{verb}:{}:{}:{}:{}:",
-            self.owner,
-            self.rules_tag,
-            self.step,
-            self.place.char()
-        );
+        s.push_str(PREFIX);
+        s.push(':');
+        s.push(verb);
+        s.push(':');
+        push_number(&mut s, self.owner);
+        s.push(':');
+        s.push_str(&self.rules_tag);
+        s.push(':');
+        push_number(&mut s, self.step);
+        s.push(':');
+        s.push(self.place.char());
+        s.push(':');
         self.answers.write(&mut s);
         if let Action::Answer(v) = self.action {
             s.push(':');
@@ -392,6 +397,21 @@ impl CustomId {
             answers,
         })
     }
+}
+
+/// Appends `n` in decimal.
+fn push_number(s: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    s.extend(digits[i..].iter().map(|&d| char::from(d)));
 }
 
 /// A decimal number without sign, leading zeros or overflow.
