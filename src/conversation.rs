@@ -217,7 +217,11 @@ impl Recent {
 
     fn set(&self, key: &SessionKey, latest: Latest, now: i64) {
         let mut map = self.lock();
-        if map.len() >= RECENT_CAPACITY && !map.contains_key(key) {
+        if let Some(known) = map.get_mut(key) {
+            *known = latest;
+            return;
+        }
+        if map.len() >= RECENT_CAPACITY {
             map.retain(|_, l| l.updated_at > now - RECENT_KEEP_SECS);
             if map.len() >= RECENT_CAPACITY {
                 map.clear();
@@ -236,8 +240,9 @@ pub struct Conversation<S> {
     style: TimeStyle,
     tag: String,
     recent: Arc<Recent>,
-    /// Every question's texts in every locale, formatted once.
-    texts: Arc<HashMap<(NodeIdx, LocaleId), QuestionTexts>>,
+    /// Every question's texts in every locale, formatted once, and what else a reply
+    /// needs that does not change while the bot runs.
+    texts: Arc<Texts>,
 }
 
 impl<S> Clone for Conversation<S> {
@@ -273,14 +278,7 @@ impl<S: SessionStore> Conversation<S> {
         style: TimeStyle,
     ) -> Self {
         let tag = rules_tag(&rules.meta.version);
-        let mut texts = HashMap::new();
-        for (idx, node) in rules.nodes() {
-            if let crate::rules::Node::Question(q) = node {
-                for locale in l10n.locale_ids() {
-                    texts.insert((idx, locale), QuestionTexts::of(&l10n, q, locale));
-                }
-            }
-        }
+        let texts = Texts::of(&rules, &l10n);
         Self {
             rules,
             l10n,
@@ -310,7 +308,7 @@ impl<S: SessionStore> Conversation<S> {
         let stored = self.store.get(key)?;
         if let Some(record) = &stored {
             if let Some(walk) = self.resumable(record) {
-                let answers = walk.symbols(&self.rules);
+                let answers = self.symbols(&walk);
                 let latest = Latest {
                     step: record.step,
                     by: None,
@@ -400,15 +398,17 @@ impl<S: SessionStore> Conversation<S> {
             return self.carry_over(c, step, created_at).await;
         }
         let walk = if id.rules_tag == self.tag {
-            Walk::replay_symbols(&self.rules, &id.answers).ok_or(ConvError::Forged(id.answers))?
+            self.replay(&id.answers)
+                .ok_or(ConvError::Forged(id.answers))?
         } else {
             Walk::start(&self.rules)
         };
+        // Where the button stands (nothing moved).
         let here = |walk: &Walk| {
             let latest = Latest {
                 step: id.step,
                 by: None,
-                answers: id.answers,
+                answers: self.symbols(walk),
                 created_at: created_at.unwrap_or_else(|| self.now()),
                 updated_at: self.now(),
                 forgotten: false,
@@ -601,7 +601,7 @@ impl<S: SessionStore> Conversation<S> {
         let latest = Latest {
             step,
             by,
-            answers: walk.symbols(&self.rules),
+            answers: self.symbols(walk),
             created_at: record.created_at,
             updated_at: now,
             forgotten: false,
@@ -611,9 +611,39 @@ impl<S: SessionStore> Conversation<S> {
     }
 
     fn reply_latest(&self, latest: &Latest, locale: LocaleId) -> Reply {
-        let walk = Walk::replay_symbols(&self.rules, &latest.answers)
+        let walk = self
+            .replay(&latest.answers)
             .expect("a remembered step was made under the running rules");
         self.reply(&walk, latest, locale)
+    }
+
+    /// [`Walk::replay_symbols`], by the symbols of each question's choices found once
+    /// rather than by comparing fact and value names.
+    fn replay(&self, answers: &Answers) -> Option<Walk> {
+        let mut walk = Walk::start(&self.rules);
+        for symbol in answers.iter() {
+            let Position::Asking(idx, _) = walk.position(&self.rules) else {
+                return None;
+            };
+            let choice = self
+                .texts
+                .symbols
+                .get(&idx)?
+                .iter()
+                .position(|&s| s == symbol)?;
+            walk = walk.answer(&self.rules, choice).ok()?;
+        }
+        Some(walk)
+    }
+
+    /// [`Walk::symbols`], by the same table.
+    fn symbols(&self, walk: &Walk) -> Answers {
+        Answers::from_symbols(
+            walk.steps()
+                .iter()
+                .map(|&(idx, choice)| self.texts.symbols[&idx][choice]),
+        )
+        .expect("a fact is asked at most once along a path")
     }
 
     fn reply(&self, walk: &Walk, latest: &Latest, locale: LocaleId) -> Reply {
@@ -629,8 +659,17 @@ impl<S: SessionStore> Conversation<S> {
     /// [`view_of`], with the question's texts formatted once rather than every time.
     pub fn view(&self, walk: &Walk, generated_at: i64, locale: LocaleId) -> View {
         match walk.position(&self.rules) {
-            Position::Asking(idx, q) => match self.texts.get(&(idx, locale)) {
-                Some(texts) => question_view(&self.rules, &self.l10n, walk, locale, q, texts),
+            Position::Asking(idx, q) => match self.texts.questions.get(&(idx, locale)) {
+                Some(texts) => {
+                    let progress = walk.progress(&self.rules);
+                    let said = self
+                        .texts
+                        .progress
+                        .get(&(locale, progress.number, progress.at_most))
+                        .cloned()
+                        .unwrap_or_else(|| progress_text(&self.l10n, locale, progress));
+                    question_view(walk, q, texts, progress, said)
+                }
                 None => view_of(
                     &self.rules,
                     &self.l10n,
@@ -649,6 +688,47 @@ impl<S: SessionStore> Conversation<S> {
                 self.style,
             ),
         }
+    }
+}
+
+/// What a reply needs that does not change while the bot runs (texts are not reloaded).
+struct Texts {
+    /// Every question's texts in every locale.
+    questions: HashMap<(NodeIdx, LocaleId), QuestionTexts>,
+    /// "Question n of at most m" for every n and m a conversation can show.
+    progress: HashMap<(LocaleId, usize, usize), String>,
+    /// The symbol of each question's choices, in order.
+    symbols: HashMap<NodeIdx, Vec<Symbol>>,
+}
+
+impl Texts {
+    fn of(rules: &Rules, l10n: &Localizer) -> Self {
+        let mut texts = Texts {
+            questions: HashMap::new(),
+            progress: HashMap::new(),
+            symbols: HashMap::new(),
+        };
+        for (idx, node) in rules.nodes() {
+            if let crate::rules::Node::Question(q) = node {
+                for locale in l10n.locale_ids() {
+                    let t = QuestionTexts::of(l10n, q, locale);
+                    texts.symbols.insert(idx, t.symbols.clone());
+                    texts.questions.insert((idx, locale), t);
+                }
+            }
+        }
+        let depth = rules.max_depth();
+        for locale in l10n.locale_ids() {
+            for number in 1..=depth {
+                for at_most in number..=depth {
+                    let p = Progress { number, at_most };
+                    texts
+                        .progress
+                        .insert((locale, number, at_most), progress_text(l10n, locale, p));
+                }
+            }
+        }
+        texts
     }
 }
 
@@ -685,14 +765,12 @@ impl QuestionTexts {
 
 /// The view of question `q`, where `walk` stands, with its texts.
 fn question_view(
-    rules: &Rules,
-    l10n: &Localizer,
     walk: &Walk,
-    locale: LocaleId,
     q: &Question,
     texts: &QuestionTexts,
+    progress: Progress,
+    progress_text: String,
 ) -> View {
-    let progress = walk.progress(rules);
     View::Question(QuestionView {
         node: q.id.clone(),
         fact: q.fact.clone(),
@@ -701,7 +779,7 @@ fn question_view(
         choices: texts.choices.clone(),
         symbols: texts.symbols.clone(),
         progress,
-        progress_text: progress_text(l10n, locale, progress),
+        progress_text,
         can_go_back: walk.answered() > 0,
     })
 }
@@ -743,7 +821,9 @@ pub fn view_of(
     match walk.position(rules) {
         Position::Asking(_, q) => {
             let texts = QuestionTexts::of(l10n, q, locale);
-            question_view(rules, l10n, walk, locale, q, &texts)
+            let progress = walk.progress(rules);
+            let said = progress_text(l10n, locale, progress);
+            question_view(walk, q, &texts, progress, said)
         }
         Position::Done(..) => View::Card(Box::new(
             Card::build(rules, walk, l10n, locale, generated_at, style)

@@ -411,7 +411,7 @@ fn push_number(s: &mut String, mut n: u64) {
             break;
         }
     }
-    s.extend(digits[i..].iter().map(|&d| char::from(d)));
+    s.push_str(std::str::from_utf8(&digits[i..]).expect("ASCII digits"));
 }
 
 /// A decimal number without sign, leading zeros or overflow.

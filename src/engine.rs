@@ -293,6 +293,11 @@ impl Walk {
         Self::start(rules)
     }
 
+    /// Each answered question and the position of the choice taken, in order.
+    pub fn steps(&self) -> &[(NodeIdx, usize)] {
+        &self.steps
+    }
+
     /// How many questions have been answered.
     pub fn answered(&self) -> usize {
         self.steps.len()
