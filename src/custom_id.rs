@@ -400,18 +400,8 @@ impl CustomId {
 }
 
 /// Appends `n` in decimal.
-fn push_number(s: &mut String, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    s.push_str(std::str::from_utf8(&digits[i..]).expect("ASCII digits"));
+fn push_number(s: &mut String, n: u64) {
+    s.push_str(itoa::Buffer::new().format(n));
 }
 
 /// A decimal number without sign, leading zeros or overflow.

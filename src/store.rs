@@ -214,6 +214,8 @@ struct Pending {
 struct Queue {
     next_seq: u64,
     by_key: std::collections::HashMap<String, Pending>,
+    /// The writer waits on [`QueueCell::saved`] for the next save.
+    writer_idle: bool,
 }
 
 /// A group taken from the queue and written to sled: which saves it holds, so that they
@@ -571,57 +573,70 @@ impl Shared {
 }
 
 /// The writer started by [`SledStore::write_behind`], on a thread of its own: one group and
-/// one flush at most every [`WRITE_BEHIND`], for as long as the store exists. It sleeps
-/// on a condition variable while nothing is queued and flushes on its own thread, so a
-/// group costs the runtime's worker threads nothing (no task to wake, no timer, no hand-off
-/// to a blocking thread): only `save`'s wake-up of this thread when the queue was empty.
+/// one flush at most every [`WRITE_BEHIND`], for as long as the store exists. While
+/// sessions keep coming it sleeps from one group to the next; once a whole interval
+/// passed without one, it waits on a condition variable, and the next `save` wakes it.
+/// It flushes on its own thread, so a group costs the runtime's worker threads nothing
+/// (no task to wake, no timer, no hand-off to a blocking thread).
 fn write_behind(shared: std::sync::Weak<Shared>, cell: Arc<QueueCell>) {
     let mut pause = WRITE_BEHIND;
     let mut last = std::time::Instant::now();
     loop {
-        // Wait for something to write, looking now and then whether the store is gone
-        // (this thread then ends).
+        // Idle: wait for a save, looking now and then whether the store is gone (this
+        // thread then ends).
         {
-            let queue = cell.queue.lock().unwrap_or_else(|e| e.into_inner());
-            if queue.by_key.is_empty() {
-                let (queue, _) = cell
+            let mut queue = cell.queue.lock().unwrap_or_else(|e| e.into_inner());
+            while queue.by_key.is_empty() {
+                queue.writer_idle = true;
+                let (q, _) = cell
                     .saved
                     .wait_timeout(queue, Duration::from_secs(1))
                     .unwrap_or_else(|e| e.into_inner());
-                if queue.by_key.is_empty() {
-                    if shared.strong_count() == 0 {
-                        return;
+                queue = q;
+                queue.writer_idle = false;
+                if queue.by_key.is_empty() && shared.strong_count() == 0 {
+                    return;
+                }
+            }
+        }
+        // Busy: one group per interval, for as long as sessions come.
+        loop {
+            let due = last + pause;
+            let now = std::time::Instant::now();
+            if due > now {
+                std::thread::sleep(due - now);
+            }
+            if cell
+                .queue
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .by_key
+                .is_empty()
+            {
+                break;
+            }
+            last = std::time::Instant::now();
+            let Some(s) = shared.upgrade() else {
+                return;
+            };
+            match s.write_queue_blocking() {
+                Ok(_) => {
+                    pause = WRITE_BEHIND;
+                    s.set_unsaved(false);
+                }
+                Err(e) => {
+                    let queued = s.queue().by_key.len();
+                    if !s.unsaved.swap(true, Ordering::SeqCst) {
+                        tracing::error!(
+                            sessions = queued,
+                            error = %e,
+                            "could not write the saved sessions; they stay in memory and are \
+                             retried, and until a write succeeds each step is saved before its \
+                             reply"
+                        );
                     }
-                    continue;
+                    pause = (pause * 2).min(RETRY_AT_MOST);
                 }
-            }
-        }
-        let due = last + pause;
-        let now = std::time::Instant::now();
-        if due > now {
-            std::thread::sleep(due - now);
-        }
-        last = std::time::Instant::now();
-        let Some(s) = shared.upgrade() else {
-            return;
-        };
-        match s.write_queue_blocking() {
-            Ok(_) => {
-                pause = WRITE_BEHIND;
-                s.set_unsaved(false);
-            }
-            Err(e) => {
-                let queued = s.queue().by_key.len();
-                if !s.unsaved.swap(true, Ordering::SeqCst) {
-                    tracing::error!(
-                        sessions = queued,
-                        error = %e,
-                        "could not write the saved sessions; they stay in memory and are \
-                         retried, and until a write succeeds each step is saved before its \
-                         reply"
-                    );
-                }
-                pause = (pause * 2).min(RETRY_AT_MOST);
             }
         }
     }
@@ -1043,11 +1058,10 @@ impl SessionStore for SledStore {
         }
         let value = record_bytes::encode(record);
         let key = key.encode();
-        let was_empty = {
+        let wake = {
             let mut queue = self.shared.queue();
             queue.next_seq += 1;
             let seq = queue.next_seq;
-            let was_empty = queue.by_key.is_empty();
             queue.by_key.insert(
                 key,
                 Pending {
@@ -1056,10 +1070,10 @@ impl SessionStore for SledStore {
                     updated_at: record.updated_at,
                 },
             );
-            was_empty
+            queue.writer_idle
         };
-        // The writer sleeps only while the queue is empty.
-        if was_empty {
+        // Only a writer waiting for saves needs waking; a busy one comes by itself.
+        if wake {
             self.shared.queue.saved.notify_one();
         }
         Ok(())

@@ -41,7 +41,15 @@ pub struct Handler {
     rules_tag: String,
     gates: Gates<SessionKey>,
     seen: Seen,
+    /// Negotiated locales by the user's and the server's locale codes.
+    locales: std::sync::Mutex<
+        std::collections::HashMap<String, std::collections::HashMap<String, LocaleId>>,
+    >,
 }
+
+/// At most this many user locale codes are remembered with their negotiated locale (Discord
+/// has about thirty; a forged interaction may send anything).
+const LOCALES_REMEMBERED: usize = 256;
 
 /// Why an interaction could not be served; each maps to a localized sentence.
 #[derive(Debug)]
@@ -243,6 +251,7 @@ impl Handler {
             rules_tag,
             gates: Gates::new(),
             seen: Seen::new(gate::SEEN_CAPACITY),
+            locales: Default::default(),
         }
     }
 
@@ -256,9 +265,24 @@ impl Handler {
 
     /// The user's locale, then the server's, then the default.
     fn locale(&self, user_locale: &str, guild_locale: Option<&str>) -> LocaleId {
+        // Discord sends one of a few dozen locale codes: each pair is negotiated once.
+        let mut known = self.locales.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(&id) = known
+            .get(user_locale)
+            .and_then(|by_guild| by_guild.get(guild_locale.unwrap_or_default()))
+        {
+            return id;
+        }
         let mut requested = vec![user_locale];
         requested.extend(guild_locale);
-        self.l10n().negotiate(&requested)
+        let id = self.l10n().negotiate(&requested);
+        if known.len() < LOCALES_REMEMBERED {
+            known
+                .entry(user_locale.to_owned())
+                .or_default()
+                .insert(guild_locale.unwrap_or_default().to_owned(), id);
+        }
+        id
     }
 
     /// The owner of the buttons showing `reply` to `user` in `key`'s place.
