@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 
 use activation_check::card::{Card, TimeStyle};
-use activation_check::conversation::{Conversation, Input};
-use activation_check::custom_id::rules_tag;
+use activation_check::conversation::{Click, Conversation, Input, Reply, Step, View};
+use activation_check::custom_id::{rules_tag, Action, CustomId, Place};
 use activation_check::discord::spec::{self, Owner};
 use activation_check::engine::{Position, Walk};
 use activation_check::i18n::{LocaleId, Localizer};
@@ -89,8 +89,10 @@ fn render(c: &mut Criterion) {
     let start = Walk::start(rules);
     let owner = Owner {
         user: 920_000_000_000_000_003,
+        place: Place::Server,
         rules_tag: rules_tag(&rules.meta.version),
         step: 7,
+        answers: done.symbols(rules),
     };
     let conv = Conversation::new(
         k.rules.clone(),
@@ -216,27 +218,25 @@ fn sled_step(c: &mut Criterion) {
         rt.block_on(store.put(&key, &r)).unwrap();
     });
 
-    // One whole conversation step as the bot runs it: read, replay, step, save durably,
-    // build the reply view.
+    // One whole click as the bot judges it: decode the button, replay its answers, step,
+    // save (written behind the reply), build the reply view.
+    let store = Arc::new(store);
+    let _guard = rt.enter();
+    store.write_behind();
     let conv = Conversation::new(
         k.rules.clone(),
         k.l10n.clone(),
-        Arc::new(store),
+        store,
         Arc::new(activation_check::store::system_clock),
         TimeStyle::Discord,
     );
     let locale = k.l10n.exact("ja").unwrap();
+    let mut clicker = Clicker::open(&rt, &conv, &key, locale);
     let mut g = c.benchmark_group("conversation");
-    g.bench_function("restart_step_sled", |b| {
-        b.iter(|| {
-            rt.block_on(conv.apply(&key, locale, None, Input::Restart))
-                .unwrap()
-        })
-    });
+    g.bench_function("click_sled", |b| b.iter(|| clicker.click(&rt, &conv)));
     g.finish();
-    percentiles("conversation/restart_step_sled", 3000, |_| {
-        rt.block_on(conv.apply(&key, locale, None, Input::Restart))
-            .unwrap();
+    percentiles("conversation/click_sled", 3000, |_| {
+        clicker.click(&rt, &conv)
     });
     let mem = Conversation::new(
         k.rules.clone(),
@@ -245,15 +245,63 @@ fn sled_step(c: &mut Criterion) {
         Arc::new(|| NOW),
         TimeStyle::Discord,
     );
-    rt.block_on(mem.start_new(&key, locale)).unwrap();
+    let mut clicker = Clicker::open(&rt, &mem, &key, locale);
     let mut g = c.benchmark_group("conversation");
-    g.bench_function("restart_step_memory", |b| {
-        b.iter(|| {
-            rt.block_on(mem.apply(&key, locale, None, Input::Restart))
-                .unwrap()
-        })
-    });
+    g.bench_function("click_memory", |b| b.iter(|| clicker.click(&rt, &mem)));
     g.finish();
+}
+
+/// A user clicking through conversations as the load driver does: the first choice
+/// until the card, then Start over.
+struct Clicker {
+    key: SessionKey,
+    locale: LocaleId,
+    reply: Reply,
+}
+
+impl Clicker {
+    fn open<S: SessionStore>(
+        rt: &tokio::runtime::Runtime,
+        conv: &Conversation<S>,
+        key: &SessionKey,
+        locale: LocaleId,
+    ) -> Self {
+        let reply = rt.block_on(conv.open(key, locale)).unwrap().reply;
+        Self {
+            key: key.clone(),
+            locale,
+            reply,
+        }
+    }
+
+    fn click<S: SessionStore>(&mut self, rt: &tokio::runtime::Runtime, conv: &Conversation<S>) {
+        let action = match &self.reply.view {
+            View::Question(q) => Action::Answer(q.symbols[0]),
+            View::Card(_) => Action::Restart,
+        };
+        // The button as the bot encodes it, decoded as a click's is.
+        let id = CustomId::new(
+            action,
+            920_000_000_000_000_003,
+            conv.rules_tag(),
+            self.reply.step,
+            Place::Server,
+            self.reply.answers,
+        )
+        .encode();
+        let id = CustomId::decode(black_box(&id)).unwrap();
+        let step = rt.block_on(conv.click(Click {
+            key: &self.key,
+            clicker: 920_000_000_000_000_003,
+            locale: self.locale,
+            id: &id,
+            picked: None,
+        }));
+        let Ok(Step::Moved(reply)) = step else {
+            panic!("a click moves: {step:?}")
+        };
+        self.reply = reply;
+    }
 }
 
 criterion_group!(benches, load, engine, render, sled_step);

@@ -1,9 +1,11 @@
-//! End-to-end load: the real bot binary, and a minimal serenity bot (the floor), each
+//! End-to-end load: the real bot binary and two minimal serenity bots (the floors), each
 //! driven through the Discord stand-in on 127.0.0.1 by many concurrent users walking
-//! whole conversations (slash command, buttons to a card, Start over, repeat).
+//! whole conversations (slash command, buttons to a card, Start over, repeat). The bare
+//! floor (`examples/floor_bot.rs`) answers with small fixed messages; the same-size floor
+//! (`examples/floor_bot_sized.rs`) answers with exactly the bot's messages, prepared once.
 //!
 //! ```text
-//! cargo build --release --bin activation-check --example floor_bot --example load
+//! cargo build --release --bin activation-check --example floor_bot --example floor_bot_sized --example load
 //! target/release/examples/load --rate 200 --clicks 20000        # open loop, 200 clicks/s
 //! target/release/examples/load --max --clicks 20000             # closed loop, as fast as it goes
 //! target/release/examples/load --only ours --max --clicks 100000 --sessions 100000
@@ -60,8 +62,9 @@ struct Args {
     /// Stop a bot's measured phase after this long whatever the count.
     #[arg(long, default_value_t = 300)]
     max_seconds: u64,
-    /// Which bots: both, ours, floor.
-    #[arg(long, default_value = "both")]
+    /// Which bots, comma-separated: ours, floor (bare), sized (same-size floor); `all`
+    /// for the three, `both` for ours and the bare floor. They run one after the other.
+    #[arg(long, default_value = "all")]
     only: String,
     /// Pre-populate the bot's data directory with this many stored sessions.
     #[arg(long, default_value_t = 0)]
@@ -72,6 +75,9 @@ struct Args {
     /// The floor binary [default: next to this example, floor_bot].
     #[arg(long)]
     floor_bin: Option<PathBuf>,
+    /// The same-size floor binary [default: next to this example, floor_bot_sized].
+    #[arg(long)]
+    sized_bin: Option<PathBuf>,
     /// Conversation depth of the floor bot (answers before its "card").
     #[arg(long, default_value_t = 4)]
     floor_depth: u32,
@@ -82,6 +88,15 @@ struct Args {
     /// Keep the stand-in's full history and tracing (slower; for debugging).
     #[arg(long)]
     no_lean: bool,
+    /// Print each bot's context switches per click by thread name.
+    #[arg(long)]
+    threads: bool,
+    /// Run the bots at the same time, each with its own stand-in and users, instead of
+    /// one after the other: they then share the same minutes of a machine whose speed
+    /// drifts, which makes their CPU per click comparable. (The stand-in+driver figures
+    /// are then the driver process's as a whole.)
+    #[arg(long)]
+    together: bool,
 }
 
 const GUILD: u64 = 900_000_000_000_000_001;
@@ -137,6 +152,41 @@ fn context_switches(pid: &str) -> u64 {
         .sum()
 }
 
+/// Context switches and CPU seconds (utime + stime) by thread name
+/// (`/proc/<pid>/task/*/comm`), summed over threads of the same name: where a bot's
+/// switches and CPU go.
+fn by_thread(pid: &str) -> std::collections::BTreeMap<String, (u64, f64)> {
+    let mut out = std::collections::BTreeMap::new();
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return out;
+    };
+    for t in tasks.flatten() {
+        let name = std::fs::read_to_string(t.path().join("comm"))
+            .unwrap_or_default()
+            .trim()
+            .to_owned();
+        let status = std::fs::read_to_string(t.path().join("status")).unwrap_or_default();
+        let n: u64 = status
+            .lines()
+            .filter_map(|l| {
+                let v = l
+                    .strip_prefix("voluntary_ctxt_switches:")
+                    .or_else(|| l.strip_prefix("nonvoluntary_ctxt_switches:"))?;
+                v.trim().parse::<u64>().ok()
+            })
+            .sum();
+        let stat = std::fs::read_to_string(t.path().join("stat")).unwrap_or_default();
+        let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+        let f: Vec<&str> = rest.split_whitespace().collect();
+        let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+        let cpu = (ticks(11) + ticks(12)) / clk_tck();
+        let e = out.entry(name).or_insert((0, 0.0));
+        e.0 += n;
+        e.1 += cpu;
+    }
+    out
+}
+
 /// A `/proc/<pid>/status` field in KiB (VmRSS, VmHWM).
 fn status_kib(pid: &str, field: &str) -> f64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
@@ -180,6 +230,7 @@ fn dir_size(p: &Path) -> u64 {
 enum Which {
     Ours,
     Floor,
+    Sized,
 }
 
 impl Which {
@@ -187,6 +238,7 @@ impl Which {
         match self {
             Which::Ours => "activation-check",
             Which::Floor => "floor (bare serenity)",
+            Which::Sized => "floor at the bot's message sizes",
         }
     }
 }
@@ -244,6 +296,11 @@ fn spawn(which: Which, args: &Args, standin: &StandIn, data: &Path, log: &Path) 
                 .env("FLOOR_PAD", args.floor_pad.to_string());
             c
         }
+        Which::Sized => Command::new(
+            args.sized_bin
+                .clone()
+                .unwrap_or_else(|| examples.join("floor_bot_sized")),
+        ),
     };
     cmd.env("DISCORD_TOKEN", standin.token())
         .env("DISCORD_API_BASE", standin.base_url())
@@ -255,7 +312,7 @@ fn spawn(which: Which, args: &Args, standin: &StandIn, data: &Path, log: &Path) 
         child: cmd.spawn().unwrap_or_else(|e| {
             panic!(
                 "cannot start {which:?} ({e}); build it first: cargo build --release --bin \
-                 activation-check --example floor_bot --example load"
+                 activation-check --example floor_bot --example floor_bot_sized --example load"
             )
         }),
     }
@@ -684,9 +741,28 @@ async fn run_bot(which: Which, args: &Args, tmp: &Path) -> Report {
     let me = std::process::id().to_string();
     let ((bu0, bs0), (mu0, ms0)) = (cpu_secs(&pid), cpu_secs(&me));
     let cs0 = context_switches(&pid);
+    let by_thread0 = by_thread(&pid);
     let secs = run_phase(&shared, args.clicks, open_loop, args.max_seconds).await;
     let ((bu1, bs1), (mu1, ms1)) = (cpu_secs(&pid), cpu_secs(&me));
     let cs1 = context_switches(&pid);
+    if args.threads {
+        let clicks = (shared.stats.lock().unwrap().latencies_us.len() as f64).max(1.0);
+        let list: Vec<String> = by_thread(&pid)
+            .into_iter()
+            .map(|(name, (n, cpu))| {
+                let (n0, cpu0) = by_thread0.get(&name).copied().unwrap_or((0, 0.0));
+                format!(
+                    "{name} {:.2} / {:.3}",
+                    n.saturating_sub(n0) as f64 / clicks,
+                    (cpu - cpu0) / clicks * 1000.0
+                )
+            })
+            .collect();
+        eprintln!(
+            "  by thread, context switches / CPU ms per click: {}",
+            list.join(", ")
+        );
+    }
     let (bot0, bot1, me0, me1) = (bu0 + bs0, bu1 + bs1, mu0 + ms0, mu1 + ms1);
     shared.measuring.store(false, Ordering::SeqCst);
     shared.stop.store(true, Ordering::SeqCst);
@@ -832,7 +908,7 @@ fn print(reports: &[(Which, Report)], args: &Args) {
         args.users, args.clicks, args.warmup, args.sessions, args.floor_depth, args.floor_pad
     );
     let get = |w: Which| reports.iter().find(|(x, _)| *x == w).map(|(_, r)| r);
-    let (ours, floor) = (get(Which::Ours), get(Which::Floor));
+    let (ours, floor, sized) = (get(Which::Ours), get(Which::Floor), get(Which::Sized));
     let rows: Vec<Row> = vec![
         ("clicks measured", |r| r.clicks as f64, 0),
         ("sustained clicks/s", |r| r.clicks_per_s, 1),
@@ -874,18 +950,27 @@ fn print(reports: &[(Which, Report)], args: &Args) {
         ("lost clicks", |r| r.lost as f64, 0),
         ("refused/outdated clicks", |r| r.errors as f64, 0),
     ];
-    println!("| measure | activation-check | floor | ratio |");
-    println!("|---|---:|---:|---:|");
+    println!(
+        "| measure | activation-check | floor | same-size floor | ours / floor | ours / same-size |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|");
     for (name, f, digits) in &rows {
         let cell = |r: Option<&Report>| {
             r.map(|r| format!("{:.*}", *digits, f(r)))
                 .unwrap_or_else(|| "–".into())
         };
-        let r = match (ours, floor) {
-            (Some(o), Some(fl)) => ratio(f(o), f(fl)),
+        let versus = |base: Option<&Report>| match (ours, base) {
+            (Some(o), Some(b)) => ratio(f(o), f(b)),
             _ => "–".into(),
         };
-        println!("| {name} | {} | {} | {r} |", cell(ours), cell(floor));
+        println!(
+            "| {name} | {} | {} | {} | {} | {} |",
+            cell(ours),
+            cell(floor),
+            cell(sized),
+            versus(floor),
+            versus(sized)
+        );
     }
     for (w, r) in reports {
         println!(
@@ -904,9 +989,17 @@ fn print(reports: &[(Which, Report)], args: &Args) {
 fn main() {
     let args = Args::parse();
     let which: Vec<Which> = match args.only.as_str() {
-        "ours" => vec![Which::Ours],
-        "floor" => vec![Which::Floor],
-        _ => vec![Which::Floor, Which::Ours],
+        "all" => vec![Which::Floor, Which::Sized, Which::Ours],
+        "both" => vec![Which::Floor, Which::Ours],
+        list => list
+            .split(',')
+            .map(|w| match w.trim() {
+                "ours" => Which::Ours,
+                "floor" => Which::Floor,
+                "sized" => Which::Sized,
+                other => panic!("--only: unknown bot {other:?} (ours, floor, sized, all, both)"),
+            })
+            .collect(),
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -914,14 +1007,24 @@ fn main() {
         .expect("a runtime");
     let tmp = tempfile::tempdir().expect("a temporary directory");
     let mut reports = Vec::new();
-    for w in which {
-        eprintln!("running {} …", w.name());
-        let r = rt.block_on(run_bot(w, &args, tmp.path()));
-        eprintln!(
-            "  done: {:.0} clicks/s, p99 {:.3} ms",
-            r.clicks_per_s, r.p99_ms
-        );
-        reports.push((w, r));
+    if args.together {
+        let names: Vec<&str> = which.iter().map(|w| w.name()).collect();
+        eprintln!("running {} at the same time …", names.join(", "));
+        let runs = which.iter().map(|&w| {
+            let (args, tmp) = (&args, tmp.path());
+            async move { (w, run_bot(w, args, tmp).await) }
+        });
+        reports = rt.block_on(futures::future::join_all(runs));
+    } else {
+        for w in which {
+            eprintln!("running {} …", w.name());
+            let r = rt.block_on(run_bot(w, &args, tmp.path()));
+            eprintln!(
+                "  done: {:.0} clicks/s, p99 {:.3} ms",
+                r.clicks_per_s, r.p99_ms
+            );
+            reports.push((w, r));
+        }
     }
     print(&reports, &args);
 }

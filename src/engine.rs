@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::custom_id::{Answers, Symbol};
 use crate::rules::{Node, NodeIdx, Outcome, Question, Rules};
 use crate::session::Answer;
 
@@ -60,6 +61,12 @@ pub enum StepError {
     NoSuchChoice { question: String, choice: usize },
     #[error("the answer is for question `{given}`, but the current question is `{current}`")]
     NotCurrent { given: String, current: String },
+    #[error("question `{question}` does not offer `{fact}={value}`")]
+    NotOffered {
+        question: String,
+        fact: String,
+        value: String,
+    },
 }
 
 /// Stored answers that no longer fit the rules (they changed since).
@@ -122,6 +129,72 @@ impl Walk {
             walk = walk.answer_at(rules, idx, choice).map_err(|_| stale())?;
         }
         Ok(walk)
+    }
+
+    /// Replays the answers a button carries: each symbol must answer the question the
+    /// ones before it lead to. `None` if they do not fit these rules (a button made under
+    /// other rules, or not by this bot).
+    pub fn replay_symbols(rules: &Rules, answers: &Answers) -> Option<Self> {
+        let mut walk = Self::start(rules);
+        for symbol in answers.iter() {
+            walk = walk.answer_symbol(rules, symbol).ok()?;
+        }
+        Some(walk)
+    }
+
+    /// Answers the current question with the value `symbol` stands for.
+    pub fn answer_symbol(&self, rules: &Rules, symbol: Symbol) -> Result<Self, StepError> {
+        let (fact, value) = symbol.fact_value();
+        match self.position(rules) {
+            Position::Asking(idx, q) if q.fact == fact => {
+                match q.choices.iter().position(|c| c.value == value) {
+                    Some(choice) => self.answer_at(rules, idx, choice),
+                    None => Err(StepError::NotOffered {
+                        question: q.id.clone(),
+                        fact: fact.to_owned(),
+                        value: value.to_owned(),
+                    }),
+                }
+            }
+            Position::Asking(_, q) => Err(StepError::NotOffered {
+                question: q.id.clone(),
+                fact: fact.to_owned(),
+                value: value.to_owned(),
+            }),
+            Position::Done(..) => Err(StepError::Finished),
+        }
+    }
+
+    /// Walks from the start as far as `facts` settle the questions: stops at the first
+    /// question whose fact has no value there (or a value it does not offer), or at an
+    /// outcome. How answers given under other rules are carried into these ones.
+    pub fn settle<'a>(rules: &Rules, facts: impl Fn(&str) -> Option<&'a str>) -> Self {
+        let mut walk = Self::start(rules);
+        while let Position::Asking(idx, q) = walk.position(rules) {
+            let Some(value) = facts(&q.fact) else {
+                break;
+            };
+            let Some(choice) = q.choices.iter().position(|c| c.value == value) else {
+                break;
+            };
+            walk = walk
+                .answer_at(rules, idx, choice)
+                .expect("a choice position found in the current question is valid");
+        }
+        walk
+    }
+
+    /// The answers as a button carries them. Every value of validated rules has a
+    /// symbol (the loader checks), and no path is longer than a button holds.
+    pub fn symbols(&self, rules: &Rules) -> Answers {
+        let symbols = self.steps.iter().map(|&(idx, choice)| {
+            let q = rules
+                .question(idx)
+                .expect("a walk's steps are questions of its rules");
+            Symbol::of(&q.fact, &q.choices[choice].value)
+                .expect("validated rules only use values of the contract")
+        });
+        Answers::from_symbols(symbols).expect("a fact is asked at most once along a path")
     }
 
     /// Walks from the start answering each question from `facts`; facts the path never
@@ -220,6 +293,11 @@ impl Walk {
         Self::start(rules)
     }
 
+    /// Each answered question and the position of the choice taken, in order.
+    pub fn steps(&self) -> &[(NodeIdx, usize)] {
+        &self.steps
+    }
+
     /// How many questions have been answered.
     pub fn answered(&self) -> usize {
         self.steps.len()
@@ -264,11 +342,16 @@ impl Walk {
 
     /// The answers in storable form.
     pub fn answers(&self, rules: &Rules) -> Vec<Answer> {
-        self.transcript(rules)
-            .into_iter()
-            .map(|t| Answer {
-                node: t.question,
-                value: t.value,
+        self.steps
+            .iter()
+            .map(|&(idx, choice)| {
+                let q = rules
+                    .question(idx)
+                    .expect("a walk's steps are questions of its rules");
+                Answer {
+                    node: q.id.clone(),
+                    value: q.choices[choice].value.clone(),
+                }
             })
             .collect()
     }

@@ -89,7 +89,6 @@ pub const CODE_MESSAGES: &[&str] = &[
     "posted",
     "pinned",
     "forgotten",
-    "stale-rules",
     "stale-session",
     "outdated-click",
     "outdated-none",
@@ -152,6 +151,9 @@ pub const CODE_MESSAGES: &[&str] = &[
     "site-card-note",
     "site-paths-title",
     "site-path-command",
+    "rules-updated",
+    "rules-updated-dropped",
+    "step-not-shown",
 ];
 
 /// The variables [`crate::card::Card::build`] passes to every text it formats: the phone
@@ -174,6 +176,8 @@ pub const CODE_MESSAGE_VARIABLES: &[(&str, &[&str])] = &[
     ("card-checklist-body", CARD_VARIABLES),
     ("card-caveat-title", CARD_VARIABLES),
     ("card-caveat-body", &["when"]),
+    // A button made under older rules (src/discord/handler.rs).
+    ("rules-updated-dropped", &["dropped"]),
     ("card-support-title", CARD_VARIABLES),
     ("card-support-body", CARD_VARIABLES),
     ("note-win10-support-ended", CARD_VARIABLES),

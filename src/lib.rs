@@ -15,13 +15,16 @@
 //!   - [`i18n`]: Fluent bundles from `i18n/<locale>/*.ftl`, locale negotiation from
 //!     Discord's codes, and the cross-locale consistency check.
 //!   - [`session`]: the stored session record and the [`session::SessionStore`] trait.
-//!   - [`custom_id`]: what a Discord button carries, encoded within 100 characters.
+//!   - [`custom_id`]: what a Discord button carries (owner, place, rules, step, the
+//!     answers given so far as symbols of the fixed facts contract), within 100
+//!     characters.
 //!   - [`knowledge`]: rules and texts loaded together and checked against each other.
 //!   - [`style`]: warnings about texts that read badly (long Japanese sentences,
 //!     headlines and labels; hints quoting a label no button shows).
 //!   - [`problem`]: `file:line: sentence` diagnostics shared by the loaders.
-//! - **Conversation** ([`conversation`]): loads a session, steps the engine, saves it
-//!   durably, and returns a reply as data. Every front end goes through it.
+//! - **Conversation** ([`conversation`]): `open` (resume or start) and one `click` per
+//!   user action, judged from the button alone, returning one `Step`; it saves resume
+//!   points and never reads the store to judge a click. Every front end goes through it.
 //! - **Edges**:
 //!   - [`store`]: the sled implementation of the session store (the only file that
 //!     names sled); [`record_bytes`] is the compact layout it stores a session in.

@@ -141,11 +141,19 @@ pub enum StoreError {
     Read(String),
 }
 
-/// Storage for sessions. Implementations must make [`SessionStore::put`] durable before
-/// it returns `Ok`: the conversation layer shows the next question only after that.
+/// Storage for sessions. [`SessionStore::put`] and [`SessionStore::remove`] are durable
+/// before they return `Ok`; [`SessionStore::save`] may make the write durable a moment
+/// later, and an implementation that does so says how long that moment is.
+///
+/// A session is a *resume point*: what `/activation-check` offers to continue, and what
+/// "Delete my saved answers" deletes. It is not what a click is judged by: a button
+/// carries its conversation's answers (see `custom_id`), so a reply never needs the
+/// store to have caught up with the step before it.
 pub trait SessionStore: Send + Sync {
     /// The record for `key`, or `None` when there is none, it expired, or it was written
-    /// in a format this build does not understand (logged by the implementation).
+    /// in a format this build does not understand (logged by the implementation). A
+    /// record given to [`SessionStore::save`] is read back at once, even before it is
+    /// durable.
     fn get(&self, key: &SessionKey) -> Result<Option<SessionRecord>, StoreError>;
 
     /// Stores `record` under `key`, durably.
@@ -154,6 +162,21 @@ pub trait SessionStore: Send + Sync {
         key: &SessionKey,
         record: &SessionRecord,
     ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send;
+
+    /// Stores `record` under `key` as the conversation's resume point. It may be made
+    /// durable after this returns (within the implementation's stated delay), so that a
+    /// reply need not wait for the disk; but while the store cannot write (its last
+    /// write failed), it is written durably before this returns, so a failure reaches
+    /// the user as "not saved" rather than being lost unseen. By default, [`put`].
+    ///
+    /// [`put`]: SessionStore::put
+    fn save(
+        &self,
+        key: &SessionKey,
+        record: &SessionRecord,
+    ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send {
+        self.put(key, record)
+    }
 
     /// Removes the record for `key`; `true` if there was one.
     fn remove(

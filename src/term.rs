@@ -18,7 +18,8 @@ use std::io::{BufRead, Write};
 use serde::Serialize;
 
 use crate::card::{plain, rfc3339, Card, TextBlock, TimeStyle, RULE, RULE_WIDTH};
-use crate::conversation::{ConvError, Conversation, Input, Reply, View};
+use crate::conversation::{Click, ConvError, Conversation, Reply, Step, View};
+use crate::custom_id::{Action, CustomId, Place};
 use crate::engine::{FactError, Walk};
 use crate::i18n::{LocaleId, Localizer};
 use crate::rules::{Rules, Severity};
@@ -225,19 +226,18 @@ pub enum Ending {
     Interrupted,
 }
 
-/// The answers given so far, as "question → answer" lines, for a resumed conversation.
-async fn answers_so_far<S: SessionStore>(
+/// The answers given so far, as "question → answer" lines, for a resumed conversation:
+/// the answers the reply carries, replayed through the running rules.
+fn answers_so_far<S: SessionStore>(
     conv: &Conversation<S>,
-    key: &SessionKey,
+    reply: &Reply,
     locale: LocaleId,
-) -> Result<Vec<String>, ConvError> {
-    let Some((_, Ok(walk))) = conv.peek(key)? else {
-        return Ok(Vec::new());
-    };
+) -> Vec<String> {
     let rules = &*conv.rules;
     let l10n = &*conv.l10n;
-    Ok(walk
-        .transcript(rules)
+    let answers: Vec<_> = reply.answers.iter().collect();
+    let (walk, _) = crate::conversation::carried(rules, &answers);
+    walk.transcript(rules)
         .iter()
         .filter_map(|e| {
             let q = rules.find(&e.question).and_then(|i| rules.question(i))?;
@@ -247,7 +247,7 @@ async fn answers_so_far<S: SessionStore>(
                 plain(&l10n.text(locale, &e.label))
             ))
         })
-        .collect())
+        .collect()
 }
 
 /// What the user typed, as the prompt reads it: full-width forms (what a Japanese
@@ -304,7 +304,7 @@ pub async fn interactive<S: SessionStore>(
     let opened = conv.open(key, locale).await?;
     if opened.resumed {
         say(out, style, &l10n.text(locale, "term-resumed"))?;
-        let answers = answers_so_far(conv, key, locale).await?;
+        let answers = answers_so_far(conv, &opened.reply, locale);
         if !answers.is_empty() {
             say(out, style, &l10n.text(locale, "term-answers-so-far"))?;
             for a in answers {
@@ -353,16 +353,13 @@ pub async fn interactive<S: SessionStore>(
                 say(out, style, &finished_words(view))?;
                 return Ok(Ending::Quit);
             }
-            ("b" | "B", _) => Some(Input::Back),
-            ("r" | "R", _) => Some(Input::Restart),
+            ("b" | "B", _) => Some((Action::Back, None)),
+            ("r" | "R", _) => Some((Action::Restart, None)),
             (n, View::Question(q)) => n
                 .parse::<usize>()
                 .ok()
                 .filter(|n| (1..=q.choices.len()).contains(n))
-                .map(|n| Input::Answer {
-                    node: q.node.clone(),
-                    choice: n - 1,
-                }),
+                .map(|n| (Action::Select, Some(n - 1))),
             (_, View::Card(_)) => None,
         };
         let Some(action) = action else {
@@ -375,12 +372,34 @@ pub async fn interactive<S: SessionStore>(
             render(&reply, l10n, style, out)?;
             continue;
         };
-        match conv.apply(key, locale, Some(reply.step), action).await {
-            Ok(next) => reply = next,
-            Err(ConvError::AtFirst) => {
+        // The same judgement as a Discord click, on the conversation as shown.
+        let (action, picked) = action;
+        let id = CustomId::new(
+            action,
+            0,
+            conv.rules_tag(),
+            reply.step,
+            Place::Terminal,
+            reply.answers,
+        );
+        let click = Click {
+            key,
+            clicker: 0,
+            locale,
+            id: &id,
+            picked,
+        };
+        match conv.click(click).await? {
+            Step::Moved(next)
+            | Step::Repeated(next)
+            | Step::Shown(next)
+            | Step::Outdated(next)
+            | Step::Updated { reply: next, .. } => reply = next,
+            Step::AtFirst(_) => {
                 say(out, style, &l10n.text(locale, "term-at-first"))?;
             }
-            Err(e) => return Err(e.into()),
+            // Not offered in the terminal.
+            Step::Post(_) | Step::Forgotten { .. } | Step::Gone | Step::NotYours => {}
         }
         render(&reply, l10n, style, out)?;
     }

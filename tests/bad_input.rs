@@ -19,7 +19,9 @@ mod support;
 use std::path::Path;
 use std::time::Duration;
 
-use activation_check::custom_id::{rules_tag, Action, CustomId, MAX_LEN};
+use activation_check::custom_id::{
+    rules_tag, Action, Answers, CustomId, Place, Symbol, MAX_LEN, SYMBOLS,
+};
 use serde_json::{json, Value};
 
 use common_bot::*;
@@ -54,7 +56,8 @@ enum Make {
     SlashPayload(fn(&mut Value)),
 }
 
-/// The parts of a valid first-question button: `ac1:a:<owner>:<tag>:<step>:concern:0`.
+/// The parts of a valid first-question button:
+/// `ac1:a:<owner>:<tag>:<step>:g::<symbol of concern's first value>`.
 struct Ids {
     first: String,
     owner: u64,
@@ -72,9 +75,19 @@ impl Ids {
             step: decoded.step,
         }
     }
+    /// An id of this user's first question with `verb` and `rest` (the answers, and an
+    /// answer button's value) after the place.
     fn with(&self, verb: &str, rest: &str) -> String {
-        format!("ac1:{verb}:{}:{}:{}{rest}", self.owner, self.tag, self.step)
+        format!(
+            "ac1:{verb}:{}:{}:{}:g:{rest}",
+            self.owner, self.tag, self.step
+        )
     }
+}
+
+/// The character of the contract value `fact = value`.
+fn sym(fact: &str, value: &str) -> char {
+    Symbol::of(fact, value).expect("a contract value").char()
 }
 
 const OTHER: u64 = 931_999_999_999_999_999;
@@ -111,28 +124,33 @@ fn cases() -> Vec<Case> {
             }),
         },
         Case {
-            name: "unknown node id",
+            name: "an answer for a fact no question here asks (vm_disk)",
             expect: "outdated-click",
-            make: Button(|i| i.with("a", ":no-such-node:0")),
+            make: Button(|i| i.with("a", &format!(":{}", sym("vm_disk", "new-vm")))),
         },
         Case {
-            name: "a node that is not the current question",
+            name: "an answer for a later question (installation ID shown)",
             expect: "outdated-click",
-            make: Button(|i| i.with("a", ":win10-upgrade-id:0")),
+            make: Button(|i| i.with("a", &format!(":{}", sym("installation_id_shown", "yes")))),
         },
         Case {
-            name: "choice out of range for the question",
+            name: "a contract value the question does not offer",
             expect: "outdated-click",
-            make: Button(|i| i.with("a", ":concern:24")),
+            make: Button(|i| i.with("a", &format!(":{}", sym("hardware_change", "none")))),
         },
         Case {
-            name: "choice beyond any question",
+            name: "a value symbol beyond the contract",
             expect: "error-bad-component",
-            make: Button(|i| i.with("a", ":concern:25")),
+            make: Button(|i| i.with("a", ":Z")),
+        },
+        Case {
+            name: "answers no conversation gives",
+            expect: "error-bad-component",
+            make: Button(|i| i.with("b", &sym("installation_id_shown", "yes").to_string())),
         },
         Case {
             name: "stale rules tag",
-            expect: "stale-rules",
+            expect: "rules-updated",
             make: Button(|i| i.first.replacen(&i.tag, "deadbeef", 1)),
         },
         Case {
@@ -146,7 +164,7 @@ fn cases() -> Vec<Case> {
         Case {
             name: "Post with a huge step",
             expect: "outdated-click",
-            make: Button(|i| format!("ac1:p:{}:{}:{}", i.owner, i.tag, u64::MAX)),
+            make: Button(|i| format!("ac1:p:{}:{}:{}:g:", i.owner, i.tag, u64::MAX)),
         },
         Case {
             name: "step overflowing u64",
@@ -169,17 +187,17 @@ fn cases() -> Vec<Case> {
         Case {
             name: "select with a value that is not a number",
             expect: "error-bad-component",
-            make: Select(|i| i.with("s", ":concern"), &["abc"]),
+            make: Select(|i| i.with("s", ""), &["abc"]),
         },
         Case {
             name: "select without a value",
             expect: "error-bad-component",
-            make: Select(|i| i.with("s", ":concern"), &[]),
+            make: Select(|i| i.with("s", ""), &[]),
         },
         Case {
             name: "select with a value out of range",
             expect: "outdated-click",
-            make: Select(|i| i.with("s", ":concern"), &["99"]),
+            make: Select(|i| i.with("s", ""), &["99"]),
         },
         Case {
             name: "a select choice carrying a button's id",
@@ -189,7 +207,7 @@ fn cases() -> Vec<Case> {
         Case {
             name: "a button carrying a select's id",
             expect: "error-bad-component",
-            make: Button(|i| i.with("s", ":concern")),
+            make: Button(|i| i.with("s", "")),
         },
         Case {
             name: "component_type 99",
@@ -448,15 +466,16 @@ impl Rng {
 const CUSTOM_ID_INPUTS: usize = 100_000;
 
 fn valid_custom_id(rng: &mut Rng) -> String {
-    let node: String = (0..1 + rng.below(20))
-        .map(|_| *rng.pick(b"az09-q") as char)
-        .collect();
+    let symbol = |rng: &mut Rng| {
+        let (fact, value) = SYMBOLS[rng.below(SYMBOLS.len())];
+        Symbol::of(fact, value).unwrap()
+    };
+    let answers =
+        Answers::from_symbols((0..rng.below(12)).map(|_| symbol(rng)).collect::<Vec<_>>()).unwrap();
+    let place = *rng.pick(&[Place::Server, Place::Dm, Place::Terminal]);
     let action = match rng.below(7) {
-        0 => Action::Answer {
-            node,
-            choice: rng.below(25) as u8,
-        },
-        1 => Action::Select { node },
+        0 => Action::Answer(symbol(rng)),
+        1 => Action::Select,
         2 => Action::Back,
         3 => Action::Restart,
         4 => Action::Continue,
@@ -470,7 +489,15 @@ fn valid_custom_id(rng: &mut Rng) -> String {
     };
     let owner = big(rng);
     let step = big(rng);
-    CustomId::new(action, owner, rules_tag(&rng.next().to_string()), step).encode()
+    CustomId::new(
+        action,
+        owner,
+        rules_tag(&rng.next().to_string()),
+        step,
+        place,
+        answers,
+    )
+    .encode()
 }
 
 /// One random edit of `s`, as bytes (so the result may be any byte string).
@@ -535,7 +562,7 @@ fn fuzz_custom_id_decoding_100k() {
             1 => {
                 random += 1;
                 (0..rng.below(121))
-                    .map(|_| *rng.pick(b"ac1:abcdefsrp0123456789-"))
+                    .map(|_| *rng.pick(b"ac1:abcdefsrpgdt0123456789-ABCLYZ"))
                     .collect()
             }
             // Valid ids mutated.

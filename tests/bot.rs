@@ -139,8 +139,8 @@ fn component(m: &StoredMessage, pred: impl Fn(&str) -> bool) -> String {
 }
 
 fn answer_id(m: &StoredMessage, node: &str, choice: usize) -> String {
-    let suffix = format!(":{node}:{choice}");
-    component(m, |id| id.starts_with("ac1:a:") && id.ends_with(&suffix))
+    crate::support::buttons::answer_button(&m.custom_ids(), node, choice)
+        .unwrap_or_else(|| panic!("no answer {node}:{choice} in {:?}", m.custom_ids()))
 }
 
 fn verb_id(m: &StoredMessage, verb: char) -> String {

@@ -176,7 +176,8 @@ async fn simultaneous_clicks_on_one_step_move_it_once() {
         "{:#?}",
         standin.violations()
     );
-    bot.kill();
+    // Stopped as a supervisor stops it, so the sessions saved for later are written.
+    bot.stop();
     // The store took exactly one step per round.
     let store = open_store(&dir);
     let rec = record(&store, USER);
@@ -281,7 +282,7 @@ async fn one_user_flooding_does_not_slow_the_others() {
         "{:#?}",
         standin.violations()
     );
-    bot.kill();
+    bot.stop();
     let store = open_store(&dir);
     let rec = record(&store, flooder.id);
     assert_eq!(rec.step, flooder.step, "one transition per burst");

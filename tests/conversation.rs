@@ -1,24 +1,54 @@
-//! The conversation layer over a `MemoryStore`, as every front end uses it: a session is
-//! resumed after the conversation is reopened (a restart); back at the first question is
-//! `ConvError::AtFirst`; a repeated input for a step already taken returns the same reply
-//! without moving; an input for an older step that is not the repeated one is `Outdated`; a
-//! session saved under another rules version (or with answers the rules no longer have) is
-//! `Stale`; `start_new` keeps counting steps; there is no session before one is opened.
+//! The conversation layer over a `MemoryStore`, as every front end uses it: `open` resumes
+//! an unfinished conversation after a restart and starts a new one otherwise (counting
+//! steps on); `click` judges a button from the button alone, never reading the store;
+//! within a process, a click on a message the conversation has moved on from is
+//! `Outdated` and the same click again `Repeated`; Back at the first question is
+//! `AtFirst`; a conversation saved under other rules is not resumed; a button made under
+//! older rules carries its answers into the running ones; deleted conversations and
+//! other places lead nowhere.
 
 mod common;
 
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::Arc;
 
 use activation_check::card::TimeStyle;
-use activation_check::conversation::{ConvError, Conversation, Input, Reply, View};
-use activation_check::engine::StepError;
+use activation_check::conversation::{carried, Click, Conversation, Reply, Step, View};
+use activation_check::custom_id::{rules_tag, Action, CustomId, Place, Symbol};
+use activation_check::engine::{Position, Walk};
 use activation_check::session::{
-    Answer, MemoryStore, Scope, SessionKey, SessionRecord, SessionStore,
+    Answer, MemoryStore, Scope, SessionKey, SessionRecord, SessionStore, StoreError,
 };
 use common::*;
 
-fn conversation(store: Arc<MemoryStore>) -> Conversation<MemoryStore> {
+const USER: u64 = 80351110224678912;
+
+/// A `MemoryStore` that fails the test when it is read while `reads_allowed` is off.
+#[derive(Default)]
+struct Guarded {
+    inner: MemoryStore,
+    no_reads: AtomicBool,
+}
+
+impl SessionStore for Guarded {
+    fn get(&self, key: &SessionKey) -> Result<Option<SessionRecord>, StoreError> {
+        assert!(
+            !self.no_reads.load(Ordering::SeqCst),
+            "a click read the store"
+        );
+        self.inner.get(key)
+    }
+
+    async fn put(&self, key: &SessionKey, record: &SessionRecord) -> Result<(), StoreError> {
+        self.inner.put(key, record).await
+    }
+
+    async fn remove(&self, key: &SessionKey) -> Result<bool, StoreError> {
+        self.inner.remove(key).await
+    }
+}
+
+fn conversation<S: SessionStore>(store: Arc<S>) -> Conversation<S> {
     let k = knowledge();
     Conversation::new(
         k.rules.clone(),
@@ -30,28 +60,55 @@ fn conversation(store: Arc<MemoryStore>) -> Conversation<MemoryStore> {
 }
 
 fn key() -> SessionKey {
-    SessionKey::new(Scope::Guild(81_384_788_765_712_384), "80351110224678912")
+    SessionKey::new(Scope::Guild(81_384_788_765_712_384), USER.to_string())
 }
 
 fn en() -> activation_check::i18n::LocaleId {
     locale("en-US")
 }
 
-/// The answer input choosing `value` at the question `reply` shows.
-fn answer(reply: &Reply, value: &str) -> Input {
+/// The button of `reply` that does `action`, as the bot lays it out.
+fn button(conv: &Conversation<impl SessionStore>, reply: &Reply, action: Action) -> CustomId {
+    CustomId::new(
+        action,
+        USER,
+        conv.rules_tag(),
+        reply.step,
+        Place::Server,
+        reply.answers,
+    )
+}
+
+/// The answer button choosing `value` at the question `reply` shows.
+fn answer(conv: &Conversation<impl SessionStore>, reply: &Reply, value: &str) -> CustomId {
     let View::Question(q) = &reply.view else {
         panic!("not at a question: {reply:?}")
     };
-    let rules = &knowledge().rules;
-    let question = rules.question(rules.find(&q.node).unwrap()).unwrap();
-    let choice = question
-        .choices
-        .iter()
-        .position(|c| c.value == value)
-        .unwrap_or_else(|| panic!("`{}` offers no `{value}`", q.node));
-    Input::Answer {
-        node: q.node.clone(),
-        choice,
+    let symbol = Symbol::of(&q.fact, value).unwrap_or_else(|| panic!("no symbol for {value}"));
+    assert!(
+        q.symbols.contains(&symbol),
+        "`{}` offers no `{value}`",
+        q.node
+    );
+    button(conv, reply, Action::Answer(symbol))
+}
+
+async fn click<S: SessionStore>(conv: &Conversation<S>, id: &CustomId) -> Step {
+    conv.click(Click {
+        key: &key(),
+        clicker: USER,
+        locale: en(),
+        id,
+        picked: None,
+    })
+    .await
+    .unwrap()
+}
+
+async fn moved<S: SessionStore>(conv: &Conversation<S>, id: &CustomId) -> Reply {
+    match click(conv, id).await {
+        Step::Moved(r) => r,
+        other => panic!("expected a move: {other:?}"),
     }
 }
 
@@ -63,25 +120,15 @@ fn node(reply: &Reply) -> &str {
 }
 
 #[tokio::test]
-async fn a_session_resumes_after_reopening() {
+async fn a_conversation_resumes_after_reopening() {
     let store = Arc::new(MemoryStore::new());
     let conv = conversation(store.clone());
     let opened = conv.open(&key(), en()).await.unwrap();
     assert!(!opened.resumed);
     let r = opened.reply;
-    let r = conv
-        .apply(&key(), en(), Some(r.step), answer(&r, "lost-activation"))
-        .await
-        .unwrap();
-    let r = conv
-        .apply(
-            &key(),
-            en(),
-            Some(r.step),
-            answer(&r, "free-upgrade-win7-8"),
-        )
-        .await
-        .unwrap();
+    let r = moved(&conv, &answer(&conv, &r, "lost-activation")).await;
+    let r = moved(&conv, &answer(&conv, &r, "free-upgrade-win7-8")).await;
+    assert_eq!(r.step, 2);
     assert_eq!(node(&r), "lost-hardware");
 
     // A new conversation over the same store, as after a restart of the bot.
@@ -90,7 +137,10 @@ async fn a_session_resumes_after_reopening() {
         .await
         .unwrap();
     assert!(reopened.resumed);
-    assert_eq!(reopened.reply, r, "the same question, progress and step");
+    assert_eq!(
+        reopened.reply, r,
+        "the same question, progress, step and answers"
+    );
     let View::Question(q) = &reopened.reply.view else {
         unreachable!()
     };
@@ -98,23 +148,17 @@ async fn a_session_resumes_after_reopening() {
     assert!(q.can_go_back);
 
     // Other users and scopes are not affected.
-    let other = SessionKey::new(Scope::Dm, "80351110224678912");
+    let other = SessionKey::new(Scope::Dm, USER.to_string());
     assert!(!conv.open(&other, en()).await.unwrap().resumed);
     assert_eq!(store.len(), 2);
 }
 
 #[tokio::test]
-async fn a_finished_session_is_not_resumed() {
+async fn a_finished_conversation_is_not_resumed() {
     let conv = conversation(Arc::new(MemoryStore::new()));
     let r = conv.open(&key(), en()).await.unwrap().reply;
-    let r = conv
-        .apply(&key(), en(), Some(r.step), answer(&r, "planning-update"))
-        .await
-        .unwrap();
-    let r = conv
-        .apply(&key(), en(), Some(r.step), answer(&r, "native-win10"))
-        .await
-        .unwrap();
+    let r = moved(&conv, &answer(&conv, &r, "planning-update")).await;
+    let r = moved(&conv, &answer(&conv, &r, "native-win10")).await;
     assert!(matches!(r.view, View::Card(_)));
     let reopened = conv.open(&key(), en()).await.unwrap();
     assert!(!reopened.resumed);
@@ -128,118 +172,108 @@ async fn back_at_the_first_question_is_at_first() {
     let conv = conversation(store.clone());
     let r = conv.open(&key(), en()).await.unwrap().reply;
     let before = store.get(&key()).unwrap().unwrap();
-    let err = conv
-        .apply(&key(), en(), Some(r.step), Input::Back)
-        .await
-        .unwrap_err();
-    assert!(matches!(err, ConvError::AtFirst), "{err:?}");
+    let step = click(&conv, &button(&conv, &r, Action::Back)).await;
+    assert!(
+        matches!(step, Step::AtFirst(ref at) if *at == r),
+        "{step:?}"
+    );
     assert_eq!(store.get(&key()).unwrap().unwrap(), before, "nothing moved");
 
     // One answer later, back works and lands on the first question again.
-    let r = conv
-        .apply(&key(), en(), Some(r.step), answer(&r, "reinstall"))
-        .await
-        .unwrap();
-    let back = conv
-        .apply(&key(), en(), Some(r.step), Input::Back)
-        .await
-        .unwrap();
+    let r = moved(&conv, &answer(&conv, &r, "reinstall")).await;
+    let back = moved(&conv, &button(&conv, &r, Action::Back)).await;
     assert_eq!(node(&back), "concern");
     assert_eq!(back.step, r.step + 1);
+    assert!(back.answers.is_empty());
 }
 
 #[tokio::test]
-async fn a_repeated_input_returns_the_same_reply_without_moving() {
+async fn the_same_click_again_gets_the_same_reply_without_moving() {
     let store = Arc::new(MemoryStore::new());
     let conv = conversation(store.clone());
     let r0 = conv.open(&key(), en()).await.unwrap().reply;
-    let click = answer(&r0, "hardware-change");
-    let r1 = conv
-        .apply(&key(), en(), Some(r0.step), click.clone())
-        .await
-        .unwrap();
+    let id = answer(&conv, &r0, "hardware-change");
+    let r1 = moved(&conv, &id).await;
     assert_eq!(r1.step, r0.step + 1);
     assert_eq!(node(&r1), "hardware");
     let stored = store.get(&key()).unwrap().unwrap();
 
     // The same click again (a double click, or Discord redelivering it).
-    let again = conv
-        .apply(&key(), en(), Some(r0.step), click)
-        .await
-        .unwrap();
-    assert_eq!(again, r1);
+    assert_eq!(click(&conv, &id).await, Step::Repeated(r1.clone()));
     assert_eq!(store.get(&key()).unwrap().unwrap(), stored, "nothing moved");
     assert_eq!(stored.answers.len(), 1);
+    assert_eq!(stored.last_input.as_deref(), Some("a:concern:2"));
 }
 
 #[tokio::test]
-async fn an_input_for_an_older_step_is_outdated() {
-    let conv = conversation(Arc::new(MemoryStore::new()));
+async fn a_click_on_a_message_the_conversation_moved_on_from_is_outdated() {
+    let store = Arc::new(MemoryStore::new());
+    let conv = conversation(store.clone());
     let r0 = conv.open(&key(), en()).await.unwrap().reply;
-    let r1 = conv
-        .apply(&key(), en(), Some(r0.step), answer(&r0, "virtual-machine"))
-        .await
-        .unwrap();
-    let r2 = conv
-        .apply(
-            &key(),
-            en(),
-            Some(r1.step),
-            answer(&r1, "free-upgrade-win10"),
-        )
-        .await
-        .unwrap();
+    let r1 = moved(&conv, &answer(&conv, &r0, "virtual-machine")).await;
+    let r2 = moved(&conv, &answer(&conv, &r1, "free-upgrade-win10")).await;
     assert_eq!(node(&r2), "vm-disk");
+    let stored = store.get(&key()).unwrap().unwrap();
 
     // Another button of the first question's message.
-    let err = conv
-        .apply(&key(), en(), Some(r0.step), answer(&r0, "reinstall"))
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(err, ConvError::Outdated { given, current } if given == r0.step && current == r2.step),
-        "{err:?}"
-    );
-    // A different button of the previous step's message is not the repeated input either.
-    let err = conv
-        .apply(&key(), en(), Some(r1.step), answer(&r1, "native-win10"))
-        .await
-        .unwrap_err();
-    assert!(matches!(err, ConvError::Outdated { .. }), "{err:?}");
+    let step = click(&conv, &answer(&conv, &r0, "reinstall")).await;
+    assert_eq!(step, Step::Outdated(r2.clone()));
+    // A different button of the previous step's message is not the same click either.
+    let step = click(&conv, &answer(&conv, &r1, "native-win10")).await;
+    assert_eq!(step, Step::Outdated(r2.clone()));
     // A step from the future is outdated too.
-    let err = conv
-        .apply(&key(), en(), Some(r2.step + 5), Input::Back)
-        .await
-        .unwrap_err();
-    assert!(matches!(err, ConvError::Outdated { .. }), "{err:?}");
-    // The session is where it was.
-    assert_eq!(conv.current(&key(), en()).unwrap(), r2);
+    let mut future = button(&conv, &r2, Action::Back);
+    future.step += 5;
+    assert_eq!(click(&conv, &future).await, Step::Outdated(r2.clone()));
+    // Nothing moved.
+    assert_eq!(store.get(&key()).unwrap().unwrap(), stored);
 }
 
 #[tokio::test]
-async fn an_answer_for_another_question_is_refused() {
+async fn an_answer_for_another_question_moves_nothing() {
     let conv = conversation(Arc::new(MemoryStore::new()));
     let r = conv.open(&key(), en()).await.unwrap().reply;
-    let err = conv
-        .apply(
-            &key(),
-            en(),
-            Some(r.step),
-            Input::Answer {
-                node: "vm-disk".into(),
-                choice: 0,
-            },
-        )
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(err, ConvError::Step(StepError::NotCurrent { .. })),
-        "{err:?}"
+    let vm = Symbol::of("vm_disk", "new-vm").unwrap();
+    let step = click(&conv, &button(&conv, &r, Action::Answer(vm))).await;
+    assert_eq!(step, Step::Outdated(r));
+}
+
+/// After a restart the conversation remembers nothing: every message the user still
+/// sees works from its own buttons, and the store is not read to judge a click.
+#[tokio::test]
+async fn after_a_restart_the_button_alone_decides() {
+    let store = Arc::new(Guarded::default());
+    let conv = conversation(store.clone());
+    let r0 = conv.open(&key(), en()).await.unwrap().reply;
+    let r1 = moved(&conv, &answer(&conv, &r0, "lost-activation")).await;
+    let r2 = moved(&conv, &answer(&conv, &r1, "free-upgrade-win10")).await;
+
+    store.no_reads.store(true, Ordering::SeqCst);
+    // The process restarts: nothing remembered, and the store is not consulted.
+    let fresh = conversation(store.clone());
+    let r3 = moved(&fresh, &answer(&fresh, &r2, "yes")).await;
+    assert!(matches!(r3.view, View::Card(_)), "{}", node(&r3));
+    assert_eq!(r3.step, r2.step + 1);
+    // Clicking the same button again after a second restart gives the same answer.
+    let again = conversation(store.clone());
+    assert_eq!(
+        moved(&again, &answer(&again, &r2, "yes")).await.view,
+        r3.view
     );
+    // An older message (another device) continues from what it shows.
+    let other = conversation(store.clone());
+    let r2b = moved(&other, &answer(&other, &r1, "native-win10")).await;
+    assert_eq!(r2b.step, r1.step + 1);
+    assert_ne!(node(&r2b), node(&r2));
+    store.no_reads.store(false, Ordering::SeqCst);
+    // What was saved last is the resume point.
+    let saved = store.get(&key()).unwrap().unwrap();
+    assert_eq!(saved.step, r2b.step);
+    assert_eq!(saved.answers.len(), 2);
 }
 
 #[tokio::test]
-async fn a_session_saved_under_other_rules_is_stale() {
+async fn a_conversation_saved_under_other_rules_is_not_resumed() {
     let store = Arc::new(MemoryStore::new());
     let conv = conversation(store.clone());
     let mut record = SessionRecord::new("1999.01.01", "en-US", FIXED_TIME);
@@ -249,18 +283,11 @@ async fn a_session_saved_under_other_rules_is_stale() {
     }];
     record.step = 4;
     store.put(&key(), &record).await.unwrap();
-
     // The answers would replay cleanly, but the rules version differs.
-    let err = conv
-        .apply(&key(), en(), Some(4), Input::Back)
-        .await
-        .unwrap_err();
-    assert!(matches!(err, ConvError::Stale(_)), "{err:?}");
-    assert!(matches!(
-        conv.current(&key(), en()),
-        Err(ConvError::Stale(_))
-    ));
-    assert!(conv.peek(&key()).unwrap().unwrap().1.is_err());
+    let opened = conv.open(&key(), en()).await.unwrap();
+    assert!(!opened.resumed);
+    assert_eq!(node(&opened.reply), "concern");
+    assert_eq!(opened.reply.step, 5, "steps keep counting");
 
     // Same version, but an answer the rules no longer have.
     let version = knowledge().rules.meta.version.clone();
@@ -270,13 +297,7 @@ async fn a_session_saved_under_other_rules_is_stale() {
         value: "bought-a-mac".into(),
     }];
     store.put(&key(), &record).await.unwrap();
-    let err = conv
-        .apply(&key(), en(), Some(0), Input::Back)
-        .await
-        .unwrap_err();
-    assert!(matches!(err, ConvError::Stale(_)), "{err:?}");
-
-    // Opening a stale session starts a new one rather than misreading it.
+    let conv = conversation(store.clone());
     let opened = conv.open(&key(), en()).await.unwrap();
     assert!(!opened.resumed);
     assert_eq!(node(&opened.reply), "concern");
@@ -287,7 +308,7 @@ async fn a_session_saved_under_other_rules_is_stale() {
 }
 
 #[tokio::test]
-async fn start_new_increments_the_step() {
+async fn starting_over_keeps_counting_steps_and_the_creation_time() {
     let store = Arc::new(MemoryStore::new());
     let now = Arc::new(AtomicI64::new(FIXED_TIME));
     let clock = now.clone();
@@ -301,13 +322,10 @@ async fn start_new_increments_the_step() {
     );
     let r0 = conv.open(&key(), en()).await.unwrap().reply;
     assert_eq!(r0.step, 0);
-    let r1 = conv
-        .apply(&key(), en(), Some(r0.step), answer(&r0, "check-risk"))
-        .await
-        .unwrap();
+    let r1 = moved(&conv, &answer(&conv, &r0, "check-risk")).await;
     now.store(FIXED_TIME + 60, Ordering::SeqCst);
 
-    let fresh = conv.start_new(&key(), en()).await.unwrap();
+    let fresh = moved(&conv, &button(&conv, &r1, Action::Restart)).await;
     assert_eq!(fresh.step, r1.step + 1);
     assert_eq!(node(&fresh), "concern");
     let stored = store.get(&key()).unwrap().unwrap();
@@ -319,28 +337,190 @@ async fn start_new_increments_the_step() {
     );
     assert_eq!(stored.updated_at, FIXED_TIME + 60);
 
-    // A button from before the restart is outdated now.
-    let err = conv
-        .apply(&key(), en(), Some(r1.step), answer(&r1, "native-win10"))
-        .await
-        .unwrap_err();
-    assert!(matches!(err, ConvError::Outdated { .. }), "{err:?}");
+    // A button from before starting over is outdated now.
+    let step = click(&conv, &answer(&conv, &r1, "native-win10")).await;
+    assert_eq!(step, Step::Outdated(fresh.clone()));
 
-    // And again.
-    let again = conv.start_new(&key(), en()).await.unwrap();
-    assert_eq!(again.step, fresh.step + 1);
+    // Opening again with a conversation not begun starts another, one step on.
+    let again = conv.open(&key(), en()).await.unwrap();
+    assert!(!again.resumed);
+    assert_eq!(again.reply.step, fresh.step + 1);
 }
 
 #[tokio::test]
-async fn there_is_no_session_before_one_is_opened() {
-    let conv = conversation(Arc::new(MemoryStore::new()));
-    let err = conv
-        .apply(&key(), en(), None, Input::Restart)
+async fn deleted_conversations_and_other_places_lead_nowhere() {
+    let store = Arc::new(MemoryStore::new());
+    let conv = conversation(store.clone());
+    let r0 = conv.open(&key(), en()).await.unwrap().reply;
+    let r1 = moved(&conv, &answer(&conv, &r0, "reinstall")).await;
+
+    // Someone else's button, and a button clicked in another place.
+    let step = conv
+        .click(Click {
+            key: &SessionKey::new(Scope::Guild(1), "42"),
+            clicker: 42,
+            locale: en(),
+            id: &button(&conv, &r1, Action::Back),
+            picked: None,
+        })
         .await
-        .unwrap_err();
-    assert!(matches!(err, ConvError::NoSession), "{err:?}");
-    assert!(matches!(
-        conv.current(&key(), en()),
-        Err(ConvError::NoSession)
-    ));
+        .unwrap();
+    assert_eq!(step, Step::NotYours);
+    let step = conv
+        .click(Click {
+            key: &SessionKey::new(Scope::Dm, USER.to_string()),
+            clicker: USER,
+            locale: en(),
+            id: &button(&conv, &r1, Action::Back),
+            picked: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(step, Step::Gone);
+
+    // Delete my saved answers: the session is gone, and so are its buttons.
+    let step = click(&conv, &button(&conv, &r1, Action::Forget)).await;
+    assert_eq!(step, Step::Forgotten { removed: true });
+    assert!(store.get(&key()).unwrap().is_none());
+    assert_eq!(
+        click(&conv, &button(&conv, &r1, Action::Back)).await,
+        Step::Gone
+    );
+    // Start over still starts over, counting on.
+    let fresh = moved(&conv, &button(&conv, &r1, Action::Restart)).await;
+    assert_eq!(node(&fresh), "concern");
+    assert!(fresh.step > r1.step);
+    assert!(store.get(&key()).unwrap().is_some());
+}
+
+/// The rules of 2026-11-21, as a button made then would have been made.
+fn old_rules() -> activation_check::rules::Rules {
+    activation_check::rules::load(&root().join("tests/data/rules-2026.11.21.toml"))
+        .expect("the copy of the 2026-11-21 rules loads")
+}
+
+/// Walks `rules` choosing `values` in turn; the answers as a button carries them.
+fn walk_values(rules: &activation_check::rules::Rules, values: &[&str]) -> Walk {
+    let mut walk = Walk::start(rules);
+    for v in values {
+        let Position::Asking(_, q) = walk.position(rules) else {
+            panic!("finished before {v}")
+        };
+        let choice = q
+            .choices
+            .iter()
+            .position(|c| c.value == *v)
+            .unwrap_or_else(|| panic!("`{}` offers no `{v}`", q.id));
+        walk = walk.answer(rules, choice).unwrap();
+    }
+    walk
+}
+
+#[tokio::test]
+async fn a_button_made_under_older_rules_continues_in_the_running_ones() {
+    let old = old_rules();
+    let shipped = &knowledge().rules;
+    assert_ne!(old.meta.version, shipped.meta.version);
+    let conv = conversation(Arc::new(MemoryStore::new()));
+
+    // Under the 2026-11-21 rules: hardware changed (other parts), a free upgrade from
+    // 7/8.1, and the installation ID question on screen; the user clicks "yes".
+    let before = walk_values(
+        &old,
+        &["hardware-change", "other-parts", "free-upgrade-win7-8"],
+    );
+    let Position::Asking(_, q) = before.position(&old) else {
+        panic!("a question")
+    };
+    assert_eq!(q.fact, "installation_id_shown");
+    let yes = Symbol::of("installation_id_shown", "yes").unwrap();
+    let id = CustomId::new(
+        Action::Answer(yes),
+        USER,
+        rules_tag(&old.meta.version),
+        7,
+        Place::Server,
+        before.symbols(&old),
+    );
+    let step = click(&conv, &id).await;
+    let Step::Updated { reply, dropped } = step else {
+        panic!("carried over: {step:?}")
+    };
+    assert!(dropped.is_empty(), "{dropped:?}");
+    // The running rules, as far as those four answers settle them.
+    let facts = [
+        ("concern", "hardware-change"),
+        ("hardware_change", "other-parts"),
+        ("license_origin", "free-upgrade-win7-8"),
+        ("installation_id_shown", "yes"),
+    ];
+    let expected = Walk::settle(shipped, |f| {
+        facts.iter().find(|(k, _)| *k == f).map(|(_, v)| *v)
+    });
+    assert!(expected.answered() >= 2, "the answers carry over");
+    assert_eq!(reply.answers, expected.symbols(shipped));
+    assert_eq!(reply.view, conv.view(&expected, FIXED_TIME, en()));
+    assert_eq!(reply.step, 8);
+    if let View::Question(q) = &reply.view {
+        // The first question the answers do not settle.
+        assert!(!facts.iter().any(|(f, _)| *f == q.fact), "{}", q.fact);
+    }
+    // Its buttons are of the running rules now, and work.
+    if let View::Question(q) = &reply.view {
+        let next = button(&conv, &reply, Action::Answer(q.symbols[0]));
+        assert!(matches!(click(&conv, &next).await, Step::Moved(_)));
+    }
+
+    // Back on an old card: the answers without the last, carried over.
+    let card = walk_values(
+        &old,
+        &[
+            "hardware-change",
+            "other-parts",
+            "free-upgrade-win7-8",
+            "no",
+            "yes",
+        ],
+    );
+    assert!(card.is_done(&old), "an old card");
+    let conv = conversation(Arc::new(MemoryStore::new()));
+    let id = CustomId::new(
+        Action::Back,
+        USER,
+        rules_tag(&old.meta.version),
+        3,
+        Place::Server,
+        card.symbols(&old),
+    );
+    let Step::Updated { reply, .. } = click(&conv, &id).await else {
+        panic!("carried over")
+    };
+    let answers: Vec<Symbol> = card.symbols(&old).iter().collect();
+    let (expected, _) = carried(shipped, &answers[..answers.len() - 1]);
+    assert_eq!(reply.answers, expected.symbols(shipped));
+}
+
+/// Only answers the running rules lack are dropped, and named.
+#[test]
+fn answers_the_running_rules_lack_are_dropped() {
+    // Running the 2026-11-21 rules (contract version 1), a button carrying contract
+    // version 2's `installation_id_shown = not-checked`.
+    let rules = old_rules();
+    let symbols: Vec<Symbol> = [
+        ("concern", "lost-activation"),
+        ("license_origin", "free-upgrade-win7-8"),
+        ("installation_id_shown", "not-checked"),
+        ("system_backup", "yes"),
+    ]
+    .iter()
+    .map(|(f, v)| Symbol::of(f, v).unwrap())
+    .collect();
+    let (walk, dropped) = carried(&rules, &symbols);
+    assert_eq!(dropped, vec![("installation_id_shown", "not-checked")]);
+    // Continues at the question the dropped answer left open.
+    let Position::Asking(_, q) = walk.position(&rules) else {
+        panic!("a question")
+    };
+    assert_eq!(q.fact, "installation_id_shown");
+    assert_eq!(walk.answered(), 2);
 }

@@ -544,7 +544,8 @@ async fn an_interaction_delivered_twice_is_handled_once() {
         "{:#?}",
         standin.violations()
     );
-    bot.kill();
+    // Stopped as a supervisor stops it, so the sessions saved for later are written.
+    bot.stop();
     let store = soak_support::open_store(&dir);
     let rec = soak_support::record(&store, USER);
     assert_eq!(rec.step, user.step, "one transition per click");
@@ -637,5 +638,130 @@ async fn calls_cut_off_at_the_deadline_get_a_sentence_that_says_so() {
         .await
         .expect("the deferred message got a sentence");
     assert_eq!(text, l10n.text(en, "error-internal"));
+    drop(bot);
+}
+
+/// Issue 13 #11: Discord takes the reply to a click too late (its callback held 3.5 s).
+/// The click was taken, so the user is told that Discord was slow and where the
+/// conversation stands, with buttons that work, never that nothing changed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_discord_takes_too_late_says_where_the_conversation_stands() {
+    let standin = StandIn::start().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let bot = Bot::start(&standin, &tmp.path().join("data")).await;
+    let model = Model::load();
+    let slow = model.text("en-US", "step-not-shown");
+    let mut user = start_user(&standin, &model, USER, "en-US").await;
+
+    // Discord applies the update, but answers only after 3.5 s: the bot gives up at its
+    // deadline, and its sentence then goes into the message the click updated.
+    standin.force_response(
+        CALLBACK,
+        1,
+        ForcedResponse::text(204, "")
+            .after(Duration::from_millis(3500))
+            .after_handling(),
+    );
+    let input = next_input(&model, &user);
+    let shown = Shown::from_message(&standin.message(user.message).unwrap());
+    let d = standin
+        .send_component(button(&user, &soak_support::custom_id_for(&shown, &input)))
+        .await;
+    let walk = model.after(&user.walk, &input);
+    let expected = model.shown(&walk, user.step + 1, user.id, user.locale);
+    let m = standin
+        .wait_for(Duration::from_secs(10), |s| {
+            let m = s.message(user.message)?;
+            (m.content() == slow).then_some(m)
+        })
+        .await
+        .unwrap_or_else(|| {
+            panic!(
+                "the message says Discord was slow: {:?}\n{}",
+                standin.callbacks_for(d.interaction_id),
+                bot_log(&bot)
+            )
+        });
+    assert_eq!(
+        Shown {
+            content: String::new(),
+            ..Shown::from_message(&m)
+        },
+        expected,
+        "with where the conversation stands"
+    );
+    user.walk = walk;
+    user.step += 1;
+    // The next click on it works.
+    let next = next_input(&model, &user);
+    step(&standin, &model, &mut user, next).await;
+
+    // Discord never takes the update (its answer comes late and nothing happened): the
+    // sentence and the conversation come as a new message, whose buttons work.
+    standin.force_response(
+        CALLBACK,
+        1,
+        ForcedResponse::text(204, "").after(Duration::from_millis(3500)),
+    );
+    let input = next_input(&model, &user);
+    let shown = Shown::from_message(&standin.message(user.message).unwrap());
+    let d = standin
+        .send_component(button(&user, &soak_support::custom_id_for(&shown, &input)))
+        .await;
+    let walk = model.after(&user.walk, &input);
+    let expected = model.shown(&walk, user.step + 1, user.id, user.locale);
+    let cb = standin
+        .wait_for(Duration::from_secs(10), |s| {
+            s.callbacks_for(d.interaction_id)
+                .into_iter()
+                .find(|c| c.accepted && c.response_type == Some(4))
+        })
+        .await
+        .expect("a new message");
+    assert!(cb.latency < THREE_SECONDS, "in time: {:?}", cb.latency);
+    let said = Shown::from_json(&callback_data(&cb));
+    assert_eq!(said.content, slow);
+    assert_eq!(
+        Shown {
+            content: String::new(),
+            ..said
+        },
+        expected
+    );
+    user.walk = walk;
+    user.step += 1;
+    user.message = standin.original_response(d.interaction_id).unwrap().id;
+    let next = next_input(&model, &user);
+    step(&standin, &model, &mut user, next).await;
+
+    // The same for the first question of `/activation-check`.
+    standin.force_response(
+        CALLBACK,
+        1,
+        ForcedResponse::text(204, "")
+            .after(Duration::from_millis(3500))
+            .after_handling(),
+    );
+    let other = USER + 7;
+    let d = standin
+        .send_slash_command(soak_support::ask(other, "en-US"))
+        .await;
+    let m = standin
+        .wait_for(Duration::from_secs(10), |s| {
+            let m = s.original_response(d.interaction_id)?;
+            (m.content() == slow).then_some(m)
+        })
+        .await
+        .expect("the first question, saying Discord was slow");
+    let first = activation_check::engine::Walk::start(&model.k.rules);
+    let mut shown = Shown::from_message(&m);
+    let step0 = shown.step().expect("buttons");
+    shown.content.clear();
+    assert_eq!(shown, model.shown(&first, step0, other, "en-US"));
+    assert!(
+        !bot_log(&bot).contains("error-internal"),
+        "never \"nothing changed\": {}",
+        bot_log(&bot)
+    );
     drop(bot);
 }

@@ -12,7 +12,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use activation_check::card::TimeStyle;
-use activation_check::conversation::{Conversation, Input, View};
+use activation_check::conversation::{Click, Conversation, Step, View};
+use activation_check::custom_id::{Action, CustomId, Place};
 use activation_check::engine::Walk;
 use activation_check::rules::Verdict;
 use activation_check::session::{MemoryStore, Scope, SessionKey};
@@ -69,11 +70,25 @@ async fn by_clicks(s: &Scenario, tag: &str) -> (String, String, Vec<String>) {
             .unwrap_or_else(|| panic!("{}: `{}` offers no `{value}`", s.name, q.node));
         assert_eq!(q.choices.len(), question.choices.len());
         asked.push(q.fact.clone());
-        let input = Input::Answer {
-            node: q.node.clone(),
-            choice,
+        // The choice's button, as the bot lays it out for this reply.
+        let id = CustomId::new(
+            Action::Answer(q.symbols[choice]),
+            80351110224678912,
+            conv.rules_tag(),
+            reply.step,
+            Place::Server,
+            reply.answers,
+        );
+        let click = Click {
+            key: &key,
+            clicker: 80351110224678912,
+            locale: l,
+            id: &id,
+            picked: None,
         };
-        let next = conv.apply(&key, l, Some(reply.step), input).await.unwrap();
+        let Step::Moved(next) = conv.click(click).await.unwrap() else {
+            panic!("{}: the answer did not move the conversation", s.name)
+        };
         assert_eq!(next.step, reply.step + 1);
         reply = next;
     }

@@ -543,7 +543,8 @@ async fn a_user_deletes_their_saved_answers_from_the_card() {
         let fresh = slash(&standin, user, locale, false).await;
         assert!(!fresh.custom_ids().iter().any(|i| i.starts_with("ac1:c:")));
     }
-    drop(bot);
+    // Stopped as a supervisor stops it, so the sessions saved for later are written.
+    bot.stop();
     // Nothing of theirs is left on disk.
     let store = open_store(&tmp.path().join("data"));
     let keys: Vec<SessionKey> = store.keys().collect::<Result<_, _>>().unwrap();

@@ -6,20 +6,33 @@
 //! accepted its callback (204) and so shows the new message. The driver only clicks while
 //! a bot instance is up; after a kill it waits until every click sent to the dead instance
 //! is settled (its callback arrived, or the process is gone and nothing came), and only
-//! then is the next instance started. So at every kill the test knows, for each user, the
-//! last acknowledged step and the one click, if any, whose reply never arrived. With the
-//! bot down it opens the data directory itself and checks every record:
+//! then is the next instance started. So at every kill the test knows, for each user, every
+//! acknowledged step and when it was acknowledged, and the one click, if any, whose reply
+//! never arrived.
+//!
+//! **No step a user can see is lost.** A step lives in the buttons of the message showing
+//! it (they carry the conversation's answers); the store holds resume points, written
+//! behind the replies in groups. After each restart the users continue on the messages
+//! Discord shows, the instant their think time allows (often 0 ms): an unanswered click is
+//! clicked again and must give the same result as if it had been answered (idempotent per
+//! step), and every reply is compared with a model of the conversation built from the
+//! library's own rules, texts and layout (question or card title, and every button's
+//! custom_id `ac1:<verb>:<owner>:<tag>:<step>:<place>:<answers>...`, so the step and the
+//! answers too). Any click that fails or is answered otherwise fails the test.
+//!
+//! **What a kill may lose is bounded.** With the bot down the test opens the data directory
+//! itself and checks every record:
 //!
 //! - every record is readable (as many live sessions as users, every key decodes);
-//! - no acknowledged step is lost: the stored step is the acknowledged one, or one more
-//!   when the unanswered click was saved before the kill, and then it is exactly that
-//!   click (`last_input`) with exactly its answers.
+//! - each stored resume point is a state that user was shown (the step and exactly its
+//!   answers), or the result of their one unanswered click (exactly that click, as
+//!   `last_input`, with exactly its answers);
+//! - it is never older than the last step acknowledged [`DURABLE_WITHIN`] before the kill:
+//!   only the last group of resume points can be lost. How far behind Discord the stored
+//!   points were is counted and printed.
 //!
-//! After each restart the users continue on the messages Discord shows: an unanswered
-//! click is clicked again and must give the same result as if it had been answered
-//! (idempotent per step), and every reply is compared with a model of the conversation
-//! built from the library's own rules, texts and layout (question or card title, and every
-//! button's custom_id `ac1:<verb>:<owner>:<tag>:<step>:...`, so the step too).
+//! After the last kill (made once the bot had been idle for a while) the store holds
+//! exactly what Discord shows, and `/activation-check` offers to continue there.
 //!
 //! Reproduce a run with the seed it prints: `SOAK_SEED=<seed>` fixes every user's choices,
 //! think times and the kill schedule (the exact interleaving with the bot still varies).
@@ -55,6 +68,12 @@ use support::standin::{CallbackRecord, StandIn};
 const GRACE: Duration = Duration::from_millis(150);
 /// A click that gets no reply this long while its bot instance is up fails the test.
 const CLICK_TIMEOUT: Duration = Duration::from_secs(15);
+/// A step acknowledged this long before a kill must have been saved durably: the bot
+/// writes a group every 50 ms, and a flush on a slow virtual disk takes up to a few
+/// hundred milliseconds; this leaves room for a VM that stalls.
+const DURABLE_WITHIN: Duration = Duration::from_secs(3);
+/// How long the bot is left idle before the last kill, so it has written everything.
+const IDLE_BEFORE_LAST_KILL: Duration = Duration::from_secs(1);
 
 struct Soak {
     users: usize,
@@ -110,6 +129,9 @@ struct UserState {
     user: User,
     /// A click whose reply never reached Discord; it is clicked again.
     pending: Option<Input>,
+    /// Every acknowledged state, by step (the conversations start at step 0), and when
+    /// it was acknowledged.
+    shown: Vec<(activation_check::engine::Walk, Instant)>,
 }
 
 #[derive(Default)]
@@ -118,6 +140,10 @@ struct Stats {
     acknowledged: u64,
     reclicked: u64,
     saved_unacknowledged: u64,
+    /// Resume points found behind what Discord showed after a kill, and the largest gap
+    /// between the step Discord showed and the stored one's acknowledgement.
+    resume_points_behind: u64,
+    largest_lag: Duration,
     cards: u64,
     restarts: u64,
     backs: u64,
@@ -194,11 +220,12 @@ async fn run(cfg: Soak) {
             user: User {
                 id,
                 locale,
-                walk,
+                walk: walk.clone(),
                 step: 0,
                 message,
             },
             pending: None,
+            shown: vec![(walk, Instant::now())],
         }));
     }
 
@@ -238,15 +265,21 @@ async fn run(cfg: Soak) {
         tokio::time::sleep(GRACE).await;
         shared.phase.send_modify(|p| p.settled = p.instance);
         wait_settled(&shared).await;
-        let saved = inspect(&shared, &dir, false);
+        let found = inspect(&shared, &dir, false);
         {
             let mut s = lock(&shared.stats);
-            s.saved_unacknowledged += saved;
+            s.saved_unacknowledged += found.saved;
+            s.resume_points_behind += found.behind;
+            s.largest_lag = s.largest_lag.max(found.lag);
             s.killed_with_clicks_in_flight += u64::from(in_flight > 0);
         }
         println!(
-            "kill {:>3}: {in_flight:>3} click(s) in flight, {saved} saved but unacknowledged",
-            k + 1
+            "kill {:>3}: {in_flight:>3} click(s) in flight, {} saved but unacknowledged, {} \
+             resume point(s) behind Discord (by up to {:?})",
+            k + 1,
+            found.saved,
+            found.behind,
+            found.lag
         );
         bot = Some(Bot::start(&standin, &dir).await);
         shared.phase.send_modify(|p| {
@@ -259,7 +292,9 @@ async fn run(cfg: Soak) {
         t.await.expect("a user task");
     }
 
-    // A last kill with nothing in flight: the store holds exactly what Discord shows.
+    // A last kill with nothing in flight, once the bot has been idle long enough to
+    // write its last group: the store holds exactly what Discord shows.
+    tokio::time::sleep(IDLE_BEFORE_LAST_KILL).await;
     let last = bot.take().unwrap();
     last.kill();
     inspect(&shared, &dir, true);
@@ -303,7 +338,8 @@ async fn run(cfg: Soak) {
         "soak: {} users, {} kills ({} with clicks in flight), {} clicks, {} steps acknowledged, \
          {} replies lost to a kill and clicked again, {} of them saved before the kill \
          (answered the same on the second click), {} cards reached, {} Start over, {} Back, \
-         {} conversations continued after the last restart",
+         {} conversations continued after the last restart; {} resume points found behind \
+         Discord after a kill (the last group), the oldest acknowledged {:?} before its kill",
         cfg.users,
         cfg.kills,
         stats.killed_with_clicks_in_flight,
@@ -314,7 +350,9 @@ async fn run(cfg: Soak) {
         stats.cards,
         stats.restarts,
         stats.backs,
-        resumed
+        resumed,
+        stats.resume_points_behind,
+        stats.largest_lag
     );
     println!("soak: callback latency p50 {p50:?}, p99 {p99:?}, max {max:?}");
     assert!(
@@ -331,13 +369,15 @@ async fn run(cfg: Soak) {
         std::io::stderr(),
         "soak summary: seed {:#x}, {} users, {} kills survived, {} steps acknowledged, \
          {} lost replies clicked again ({} already saved), steps lost: 0, unreadable records: 0, \
-         p99 {p99:?}, {:.1} s",
+         resume points behind after a kill: {} (up to {:?}), p99 {p99:?}, {:.1} s",
         cfg.seed,
         cfg.users,
         cfg.kills,
         stats.acknowledged,
         stats.reclicked,
         stats.saved_unacknowledged,
+        stats.resume_points_behind,
+        stats.largest_lag,
         elapsed.as_secs_f64()
     );
 }
@@ -491,6 +531,7 @@ async fn drive(shared: Arc<Shared>, idx: usize, mut rng: Rng) {
                         Input::Back => s.backs += 1,
                         Input::Answer { .. } => {}
                     }
+                    st.shown.push((walk.clone(), Instant::now()));
                     st.user.walk = walk;
                     st.user.step += 1;
                     st.pending = None;
@@ -520,10 +561,21 @@ async fn wait_settled(shared: &Shared) {
     }
 }
 
-/// With the bot down: every record readable, and each user's stored step the acknowledged
-/// one, or (when `exact` is false) one more for exactly the click that was not answered.
-/// Returns how many users had a step saved whose reply never reached Discord.
-fn inspect(shared: &Shared, dir: &Path, exact: bool) -> u64 {
+/// What one inspection found.
+struct Found {
+    /// Users whose one unanswered click was saved before the kill.
+    saved: u64,
+    /// Users whose stored resume point is behind the step Discord shows.
+    behind: u64,
+    /// The largest time between the acknowledgement of the stored step's successor and
+    /// the kill, over the users behind.
+    lag: Duration,
+}
+
+/// With the bot down: every record readable, and each user's stored resume point a state
+/// they were shown (or the result of their one unanswered click), no older than the last
+/// step acknowledged [`DURABLE_WITHIN`] before the kill; with `exact`, the acknowledged one.
+fn inspect(shared: &Shared, dir: &Path, exact: bool) -> Found {
     let store = open_store(dir);
     let keys = store
         .keys()
@@ -535,8 +587,13 @@ fn inspect(shared: &Shared, dir: &Path, exact: bool) -> u64 {
         shared.users.len(),
         "every record is readable"
     );
+    let killed_at = lock(&shared.down_at).unwrap_or_else(Instant::now);
     let model = &shared.model;
-    let mut saved = 0;
+    let mut found = Found {
+        saved: 0,
+        behind: 0,
+        lag: Duration::ZERO,
+    };
     for state in &shared.users {
         let st = lock(state);
         let u = &st.user;
@@ -548,14 +605,31 @@ fn inspect(shared: &Shared, dir: &Path, exact: bool) -> u64 {
             u.id
         );
         let rec = record(&store, u.id);
-        if rec.step == u.step {
+        if rec.step <= u.step && !(exact && rec.step < u.step) {
+            let (walk, _) = &st.shown[rec.step as usize];
             assert!(
-                model.answers_match(&u.walk, &rec),
-                "user {}: step {} stored with other answers: {rec:?} vs {:?}",
+                model.answers_match(walk, &rec),
+                "user {}: step {} stored with other answers than were shown: {rec:?} vs {walk:?}",
                 u.id,
-                u.step,
-                u.walk
+                rec.step,
             );
+            if rec.step < u.step {
+                // Only the last group may be missing: the step after the stored one was
+                // acknowledged shortly before the kill.
+                let (_, next_acked) = st.shown[rec.step as usize + 1];
+                let lag = killed_at.saturating_duration_since(next_acked);
+                assert!(
+                    lag < DURABLE_WITHIN,
+                    "user {}: stored step {} but step {} was acknowledged {lag:?} before the \
+                     kill (Discord shows {})",
+                    u.id,
+                    rec.step,
+                    rec.step + 1,
+                    u.step
+                );
+                found.behind += 1;
+                found.lag = found.lag.max(lag);
+            }
         } else if rec.step == u.step + 1 && !exact {
             let input = st.pending.as_ref().unwrap_or_else(|| {
                 panic!(
@@ -565,16 +639,13 @@ fn inspect(shared: &Shared, dir: &Path, exact: bool) -> u64 {
             });
             assert_eq!(rec.last_input.as_deref(), Some(input.key().as_str()));
             assert!(model.answers_match(&model.after(&u.walk, input), &rec));
-            saved += 1;
+            found.saved += 1;
         } else {
             panic!(
-                "user {}: acknowledged step {} but the store has step {} (lost: {}) {rec:?}",
-                u.id,
-                u.step,
-                rec.step,
-                rec.step < u.step
+                "user {}: acknowledged step {} but the store has step {} (exact: {exact}) {rec:?}",
+                u.id, u.step, rec.step,
             );
         }
     }
-    saved
+    found
 }

@@ -3,10 +3,12 @@
 //!
 //! - Full disk: the data directory lives on a small tmpfs mounted for the test (we run as
 //!   root, here and in CI), and a filler file takes every free byte. The write that needs
-//!   new space fails; the user is told `error-save` (en-US and ja), nothing changes, the
-//!   bot stays up, and once the filler is removed the same button works. sled 0.34.7
-//!   poisons itself after a failed write (every later operation fails with the same
-//!   error), so this needs the store to reopen itself (see `src/store.rs`).
+//!   new space fails (in the bot, a group of sessions written behind a reply); from then
+//!   on each step is saved before its reply, so the user's next click is told
+//!   `error-save` (en-US and ja), nothing changes, the bot stays up, and once the filler
+//!   is removed the same button works. sled 0.34.7 poisons itself after a failed write
+//!   (every later operation fails with the same error), so this needs the store to reopen
+//!   itself (see `src/store.rs`).
 //! - A damaged or foreign data directory at startup: exit 1 with a sentence naming the
 //!   directory, and the directory byte-for-byte as it was. (Root ignores permissions, so
 //!   an unreadable directory is not among the cases.)
@@ -195,15 +197,15 @@ async fn a_full_disk_gets_error_save_and_the_bot_recovers() {
         let user = 932_000_000_000_000_001 + n as u64;
         let mut shown = slash(&standin, user, locale, false).await;
         disk.fill();
-        // Answer, Back, Answer, ... until a save needs new space and fails.
+        // Answer, Back, Answer, ... until a save needs new space and fails. The clicks are
+        // paced so that each one's session is written (behind its reply) on its own, as
+        // when people click, rather than many in one group.
         let mut refused = None;
         for _ in 0..60 {
             tried += 1;
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
             // The first question has a (disabled) Back button too.
-            let id = shown
-                .custom_ids()
-                .into_iter()
-                .find(|id| id.ends_with(":concern:0"))
+            let id = support::buttons::answer_button(&shown.custom_ids(), "concern", 0)
                 .unwrap_or_else(|| verb_id(&shown, 'b'));
             let m = click(&standin, &shown, &id, user, locale).await;
             if m.id != shown.id {
@@ -232,10 +234,7 @@ async fn a_full_disk_gets_error_save_and_the_bot_recovers() {
         let moved = click(&standin, &shown, &id, user, locale).await;
         assert_eq!(moved.id, shown.id, "updated in place: {}", moved.content());
         assert_ne!(title(&moved), title(&shown), "moved on");
-        let next = moved
-            .custom_ids()
-            .into_iter()
-            .find(|id| id.ends_with(":concern:0"))
+        let next = support::buttons::answer_button(&moved.custom_ids(), "concern", 0)
             .unwrap_or_else(|| verb_id(&moved, 'b'));
         let after = click(&standin, &moved, &next, user, locale).await;
         assert_eq!(after.id, shown.id);
@@ -461,7 +460,8 @@ async fn a_record_from_a_future_version_is_treated_as_expired() {
             lines[0]
         );
     }
-    drop(bot);
+    // Stopped as a supervisor stops it, so the sessions saved for later are written.
+    bot.stop();
     // The fresh conversations replaced them.
     let store = open_store(&dir);
     for (user, _, _) in users {

@@ -48,3 +48,7 @@ outdated-line-menu = - { $link }: { $answer } (rules { $version }; pinned in Dis
 outdated-more = …and { $count } more. Replace these first, then run the command again to see the rest.
 error-member-cannot-pin = You need the Pin Messages permission in this channel to pin answer cards, so nothing was pinned. Ask a moderator to pin it.
 error-pin-check-failed = Discord did not let me check your permissions in this channel, so nothing was pinned. Please try again in a moment.
+
+rules-updated = These buttons were made under an older version of the questions. Your answers were carried over to the current questions; this is where they lead.
+rules-updated-dropped = These buttons were made under an older version of the questions. Your answers were carried over to the current questions, except { $dropped }, which they no longer ask about; this is where they lead.
+step-not-shown = Discord did not show the bot's last reply in time, but what you asked for was done. This is where things stand now:

@@ -13,8 +13,7 @@ use serenity::all::{
     ComponentInteractionDataKind, Context, CreateActionRow, CreateAllowedMentions, CreateButton,
     CreateEmbed, CreateEmbedFooter, CreateInteractionResponse, CreateInteractionResponseMessage,
     CreateMessage, CreateSelectMenu, CreateSelectMenuKind, CreateSelectMenuOption,
-    EditInteractionResponse, Event, EventHandler, Interaction, InteractionId, Message, Nonce,
-    RawEventHandler, Ready,
+    EditInteractionResponse, Event, Interaction, InteractionId, Message, Nonce, RawEventHandler,
 };
 use serenity::async_trait;
 use serenity::http::HttpError;
@@ -23,13 +22,15 @@ use std::time::{Duration, Instant};
 use super::commands;
 use super::gate::{self, Busy, Gates, Seen};
 use super::spec::{self, ButtonStyle, Component, MessageSpec, Owner};
-use crate::card::{Card, TimeStyle};
-use crate::conversation::{system_clock, ConvError, Conversation, Input, View};
-use crate::custom_id::{rules_tag, Action, CustomId};
-use crate::engine::Walk;
+use crate::card::TimeStyle;
+use crate::conversation::{
+    place_of, system_clock, Click, ConvError, Conversation, Reply, Step, ToPost, View,
+};
+use crate::custom_id::{rules_tag, Action, Answers, CustomId};
 use crate::i18n::{LocaleId, Localizer};
 use crate::knowledge::Knowledge;
 use crate::registry::{ChannelPins, PostedCard, Registry};
+use crate::rules::Rules;
 use crate::session::{Scope, SessionKey};
 use crate::store::SledStore;
 
@@ -40,7 +41,15 @@ pub struct Handler {
     rules_tag: String,
     gates: Gates<SessionKey>,
     seen: Seen,
+    /// Negotiated locales by the user's and the server's locale codes.
+    locales: std::sync::Mutex<
+        std::collections::HashMap<String, std::collections::HashMap<String, LocaleId>>,
+    >,
 }
+
+/// At most this many user locale codes are remembered with their negotiated locale (Discord
+/// has about thirty; a forged interaction may send anything).
+const LOCALES_REMEMBERED: usize = 256;
 
 /// Why an interaction could not be served; each maps to a localized sentence.
 #[derive(Debug)]
@@ -67,6 +76,9 @@ enum Failure {
     Busy(Busy),
     /// Anything else; the user is asked to try again.
     Internal(String),
+    /// The conversation moved (or the answers were deleted) but Discord did not take the
+    /// message saying so: the user is told, with this message, where it stands.
+    NotShown(Box<MessageSpec>, String),
     /// Acknowledging (deferring) failed; it may have reached Discord all the same.
     Unacknowledged(String),
 }
@@ -84,7 +96,7 @@ impl From<ConvError> for Failure {
     fn from(e: ConvError) -> Self {
         match e {
             ConvError::Store(s) => s.into(),
-            other => Failure::Internal(other.to_string()),
+            forged @ ConvError::Forged(_) => Failure::BadComponent(forged.to_string()),
         }
     }
 }
@@ -101,6 +113,33 @@ fn key_for(guild: Option<u64>, user: u64) -> SessionKey {
     match guild {
         Some(g) => SessionKey::new(Scope::Guild(g), user.to_string()),
         None => SessionKey::new(Scope::Dm, user.to_string()),
+    }
+}
+
+/// The button of a component interaction, and the position picked in a select menu. The
+/// bot makes buttons and string selects only: an id of ours on any other kind of
+/// component (or a button id on a select) was not made by this bot.
+fn decode(c: &ComponentInteraction) -> Result<(CustomId, Option<usize>), String> {
+    let id =
+        CustomId::decode(&c.data.custom_id).map_err(|e| format!("{e}: {:?}", c.data.custom_id))?;
+    let picked = match (&id.action, &c.data.kind) {
+        (Action::Select, ComponentInteractionDataKind::StringSelect { values }) => {
+            let picked = values.first().and_then(|v| v.parse::<usize>().ok());
+            if picked.is_none() {
+                return Err(format!("select without a numeric value: {:?}", c.data.kind));
+            }
+            picked
+        }
+        (Action::Select, _) | (_, ComponentInteractionDataKind::StringSelect { .. }) => None,
+        (_, ComponentInteractionDataKind::Button) => return Ok((id, None)),
+        _ => None,
+    };
+    match picked {
+        Some(_) => Ok((id, picked)),
+        None => Err(format!(
+            "{:?} on a component of another kind ({:?})",
+            c.data.custom_id, c.data.kind
+        )),
     }
 }
 
@@ -190,7 +229,7 @@ fn rows(spec: &MessageSpec) -> Vec<CreateActionRow> {
 }
 
 /// An interaction response message from a spec. Mentions are always off.
-fn response_message(spec: &MessageSpec, ephemeral: bool) -> CreateInteractionResponseMessage {
+pub fn response_message(spec: &MessageSpec, ephemeral: bool) -> CreateInteractionResponseMessage {
     let mut m = CreateInteractionResponseMessage::new()
         .embeds(embeds(spec))
         .components(rows(spec))
@@ -216,6 +255,7 @@ impl Handler {
             rules_tag,
             gates: Gates::new(),
             seen: Seen::new(gate::SEEN_CAPACITY),
+            locales: Default::default(),
         }
     }
 
@@ -229,21 +269,35 @@ impl Handler {
 
     /// The user's locale, then the server's, then the default.
     fn locale(&self, user_locale: &str, guild_locale: Option<&str>) -> LocaleId {
+        // Discord sends one of a few dozen locale codes: each pair is negotiated once.
+        let mut known = self.locales.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(&id) = known
+            .get(user_locale)
+            .and_then(|by_guild| by_guild.get(guild_locale.unwrap_or_default()))
+        {
+            return id;
+        }
         let mut requested = vec![user_locale];
         requested.extend(guild_locale);
-        self.l10n().negotiate(&requested)
-    }
-
-    fn owner(&self, user: u64, step: u64) -> Owner {
-        Owner {
-            user,
-            rules_tag: self.rules_tag.clone(),
-            step,
+        let id = self.l10n().negotiate(&requested);
+        if known.len() < LOCALES_REMEMBERED {
+            known
+                .entry(user_locale.to_owned())
+                .or_default()
+                .insert(guild_locale.unwrap_or_default().to_owned(), id);
         }
+        id
     }
 
-    fn view_spec(&self, view: &View, locale: LocaleId, user: u64, step: u64) -> MessageSpec {
-        spec::view_message(view, self.l10n(), locale, &self.owner(user, step))
+    /// The owner of the buttons showing `reply` to `user` in `key`'s place.
+    fn owner(&self, user: u64, key: &SessionKey, reply: &Reply) -> Owner {
+        Owner::of(user, place_of(&key.scope), &self.rules_tag, reply)
+    }
+
+    /// The message showing `reply` to `user`.
+    fn view_spec(&self, reply: &Reply, user: u64, key: &SessionKey) -> MessageSpec {
+        let owner = self.owner(user, key, reply);
+        spec::view_message(&reply.view, self.l10n(), reply.locale, &owner)
     }
 
     /// The one place failures become replies: one log line for the operator, and the
@@ -281,22 +335,43 @@ impl Handler {
             Failure::PinCheckFailed(e) => ("error-pin-check-failed", e.to_string()),
             Failure::Busy(b) => ("error-busy", format!("{b:?}")),
             Failure::Internal(d) | Failure::Unacknowledged(d) => ("error-internal", d.clone()),
+            Failure::NotShown(_, d) => ("step-not-shown", d.clone()),
         };
         let interaction = respond.interaction_id();
         match &failure {
             Failure::Save(_) | Failure::Internal(_) | Failure::Unacknowledged(_) => {
                 tracing::error!(%interaction, user, reason = id, %detail, "interaction failed")
             }
+            Failure::NotShown(..) => tracing::warn!(
+                %interaction,
+                user,
+                reason = id,
+                %detail,
+                "Discord did not take the reply; telling the user where the conversation stands"
+            ),
             _ => tracing::warn!(%interaction, user, reason = id, %detail, "interaction refused"),
         }
         let text = l10n.text(locale, id);
-        let spec = spec::notice(text, Vec::new());
+        // Whether a first answer that reached Discord after all is replaced (below).
+        let replaces = matches!(failure, Failure::Unacknowledged(_) | Failure::NotShown(..));
+        let spec = match failure {
+            // The sentence, then the message the user did not get (a notice's text after
+            // it, a conversation with its buttons, so the next click works).
+            Failure::NotShown(shown, _) => {
+                let mut shown = *shown;
+                shown.content = Some(match shown.content.take() {
+                    Some(said) if !said.is_empty() => format!("{text}\n\n{said}"),
+                    _ => text,
+                });
+                shown
+            }
+            _ => spec::notice(text, Vec::new()),
+        };
         let mut sent = respond.send(ctx, &spec).await;
-        // A defer that reached Discord although the bot saw it fail (cut off at the
-        // deadline, or its answer lost): the sentence replaces the "thinking…" state.
-        if let (Err(e), Failure::Unacknowledged(_), Some(deferred)) =
-            (&sent, &failure, respond.as_deferred())
-        {
+        // A first answer that reached Discord although the bot saw it fail (cut off at
+        // the deadline, or its answer lost): the sentence replaces that answer (the
+        // "thinking…" state of a defer, or the message a click updated).
+        if let (Err(e), Some(deferred), true) = (&sent, respond.as_deferred(), replaces) {
             if discord_code(e) == Some(40060) {
                 sent = deferred.send(ctx, &spec).await;
             }
@@ -336,26 +411,18 @@ impl Handler {
         let user = c.user.id.get();
         let key = key_for(c.guild_id.map(|g| g.get()), user);
         let _pass = self.enter(&key).await?;
-        let peeked = self.conv.peek(&key)?;
-        let spec = match &peeked {
-            Some((record, Ok(walk))) if !walk.is_done(&self.conv.rules) && walk.answered() > 0 => {
-                match self.conv.view(walk, record.updated_at, locale) {
-                    View::Question(q) => {
-                        spec::resume_offer(&q, self.l10n(), locale, &self.owner(user, record.step))
-                    }
-                    View::Card(_) => unreachable!("an unfinished walk shows a question"),
-                }
-            }
-            _ => {
-                let previous = peeked.as_ref().map(|(r, _)| r);
-                let reply = self.conv.start_after(&key, locale, previous).await?;
-                self.view_spec(&reply.view, locale, user, reply.step)
-            }
+        let opened = self.conv.open(&key, locale).await?;
+        let owner = self.owner(user, &key, &opened.reply);
+        let spec = match (&opened.reply.view, opened.resumed) {
+            (View::Question(q), true) => spec::resume_offer(q, self.l10n(), locale, &owner),
+            (view, _) => spec::view_message(view, self.l10n(), locale, &owner),
         };
+        // The conversation is saved: if Discord does not take the answer, the user is
+        // told where it stands rather than that nothing happened.
         Responder::Command(c, received)
             .send(ctx, &spec)
             .await
-            .map_err(|e| Failure::Internal(format!("sending the first question: {e}")))
+            .map_err(|e| Failure::NotShown(Box::new(spec), e.to_string()))
     }
 
     async fn on_component(&self, ctx: &Context, c: &ComponentInteraction, received: Instant) {
@@ -373,6 +440,8 @@ impl Handler {
         }
     }
 
+    /// One click: decode, gate, the conversation's judgement, render, respond. The store
+    /// is not read here, and the conversation is entered once.
     async fn component(
         &self,
         ctx: &Context,
@@ -381,158 +450,104 @@ impl Handler {
         received: Instant,
     ) -> Result<(), Failure> {
         let user = c.user.id.get();
-        let id = CustomId::decode(&c.data.custom_id)
-            .map_err(|e| Failure::BadComponent(format!("{e}: {:?}", c.data.custom_id)))?;
-        // The bot makes buttons and string selects only; an id of ours on any other kind
-        // of component (or a button id on a select) was not made by this bot.
-        let kind_fits = matches!(
-            (&id.action, &c.data.kind),
-            (
-                Action::Select { .. },
-                ComponentInteractionDataKind::StringSelect { .. }
-            ) | (
-                Action::Answer { .. }
-                    | Action::Back
-                    | Action::Restart
-                    | Action::Continue
-                    | Action::Post
-                    | Action::Forget,
-                ComponentInteractionDataKind::Button
-            )
-        );
-        if !kind_fits {
-            return Err(Failure::BadComponent(format!(
-                "{:?} on a component of another kind ({:?})",
-                c.data.custom_id, c.data.kind
-            )));
-        }
-        if id.owner != user {
-            return Err(Failure::NotYours);
-        }
+        let (id, picked) = decode(c).map_err(Failure::BadComponent)?;
         let key = key_for(c.guild_id.map(|g| g.get()), user);
         let _pass = self.enter(&key).await?;
-        let l10n = self.l10n();
-        let update = |spec: MessageSpec| async move {
-            Responder::Component(c, true, received)
-                .send(ctx, &spec)
-                .await
-                .map_err(|e| Failure::Internal(format!("updating the message: {e}")))
-        };
-        // Buttons made under other rules: the node ids and positions may mean
-        // something else now.
-        if id.rules_tag != self.rules_tag && id.action != Action::Restart {
-            tracing::info!(user, tag = %id.rules_tag, "click on a button made under other rules");
-            let step = self.conv.peek(&key)?.map_or(0, |(r, _)| r.step);
-            return update(spec::start_again(
-                l10n.text(locale, "stale-rules"),
-                l10n,
+        let step = self
+            .conv
+            .click(Click {
+                key: &key,
+                clicker: user,
                 locale,
-                &self.owner(user, step),
-            ))
-            .await;
-        }
-        let input = match &id.action {
-            Action::Answer { node, choice } => Input::Answer {
-                node: node.clone(),
-                choice: usize::from(*choice),
-            },
-            Action::Select { node } => {
-                let choice = match &c.data.kind {
-                    ComponentInteractionDataKind::StringSelect { values } => {
-                        values.first().and_then(|v| v.parse::<usize>().ok())
-                    }
-                    _ => None,
-                };
-                let Some(choice) = choice else {
-                    return Err(Failure::BadComponent(format!(
-                        "select without a numeric value: {:?}",
-                        c.data.kind
-                    )));
-                };
-                Input::Answer {
-                    node: node.clone(),
-                    choice,
-                }
+                id: &id,
+                picked,
+            })
+            .await?;
+        let l10n = self.l10n();
+        let show = |reply: &Reply| self.view_spec(reply, user, &key);
+        let (spec, changed) = match step {
+            Step::Moved(reply) | Step::Repeated(reply) => (show(&reply), true),
+            Step::Shown(reply) => (show(&reply), false),
+            Step::Outdated(reply) | Step::AtFirst(reply) => {
+                tracing::info!(
+                    user,
+                    step = id.step,
+                    now = reply.step,
+                    "click on an outdated message"
+                );
+                let mut spec = show(&reply);
+                spec.content = Some(l10n.text(locale, "outdated-click"));
+                (spec, false)
             }
-            Action::Back => Input::Back,
-            Action::Restart => Input::Restart,
-            Action::Continue => {
-                return match self.conv.current(&key, locale) {
-                    Ok(reply) => {
-                        update(self.view_spec(&reply.view, locale, user, reply.step)).await
-                    }
-                    Err(e) => self.gone(c, ctx, &key, locale, e, received).await,
-                };
+            Step::Updated { reply, dropped } => {
+                tracing::info!(
+                    user,
+                    tag = %id.rules_tag,
+                    dropped = dropped.len(),
+                    "a button made under other rules; its answers carried into the running ones"
+                );
+                let mut spec = show(&reply);
+                spec.content = Some(self.updated_sentence(locale, &dropped));
+                (spec, true)
             }
-            Action::Post => return self.post(ctx, c, &key, id.step, locale, received).await,
-            Action::Forget => {
-                let removed = self.conv.forget(&key).await?;
+            Step::Post(post) => return self.post(ctx, c, &key, post, locale, received).await,
+            Step::Forgotten { removed } => {
                 tracing::info!(user, removed, "user deleted their session");
-                return update(spec::notice(l10n.text(locale, "forgotten"), Vec::new())).await;
+                let text = l10n.text(locale, "forgotten");
+                (spec::notice(text, Vec::new()), true)
             }
+            Step::Gone => {
+                tracing::info!(
+                    user,
+                    "click on a conversation that was deleted or is not here"
+                );
+                let owner = spec::Owner {
+                    user,
+                    place: place_of(&key.scope),
+                    rules_tag: self.rules_tag.clone(),
+                    step: id.step,
+                    answers: Answers::new(),
+                };
+                let text = l10n.text(locale, "stale-session");
+                (spec::start_again(text, l10n, locale, &owner), false)
+            }
+            Step::NotYours => return Err(Failure::NotYours),
         };
-        let at_step = (id.rules_tag == self.rules_tag).then_some(id.step);
-        match self.conv.apply(&key, locale, at_step, input.clone()).await {
-            Ok(reply) => update(self.view_spec(&reply.view, locale, user, reply.step)).await,
-            // No session: `apply` found none (or one it could not read, and logged it).
-            Err(ConvError::NoSession) if input == Input::Restart => {
-                let reply = self.conv.start_after(&key, locale, None).await?;
-                update(self.view_spec(&reply.view, locale, user, reply.step)).await
-            }
-            Err(ConvError::Stale(_)) if input == Input::Restart => {
-                let reply = self.conv.start_new(&key, locale).await?;
-                update(self.view_spec(&reply.view, locale, user, reply.step)).await
-            }
-            Err(e) => self.gone(c, ctx, &key, locale, e, received).await,
+        match Responder::Component(c, true, received)
+            .send(ctx, &spec)
+            .await
+        {
+            Ok(()) => Ok(()),
+            // The conversation moved: the user is told where it stands, not that nothing
+            // happened.
+            Err(e) if changed => Err(Failure::NotShown(Box::new(spec), e.to_string())),
+            Err(e) => Err(Failure::Internal(format!("updating the message: {e}"))),
         }
     }
 
-    /// A click that no longer fits: show where the conversation stands, with a sentence
-    /// saying why; or, if there is nothing to show, a way to start again.
-    async fn gone(
-        &self,
-        c: &ComponentInteraction,
-        ctx: &Context,
-        key: &SessionKey,
-        locale: LocaleId,
-        e: ConvError,
-        received: Instant,
-    ) -> Result<(), Failure> {
-        let user = c.user.id.get();
+    /// The sentence above a conversation carried over from older rules.
+    fn updated_sentence(&self, locale: LocaleId, dropped: &[(&str, &str)]) -> String {
         let l10n = self.l10n();
-        let spec = match e {
-            ConvError::Store(s) => return Err(Failure::Save(s)),
-            ConvError::NoSession => {
-                tracing::info!(user, "click on a conversation that expired or was deleted");
-                spec::start_again(
-                    l10n.text(locale, "stale-session"),
-                    l10n,
-                    locale,
-                    &self.owner(user, 0),
-                )
-            }
-            ConvError::Stale(s) => {
-                tracing::info!(user, %s, "click on a conversation from other rules");
-                let step = self.conv.peek(key)?.map_or(0, |(r, _)| r.step);
-                spec::start_again(
-                    l10n.text(locale, "stale-rules"),
-                    l10n,
-                    locale,
-                    &self.owner(user, step),
-                )
-            }
-            ConvError::Outdated { .. } | ConvError::Step(_) | ConvError::AtFirst => {
-                tracing::info!(user, error = %e, "click on an outdated message");
-                let reply = self.conv.current(key, locale)?;
-                let mut spec = self.view_spec(&reply.view, locale, user, reply.step);
-                spec.content = Some(l10n.text(locale, "outdated-click"));
-                spec
-            }
-        };
-        Responder::Component(c, true, received)
-            .send(ctx, &spec)
-            .await
-            .map_err(|e| Failure::Internal(format!("updating the message: {e}")))
+        if dropped.is_empty() {
+            return l10n.text(locale, "rules-updated");
+        }
+        let names: Vec<String> = dropped
+            .iter()
+            .map(|(fact, value)| {
+                // The value's own label while the texts still have it; else its name.
+                let label = Rules::default_label(fact, value);
+                if l10n.messages(locale).contains_key(&label) {
+                    l10n.text(locale, &label)
+                } else {
+                    format!("{fact} = {value}")
+                }
+            })
+            .collect();
+        l10n.format(
+            locale,
+            "rules-updated-dropped",
+            &[("dropped", names.join(", "))],
+        )
     }
 
     /// "Post in this channel": the finished card as a new public message.
@@ -541,46 +556,22 @@ impl Handler {
         ctx: &Context,
         c: &ComponentInteraction,
         key: &SessionKey,
-        step: u64,
+        post: ToPost,
         locale: LocaleId,
         received: Instant,
     ) -> Result<(), Failure> {
-        let rules = &self.conv.rules;
-        let (record, walk) = match self.conv.peek(key)? {
-            Some((r, Ok(w))) if r.step == step && w.is_done(rules) => (r, w),
-            Some((_, _)) => {
-                return self
-                    .gone(
-                        c,
-                        ctx,
-                        key,
-                        locale,
-                        ConvError::Outdated {
-                            given: step,
-                            current: step.saturating_add(1),
-                        },
-                        received,
-                    )
-                    .await
-            }
-            None => {
-                return self
-                    .gone(c, ctx, key, locale, ConvError::NoSession, received)
-                    .await
-            }
-        };
         // Acknowledge first: posting is a REST call of its own, and the first response
         // must arrive within 3 seconds whatever Discord's latency.
         let deferred = Responder::Component(c, false, received)
             .defer(ctx, "the post")
             .await?;
-        let card = self.card(&walk, record.updated_at, locale);
+        let card = post.card;
         let message = spec::card_message(&card);
         // One nonce per card (user, place, channel and step), with `enforce_nonce`: a
         // retry after a server error or a lost answer, a double click, or a click again
         // after the bot restarted, gets back the message Discord already made instead of
         // a second card.
-        let nonce = post_nonce(key, c.channel_id.get(), step);
+        let nonce = post_nonce(key, c.channel_id.get(), post.step);
         let sent = std::sync::Mutex::new(None::<Message>);
         let posted = with_retry(deferred.deadline(), "posting a card", || {
             let create = CreateMessage::new()
@@ -641,18 +632,6 @@ impl Handler {
             .send(ctx, &spec::notice(text, Vec::new()))
             .await
             .map_err(|e| Failure::Internal(format!("confirming the post: {e}")))
-    }
-
-    fn card(&self, walk: &Walk, generated_at: i64, locale: LocaleId) -> Card {
-        Card::build(
-            &self.conv.rules,
-            walk,
-            self.l10n(),
-            locale,
-            generated_at,
-            TimeStyle::Discord,
-        )
-        .expect("a finished walk has a card")
     }
 
     /// "Pin activation answer": pins one of the bot's own posted cards.
@@ -1126,13 +1105,32 @@ impl Responder<'_> {
     }
 }
 
+/// Every gateway event reaches the bot here, and only here. serenity 0.12.5 gives an
+/// interaction it could not read (a field of an unexpected type or size makes it drop the
+/// whole dispatch) only to raw-event handlers, so the bot is one: with an `EventHandler`
+/// beside it, serenity would clone every event and spawn a second task for it (and wake a
+/// second worker thread), for every click.
 #[async_trait]
-impl EventHandler for Handler {
-    async fn ready(&self, _ctx: Context, ready: Ready) {
-        tracing::info!(user = %ready.user.name, guilds = ready.guilds.len(), "connected to the gateway");
+impl RawEventHandler for Handler {
+    async fn raw_event(&self, ctx: Context, event: Event) {
+        match event {
+            Event::InteractionCreate(e) => self.interaction(ctx, e.interaction).await,
+            Event::Unknown(unknown) if unknown.kind == "INTERACTION_CREATE" => {
+                // serenity's own JSON value (serde_json's, or simd_json's when that
+                // feature is on), read here as serde_json's.
+                let value = serde_json::to_value(&unknown.value).unwrap_or_default();
+                self.unreadable(ctx, &value).await
+            }
+            Event::Ready(e) => {
+                tracing::info!(user = %e.ready.user.name, guilds = e.ready.guilds.len(), "connected to the gateway")
+            }
+            _ => {}
+        }
     }
+}
 
-    async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
+impl Handler {
+    async fn interaction(&self, ctx: Context, interaction: Interaction) {
         let received = Instant::now();
         if !self.seen.first_time(interaction.id().get()) {
             tracing::info!(interaction = %interaction.id(), "ignoring a replayed interaction");
@@ -1169,6 +1167,50 @@ impl EventHandler for Handler {
             tracing::error!(error = %e, "could not answer after a panic");
         }
     }
+
+    /// An interaction serenity could not read: the user still gets a sentence, the
+    /// operator a log line, instead of "This interaction failed".
+    async fn unreadable(&self, ctx: Context, v: &serde_json::Value) {
+        let id = v["id"]
+            .as_str()
+            .and_then(|s| s.parse::<u64>().ok())
+            .filter(|&i| i != 0);
+        let token = v["token"]
+            .as_str()
+            .filter(|t| !t.is_empty() && t.len() <= 500);
+        let (Some(id), Some(token)) = (id, token) else {
+            tracing::warn!(
+                "an unreadable interaction without a usable id or token; cannot answer it"
+            );
+            return;
+        };
+        let l10n = self.l10n();
+        let locale = l10n.negotiate(&[
+            v["locale"].as_str().unwrap_or_default(),
+            v["guild_locale"].as_str().unwrap_or_default(),
+        ]);
+        tracing::warn!(
+            interaction = id,
+            "serenity could not read an interaction; answering with a sentence"
+        );
+        let body = serde_json::json!({
+            "type": 4,
+            "data": {
+                "content": l10n.text(locale, "error-unreadable"),
+                "flags": 64,
+                "allowed_mentions": { "parse": [] },
+            }
+        });
+        let deadline = Instant::now() + FIRST_RESPONSE_BUDGET;
+        let sent = with_retry(deadline, "answering an unreadable interaction", || {
+            ctx.http
+                .create_interaction_response(InteractionId::new(id), token, &body, Vec::new())
+        })
+        .await;
+        if let Err(e) = sent {
+            tracing::error!(interaction = id, error = %e, "could not answer an unreadable interaction");
+        }
+    }
 }
 
 /// Runs `fut`, turning a panic inside it into an error carrying the panic's message, so
@@ -1184,64 +1226,6 @@ pub async fn guard<F: std::future::Future>(fut: F) -> Result<F::Output, String> 
                 .or_else(|| p.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "a panic without a message".to_owned())
         })
-}
-
-/// Catches interactions serenity could not read (a field of an unexpected type or size
-/// makes it drop the whole dispatch): the user still gets a sentence, the operator a
-/// log line, instead of "This interaction failed".
-pub struct Unreadable {
-    pub l10n: Arc<Localizer>,
-}
-
-#[async_trait]
-impl RawEventHandler for Unreadable {
-    async fn raw_event(&self, ctx: Context, event: Event) {
-        let Event::Unknown(unknown) = event else {
-            return;
-        };
-        if unknown.kind != "INTERACTION_CREATE" {
-            return;
-        }
-        let v = &unknown.value;
-        let id = v["id"]
-            .as_str()
-            .and_then(|s| s.parse::<u64>().ok())
-            .filter(|&i| i != 0);
-        let token = v["token"]
-            .as_str()
-            .filter(|t| !t.is_empty() && t.len() <= 500);
-        let (Some(id), Some(token)) = (id, token) else {
-            tracing::warn!(
-                "an unreadable interaction without a usable id or token; cannot answer it"
-            );
-            return;
-        };
-        let locale = self.l10n.negotiate(&[
-            v["locale"].as_str().unwrap_or_default(),
-            v["guild_locale"].as_str().unwrap_or_default(),
-        ]);
-        tracing::warn!(
-            interaction = id,
-            "serenity could not read an interaction; answering with a sentence"
-        );
-        let body = serde_json::json!({
-            "type": 4,
-            "data": {
-                "content": self.l10n.text(locale, "error-unreadable"),
-                "flags": 64,
-                "allowed_mentions": { "parse": [] },
-            }
-        });
-        let deadline = Instant::now() + FIRST_RESPONSE_BUDGET;
-        let sent = with_retry(deadline, "answering an unreadable interaction", || {
-            ctx.http
-                .create_interaction_response(InteractionId::new(id), token, &body, Vec::new())
-        })
-        .await;
-        if let Err(e) = sent {
-            tracing::error!(interaction = id, error = %e, "could not answer an unreadable interaction");
-        }
-    }
 }
 
 #[cfg(test)]

@@ -5,8 +5,9 @@
 //! failure to one localized sentence for the user and one log line for the operator
 //! (see [`Handler::fail`]): a user never sees "This interaction failed".
 //!
-//! Everything a button needs is in its `custom_id` and the sled store, so buttons on
-//! old messages keep working after a restart.
+//! Everything a button needs is in its `custom_id` (the conversation's answers among
+//! them), so buttons on old messages keep working after a restart; the sled store only
+//! holds resume points, written behind the replies.
 
 pub mod commands;
 pub mod gate;
@@ -26,7 +27,7 @@ use crate::knowledge::Knowledge;
 use crate::registry::Registry;
 use crate::store::SledStore;
 
-pub use handler::{Handler, Unreadable};
+pub use handler::{response_message, Handler};
 
 /// PIN_MESSAGES (1 << 51): since 2026-02-23 Discord requires it to pin. serenity 0.12.5
 /// has no constant for it and drops the bit when parsing permissions, so it is built
@@ -182,19 +183,18 @@ pub async fn run(
         () = &mut shutdown => { stopped(); return Ok(()); }
     }
     let registry = Registry::open(&store)?;
-    let unreadable = Unreadable {
-        l10n: k.l10n.clone(),
-    };
+    // Sessions are resume points: written behind the replies, in groups.
+    store.write_behind();
     let handler = Handler::new(k, store.clone(), registry, bot_user);
     // Interactions arrive without any intent; GUILDS is the least the gateway accepts
-    // usefully and is not privileged.
+    // usefully and is not privileged. One raw-event handler takes every event (see
+    // `Handler`'s `RawEventHandler`); the health watch, when configured, listens beside it.
     let watch = opts
         .health
         .clone()
         .map(|h| Arc::new(watch::GatewayWatch::new(h)));
-    let mut builder = ClientBuilder::new_with_http(http, GatewayIntents::GUILDS)
-        .event_handler(handler)
-        .raw_event_handler(unreadable);
+    let mut builder =
+        ClientBuilder::new_with_http(http, GatewayIntents::GUILDS).raw_event_handler(handler);
     if let Some(w) = &watch {
         builder = builder.event_handler_arc(w.clone());
     }

@@ -7,8 +7,8 @@
 //! builders. The limits are named constants, as in twilight-validate.
 
 use crate::card::{Card, TimeStyle};
-use crate::conversation::{view_of, QuestionView, View};
-use crate::custom_id::{self, Action, CustomId};
+use crate::conversation::{view_of, QuestionView, Reply, View};
+use crate::custom_id::{self, Action, Answers, CustomId, Place};
 use crate::engine::{Position, Walk};
 use crate::i18n::{LocaleId, Localizer};
 use crate::knowledge::Knowledge;
@@ -260,18 +260,39 @@ impl MessageSpec {
     }
 }
 
-/// What the buttons of one message need to know: who owns the conversation, under which
-/// rules, at which step.
+/// What the buttons of one message carry: who owns the conversation and where it takes
+/// place, under which rules, at which step, with which answers given.
 #[derive(Debug, Clone)]
 pub struct Owner {
     pub user: u64,
+    pub place: Place,
     pub rules_tag: String,
     pub step: u64,
+    pub answers: Answers,
 }
 
 impl Owner {
+    /// The owner of the buttons showing `reply`.
+    pub fn of(user: u64, place: Place, rules_tag: &str, reply: &Reply) -> Self {
+        Self {
+            user,
+            place,
+            rules_tag: rules_tag.to_owned(),
+            step: reply.step,
+            answers: reply.answers,
+        }
+    }
+
     fn id(&self, action: Action) -> String {
-        CustomId::new(action, self.user, self.rules_tag.clone(), self.step).encode()
+        CustomId::new(
+            action,
+            self.user,
+            self.rules_tag.clone(),
+            self.step,
+            self.place,
+            self.answers,
+        )
+        .encode()
     }
 
     fn button(&self, action: Action, label: String, style: ButtonStyle) -> Component {
@@ -351,10 +372,7 @@ fn question_message(
                     .enumerate()
                     .map(|(i, label)| {
                         owner.button(
-                            Action::Answer {
-                                node: q.node.clone(),
-                                choice: (r * limits::BUTTONS_PER_ROW + i) as u8,
-                            },
+                            Action::Answer(q.symbols[r * limits::BUTTONS_PER_ROW + i]),
                             label.clone(),
                             ButtonStyle::Primary,
                         )
@@ -364,9 +382,7 @@ fn question_message(
             .collect()
     } else {
         vec![vec![Component::Select {
-            custom_id: owner.id(Action::Select {
-                node: q.node.clone(),
-            }),
+            custom_id: owner.id(Action::Select),
             placeholder: clip(
                 &l10n.text(locale, "select-placeholder"),
                 limits::SELECT_PLACEHOLDER_CHARS,
@@ -670,11 +686,7 @@ pub fn text_fit_problems(k: &Knowledge) -> Vec<Problem> {
 fn message_fit_problems(k: &Knowledge) -> Vec<Problem> {
     let rules = &*k.rules;
     let l10n = &*k.l10n;
-    let owner = Owner {
-        user: u64::MAX,
-        rules_tag: custom_id::rules_tag(&rules.meta.version),
-        step: u64::MAX,
-    };
+    let tag = custom_id::rules_tag(&rules.meta.version);
     // Per node and locale, the problems of the path with the longest message (paths
     // differ in the answers a card lists).
     let mut found: std::collections::BTreeMap<(usize, String), (usize, String)> =
@@ -692,6 +704,14 @@ fn message_fit_problems(k: &Knowledge) -> Vec<Problem> {
                 (idx, "question", &q.id)
             }
             Position::Done(idx, o) => (idx, "the card of outcome", &o.id),
+        };
+        // The longest ids: the largest owner and step, and this path's answers.
+        let owner = Owner {
+            user: u64::MAX,
+            place: Place::Server,
+            rules_tag: tag.clone(),
+            step: u64::MAX,
+            answers: walk.symbols(rules),
         };
         for locale in l10n.locale_ids() {
             let view = view_of(rules, l10n, &walk, i64::MAX / 2, locale, TimeStyle::Discord);
@@ -803,12 +823,16 @@ mod tests {
     }
 
     fn question(choices: Vec<String>) -> View {
+        let symbols = (0..choices.len())
+            .map(|i| custom_id::Symbol::of("concern", custom_id::SYMBOLS[i % 6].1).unwrap())
+            .collect();
         View::Question(QuestionView {
             node: "q".into(),
             fact: "f".into(),
             text: "Question?".into(),
             help: None,
             choices,
+            symbols,
             progress: Progress {
                 number: 1,
                 at_most: 2,
@@ -824,8 +848,10 @@ mod tests {
         let loc = l.default_locale();
         let owner = Owner {
             user: 1,
+            place: Place::Server,
             rules_tag: "00000000".into(),
             step: 3,
+            answers: Answers::new(),
         };
         let few = view_message(&question(vec!["a".into(), "b".into()]), &l, loc, &owner);
         assert_eq!(few.rows.len(), 2);
@@ -846,10 +872,7 @@ mod tests {
         };
         assert_eq!(options.len(), 21);
         assert_eq!(options[20].1, "20");
-        assert_eq!(
-            CustomId::decode(custom_id).unwrap().action,
-            Action::Select { node: "q".into() }
-        );
+        assert_eq!(CustomId::decode(custom_id).unwrap().action, Action::Select);
         assert!(m.violations().is_empty(), "{:?}", m.violations());
 
         let long = vec!["x".repeat(81), "y".into()];

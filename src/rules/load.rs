@@ -419,6 +419,19 @@ impl Validator<'_> {
                         format!("value `{}` of fact `{name}` is listed twice", v.get_ref()),
                     );
                 }
+                // Buttons carry the answers as one symbol per contract value.
+                if custom_id::Symbol::of(name, v.get_ref()).is_none() {
+                    self.report(
+                        line,
+                        format!(
+                            "value `{}` of fact `{name}` is not in the facts contract, so a \
+                             button cannot carry it (the contract's values and their button \
+                             symbols are in src/custom_id.rs, SYMBOLS; a new value is added \
+                             there, at the end)",
+                            v.get_ref()
+                        ),
+                    );
+                }
                 values.push(v.get_ref().clone());
             }
             out.push(Fact {

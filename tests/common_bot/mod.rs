@@ -120,6 +120,22 @@ impl Bot {
             .collect()
     }
 
+    /// SIGTERM, and wait for the exit: the bot writes the sessions it saved for later and
+    /// stops, as under a supervisor.
+    pub fn stop(mut self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill -TERM runs");
+        assert!(status.success());
+        let exit = self.child.wait().expect("reaped");
+        assert!(
+            exit.success(),
+            "a clean exit on SIGTERM: {exit:?}\n{}",
+            self.log()
+        );
+    }
+
     /// Panics if the process has exited.
     pub fn assert_alive(&mut self) {
         let status = self.child.try_wait().unwrap();
@@ -177,8 +193,8 @@ pub fn component(m: &StoredMessage, pred: impl Fn(&str) -> bool) -> String {
 }
 
 pub fn answer_id(m: &StoredMessage, node: &str, choice: usize) -> String {
-    let suffix = format!(":{node}:{choice}");
-    component(m, |id| id.starts_with("ac1:a:") && id.ends_with(&suffix))
+    crate::support::buttons::answer_button(&m.custom_ids(), node, choice)
+        .unwrap_or_else(|| panic!("no answer {node}:{choice} in {:?}", m.custom_ids()))
 }
 
 pub fn verb_id(m: &StoredMessage, verb: char) -> String {

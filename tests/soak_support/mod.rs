@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use activation_check::card::TimeStyle;
 use activation_check::conversation::{system_clock, Conversation, Input};
-use activation_check::custom_id::rules_tag;
+use activation_check::custom_id::{rules_tag, Place};
 use activation_check::discord::spec::{self, Component, Owner};
 use activation_check::engine::{Position, Walk};
 use activation_check::i18n::LocaleId;
@@ -83,6 +83,23 @@ impl Bot {
 
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// SIGTERM, and wait for the exit: the bot writes the sessions it saved for later and
+    /// stops, as under a supervisor. Returns the log.
+    pub fn stop(mut self) -> String {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill -TERM runs");
+        assert!(status.success());
+        let exit = self.child.wait().expect("reaped");
+        assert!(
+            exit.success(),
+            "a clean exit on SIGTERM: {exit:?}\n{}",
+            self.log()
+        );
+        self.log()
     }
 
     /// SIGKILL, and reap: no shutdown code runs, nothing is flushed on the way out.
@@ -210,8 +227,10 @@ impl Model {
         let view = self.conv.view(walk, 0, locale);
         let owner = Owner {
             user,
+            place: Place::Server,
             rules_tag: self.tag.clone(),
             step,
+            answers: walk.symbols(&self.k.rules),
         };
         let m = spec::view_message(&view, &self.k.l10n, locale, &owner);
         Shown {
@@ -267,18 +286,20 @@ impl Model {
 pub fn custom_id_for(shown: &Shown, input: &Input) -> String {
     let found = match input {
         Input::Answer { node, choice } => {
-            let suffix = format!(":{node}:{choice}");
-            shown
-                .custom_ids
-                .iter()
-                .find(|id| id.starts_with("ac1:a:") && id.ends_with(&suffix))
+            crate::support::buttons::answer_button(&shown.custom_ids, node, *choice)
         }
-        Input::Back => shown.custom_ids.iter().find(|id| id.starts_with("ac1:b:")),
-        Input::Restart => shown.custom_ids.iter().find(|id| id.starts_with("ac1:r:")),
+        Input::Back => shown
+            .custom_ids
+            .iter()
+            .find(|id| id.starts_with("ac1:b:"))
+            .cloned(),
+        Input::Restart => shown
+            .custom_ids
+            .iter()
+            .find(|id| id.starts_with("ac1:r:"))
+            .cloned(),
     };
-    found
-        .unwrap_or_else(|| panic!("no button for {input:?} in {:?}", shown.custom_ids))
-        .clone()
+    found.unwrap_or_else(|| panic!("no button for {input:?} in {:?}", shown.custom_ids))
 }
 
 pub fn verb_id(shown: &Shown, verb: char) -> String {

@@ -1,2 +1,3 @@
+pub mod buttons;
 pub mod standin;
 pub mod store;
