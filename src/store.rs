@@ -419,23 +419,20 @@ impl Shared {
         // flush starts: the flush covers them all.
         let upto = self.tickets.load(Ordering::SeqCst);
         let db = h.db.clone();
-        let result = tokio::task::spawn_blocking(move || {
+        let (result, took) = tokio::task::spawn_blocking(move || {
             let started = std::time::Instant::now();
             let result = db.flush();
             let took = started.elapsed();
             if took > SLOW_FLUSH {
                 tracing::debug!(took_ms = took.as_secs_f64() * 1e3, "a slow flush");
             }
-            result
+            (result, took)
         })
         .await
         .map_err(|e| StoreError::Write(format!("the flush did not run: {e}")))?;
         match result {
             Ok(_) => {
-                let mut flushed = self.flushed.lock().unwrap_or_else(|e| e.into_inner());
-                if flushed.0 != h.generation || flushed.1 < upto {
-                    *flushed = (h.generation, upto);
-                }
+                self.flushed_upto(h.generation, upto, took);
                 Ok(())
             }
             Err(e) => {
@@ -515,7 +512,7 @@ impl Shared {
         let Some(group) = self.apply_queue()? else {
             return Ok(0);
         };
-        self.durable_blocking(group.generation)?;
+        self.durable_blocking(group.generation, group.written.len() as u64)?;
         let n = group.written.len();
         self.written(group);
         Ok(n)
@@ -523,8 +520,10 @@ impl Shared {
 
     /// [`Shared::durable`] on a thread outside the async runtime (the writer's): the same
     /// turns and tickets, the flush run on the calling thread.
-    fn durable_blocking(&self, written_to: u64) -> Result<(), StoreError> {
-        let ticket = self.tickets.fetch_add(1, Ordering::SeqCst) + 1;
+    /// `writes` is how many records the group wrote (they take as many tickets, so that
+    /// the flush metric counts records).
+    fn durable_blocking(&self, written_to: u64, writes: u64) -> Result<(), StoreError> {
+        let ticket = self.tickets.fetch_add(writes, Ordering::SeqCst) + writes;
         let _turn = self.turn.blocking_lock();
         let h = self.handles_or_unsaved()?;
         if h.generation != written_to {
@@ -550,10 +549,7 @@ impl Shared {
         }
         match result {
             Ok(_) => {
-                let mut flushed = self.flushed.lock().unwrap_or_else(|e| e.into_inner());
-                if flushed.0 != h.generation || flushed.1 < upto {
-                    *flushed = (h.generation, upto);
-                }
+                self.flushed_upto(h.generation, upto, took);
                 Ok(())
             }
             Err(e) => {
@@ -561,6 +557,20 @@ impl Shared {
                 Err(write_error(e))
             }
         }
+    }
+
+    /// A flush of generation `generation` covering every ticket up to `upto` succeeded
+    /// after `took`: records it, and reports it to the metrics with the number of writes
+    /// it made durable (the tickets taken since the last flush).
+    fn flushed_upto(&self, generation: u64, upto: u64, took: Duration) {
+        let mut flushed = self.flushed.lock().unwrap_or_else(|e| e.into_inner());
+        // Tickets only grow, whatever the generation.
+        let before = flushed.1;
+        if flushed.0 != generation || flushed.1 < upto {
+            *flushed = (generation, upto);
+        }
+        drop(flushed);
+        crate::ops::metric::store_flush(took, upto.saturating_sub(before));
     }
 
     /// Records whether the last write reached the disk; logs a change.

@@ -29,6 +29,7 @@ use crate::conversation::{
 use crate::custom_id::{rules_tag, Action, Answers, CustomId};
 use crate::i18n::{LocaleId, Localizer};
 use crate::knowledge::Knowledge;
+use crate::ops::metric::{self, Kind, Outcome};
 use crate::registry::{ChannelPins, PostedCard, Registry};
 use crate::rules::Rules;
 use crate::session::{Scope, SessionKey};
@@ -81,6 +82,31 @@ enum Failure {
     NotShown(Box<MessageSpec>, String),
     /// Acknowledging (deferring) failed; it may have reached Discord all the same.
     Unacknowledged(String),
+}
+
+impl Failure {
+    /// How the interaction ended, for the metrics: a refusal of the user's input, or the
+    /// bot (or Discord) failing to serve it.
+    fn outcome(&self) -> Outcome {
+        match self {
+            Failure::BadComponent(_)
+            | Failure::NotYours
+            | Failure::NotACard
+            | Failure::GuildOnly
+            | Failure::MayNotPin
+            | Failure::Busy(_) => Outcome::Refused,
+            Failure::PinRefused(e) if matches!(discord_code(e), Some(50013 | 30003 | 10008)) => {
+                Outcome::Refused
+            }
+            Failure::Save(_)
+            | Failure::CannotPost(_)
+            | Failure::PinRefused(_)
+            | Failure::PinCheckFailed(_)
+            | Failure::Internal(_)
+            | Failure::NotShown(..)
+            | Failure::Unacknowledged(_) => Outcome::Failed,
+        }
+    }
 }
 
 impl From<crate::session::StoreError> for Failure {
@@ -381,7 +407,12 @@ impl Handler {
         }
     }
 
-    async fn on_command(&self, ctx: &Context, c: &CommandInteraction, received: Instant) {
+    async fn on_command(
+        &self,
+        ctx: &Context,
+        c: &CommandInteraction,
+        received: Instant,
+    ) -> Outcome {
         let user = c.user.id.get();
         let locale = self.locale(&c.locale, c.guild_locale.as_deref());
         let result = match (c.data.kind, c.data.name.as_str()) {
@@ -394,9 +425,14 @@ impl Handler {
                 "unknown command {name:?} ({kind:?})"
             ))),
         };
-        if let Err(f) = result {
-            let respond = Responder::Command(c, received);
-            self.fail(ctx, respond, locale, user, f).await;
+        match result {
+            Ok(()) => Outcome::Answered,
+            Err(f) => {
+                let outcome = f.outcome();
+                let respond = Responder::Command(c, received);
+                self.fail(ctx, respond, locale, user, f).await;
+                outcome
+            }
         }
     }
 
@@ -425,18 +461,28 @@ impl Handler {
             .map_err(|e| Failure::NotShown(Box::new(spec), e.to_string()))
     }
 
-    async fn on_component(&self, ctx: &Context, c: &ComponentInteraction, received: Instant) {
+    async fn on_component(
+        &self,
+        ctx: &Context,
+        c: &ComponentInteraction,
+        received: Instant,
+    ) -> Outcome {
         let user = c.user.id.get();
         let locale = self.locale(&c.locale, c.guild_locale.as_deref());
-        if let Err(f) = self.component(ctx, c, locale, received).await {
-            self.fail(
-                ctx,
-                Responder::Component(c, false, received),
-                locale,
-                user,
-                f,
-            )
-            .await;
+        match self.component(ctx, c, locale, received).await {
+            Ok(()) => Outcome::Answered,
+            Err(f) => {
+                let outcome = f.outcome();
+                self.fail(
+                    ctx,
+                    Responder::Component(c, false, received),
+                    locale,
+                    user,
+                    f,
+                )
+                .await;
+                outcome
+            }
         }
     }
 
@@ -995,6 +1041,9 @@ where
             );
             return Err(serenity::Error::Other(TIMED_OUT));
         };
+        if let Err(serenity::Error::Http(HttpError::UnsuccessfulRequest(r))) = &result {
+            metric::discord_http_failure(r.status_code.as_u16());
+        }
         match result {
             Ok(()) => return Ok(()),
             // A call that failed on our side may still have reached Discord: a repeat
@@ -1136,18 +1185,31 @@ impl Handler {
             tracing::info!(interaction = %interaction.id(), "ignoring a replayed interaction");
             return;
         }
+        let kind = match &interaction {
+            Interaction::Command(c) if c.data.kind == CommandType::Message => Kind::MessageCommand,
+            Interaction::Command(_) => Kind::Command,
+            Interaction::Component(_) => Kind::Component,
+            _ => Kind::Other,
+        };
+        // Counted once the answer is sent (or has finally failed), whichever way it ends.
+        let counted = |outcome| {
+            metric::interaction(kind, outcome);
+            metric::answer_latency(received.elapsed());
+        };
         let handled = guard(async {
             match &interaction {
                 Interaction::Command(c) => self.on_command(&ctx, c, received).await,
                 Interaction::Component(c) => self.on_component(&ctx, c, received).await,
                 other => {
-                    tracing::debug!(kind = ?other.kind(), "ignoring an interaction of another kind")
+                    tracing::debug!(kind = ?other.kind(), "ignoring an interaction of another kind");
+                    Outcome::Refused
                 }
             }
         })
         .await;
-        let Err(panic) = handled else {
-            return;
+        let panic = match handled {
+            Ok(outcome) => return counted(outcome),
+            Err(panic) => panic,
         };
         // A bug, not bad input: still answer the user (unless the handler already did).
         tracing::error!(interaction = %interaction.id(), %panic, "the handler panicked; answering with a sentence");
@@ -1160,12 +1222,13 @@ impl Handler {
                 Responder::Component(c, false, received),
                 self.locale(&c.locale, c.guild_locale.as_deref()),
             ),
-            _ => return,
+            _ => return counted(Outcome::Failed),
         };
         let text = self.l10n().text(locale, "error-internal");
         if let Err(e) = respond.send(&ctx, &spec::notice(text, Vec::new())).await {
             tracing::error!(error = %e, "could not answer after a panic");
         }
+        counted(Outcome::Failed);
     }
 
     /// An interaction serenity could not read: the user still gets a sentence, the
@@ -1182,6 +1245,7 @@ impl Handler {
             tracing::warn!(
                 "an unreadable interaction without a usable id or token; cannot answer it"
             );
+            metric::interaction(Kind::Other, Outcome::Failed);
             return;
         };
         let l10n = self.l10n();
@@ -1207,9 +1271,17 @@ impl Handler {
                 .create_interaction_response(InteractionId::new(id), token, &body, Vec::new())
         })
         .await;
-        if let Err(e) = sent {
+        if let Err(e) = &sent {
             tracing::error!(interaction = id, error = %e, "could not answer an unreadable interaction");
         }
+        metric::interaction(
+            Kind::Other,
+            if sent.is_ok() {
+                Outcome::Refused
+            } else {
+                Outcome::Failed
+            },
+        );
     }
 }
 
