@@ -37,6 +37,8 @@
 //!   - [`token`]: the bot token from `DISCORD_TOKEN`, a file, or systemd's credentials.
 //!   - [`ops`]: running as a service: the health and metrics listener, and the names of
 //!     every metric the bot exports.
+//!   - [`data`]: backup and restore (`data export`, `data import`) as JSON lines; the
+//!     running bot serves exports on a socket in its data directory.
 //!
 //! - **For the people who keep the knowledge** (pure, no tokio, serenity or sled):
 //!   - [`graph`]: the tree as a picture (Mermaid, DOT, or SVG laid out in Rust) for
@@ -50,6 +52,7 @@ pub mod card;
 pub mod config;
 pub mod conversation;
 pub mod custom_id;
+pub mod data;
 pub mod discord;
 pub mod engine;
 pub mod graph;
