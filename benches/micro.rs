@@ -314,6 +314,14 @@ fn metrics(c: &mut Criterion) {
         metric::interaction(black_box(Kind::Component), black_box(Outcome::Answered));
         metric::answer_latency(black_box(Duration::from_micros(1234)));
     };
+    // For scale: what the two atomic operations a click records cost by themselves.
+    let counter = std::sync::atomic::AtomicU64::new(0);
+    c.bench_function("metrics/two relaxed atomic adds (for scale)", |b| {
+        b.iter(|| {
+            counter.fetch_add(black_box(1), std::sync::atomic::Ordering::Relaxed);
+            counter.fetch_add(black_box(1), std::sync::atomic::Ordering::Relaxed);
+        })
+    });
     c.bench_function("metrics/click without a recorder", |b| b.iter(click));
     metric::recorder().expect("the recorder installs");
     c.bench_function("metrics/click with the Prometheus recorder", |b| {

@@ -10,11 +10,11 @@
 //! scrape has a bounded number of series whatever users send.
 //!
 //! The click path ([`interaction`], [`answer_latency`], [`store_flush`],
-//! [`discord_http_failure`]) does not go through the facade's macros once the recorder is
-//! installed: every series it can touch is registered once, in [`recorder`], and each
-//! call is then an atomic increment on a handle held here (no key hashing, no registry
-//! lookup, no allocation). Without the recorder, the calls go through the macros to
-//! whatever recorder is current (the no-op one in production, a local one in tests).
+//! [`discord_http_failure`]) does not go through the facade's macros: every series it can
+//! touch is registered once, when [`recorder`] installs the Prometheus recorder, and each
+//! call is then an atomic increment on a handle held here (no key built, no registry
+//! lookup, no allocation). Without the recorder (no `--metrics-addr`) each call is one
+//! load of an unset `OnceLock` and returns.
 //!
 //! | name | type | labels | recorded by |
 //! | --- | --- | --- | --- |
@@ -165,16 +165,29 @@ impl ClickPath {
         self.interactions[kind as usize][outcome as usize].increment(1);
     }
 
+    fn answer_latency(&self, elapsed: Duration) {
+        self.answer.record(elapsed.as_secs_f64());
+    }
+
     fn store_flush(&self, elapsed: Duration, writes: u64) {
         self.flush_seconds.record(elapsed.as_secs_f64());
         self.flush_writes.record(writes as f64);
+    }
+
+    fn discord_http_failure(&self, status: u16) {
+        match status {
+            429 => self.http_failures[0].increment(1),
+            500..=599 => self.http_failures[1].increment(1),
+            _ => {}
+        }
     }
 }
 
 /// Set once the Prometheus recorder is installed (see the module documentation).
 static CLICK_PATH: OnceLock<ClickPath> = OnceLock::new();
 
-/// The process's Prometheus recorder, installed globally on the first call; every later
+/// The process's Prometheus recorder, installed globally on the first call (which also
+/// registers the click path's series, see the module documentation); every later
 /// call returns the same handle. `None` if another recorder was installed first.
 pub fn recorder() -> Option<PrometheusHandle> {
     static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
@@ -293,21 +306,16 @@ pub fn sessions_stored(n: usize) {
 /// One interaction handled ([`INTERACTIONS`]). For the Discord handler: call once per
 /// interaction, when its answer has been sent or has finally failed.
 pub fn interaction(kind: Kind, outcome: Outcome) {
-    match CLICK_PATH.get() {
-        Some(c) => c.interaction(kind, outcome),
-        None => {
-            metrics::counter!(INTERACTIONS, "kind" => kind.label(), "outcome" => outcome.label())
-                .increment(1)
-        }
+    if let Some(c) = CLICK_PATH.get() {
+        c.interaction(kind, outcome);
     }
 }
 
 /// The time from receiving an interaction to Discord accepting its answer
 /// ([`ANSWER_SECONDS`]). For the Discord handler, next to [`interaction`].
 pub fn answer_latency(elapsed: Duration) {
-    match CLICK_PATH.get() {
-        Some(c) => c.answer.record(elapsed.as_secs_f64()),
-        None => metrics::histogram!(ANSWER_SECONDS).record(elapsed.as_secs_f64()),
+    if let Some(c) = CLICK_PATH.get() {
+        c.answer_latency(elapsed);
     }
 }
 
@@ -315,26 +323,16 @@ pub fn answer_latency(elapsed: Duration) {
 /// ([`STORE_FLUSH_SECONDS`], [`STORE_FLUSH_WRITES`]). For the store, where a flush
 /// completes.
 pub fn store_flush(elapsed: Duration, writes: u64) {
-    match CLICK_PATH.get() {
-        Some(c) => c.store_flush(elapsed, writes),
-        None => {
-            metrics::histogram!(STORE_FLUSH_SECONDS).record(elapsed.as_secs_f64());
-            metrics::histogram!(STORE_FLUSH_WRITES).record(writes as f64);
-        }
+    if let Some(c) = CLICK_PATH.get() {
+        c.store_flush(elapsed, writes);
     }
 }
 
 /// A response from Discord's API ([`DISCORD_HTTP_FAILURES`]): 429 and 5xx are counted,
 /// every other status is ignored, so the Discord edge may pass every failed status.
 pub fn discord_http_failure(status: u16) {
-    let (at, label) = match status {
-        429 => (0, "429"),
-        500..=599 => (1, "5xx"),
-        _ => return,
-    };
-    match CLICK_PATH.get() {
-        Some(c) => c.http_failures[at].increment(1),
-        None => metrics::counter!(DISCORD_HTTP_FAILURES, "status" => label).increment(1),
+    if let Some(c) = CLICK_PATH.get() {
+        c.discord_http_failure(status);
     }
 }
 
@@ -356,16 +354,17 @@ mod tests {
     #[test]
     fn click_path_metrics_render_with_their_labels_and_buckets() {
         let out = rendered(|| {
-            interaction(Kind::Component, Outcome::Answered);
-            interaction(Kind::Component, Outcome::Answered);
-            interaction(Kind::Command, Outcome::Refused);
-            answer_latency(Duration::from_millis(40));
-            answer_latency(Duration::from_millis(4000));
-            store_flush(Duration::from_micros(700), 3);
-            discord_http_failure(429);
-            discord_http_failure(502);
-            discord_http_failure(503);
-            discord_http_failure(404);
+            let c = ClickPath::register();
+            c.interaction(Kind::Component, Outcome::Answered);
+            c.interaction(Kind::Component, Outcome::Answered);
+            c.interaction(Kind::Command, Outcome::Refused);
+            c.answer_latency(Duration::from_millis(40));
+            c.answer_latency(Duration::from_millis(4000));
+            c.store_flush(Duration::from_micros(700), 3);
+            c.discord_http_failure(429);
+            c.discord_http_failure(502);
+            c.discord_http_failure(503);
+            c.discord_http_failure(404);
         });
         for line in [
             "activation_check_interactions_total{kind=\"component\",outcome=\"answered\"} 2",
@@ -401,8 +400,9 @@ mod tests {
             }
         }
         c.store_flush(Duration::from_millis(3), 7);
-        c.answer.record(0.2);
-        c.http_failures[1].increment(2);
+        c.answer_latency(Duration::from_millis(200));
+        c.discord_http_failure(500);
+        c.discord_http_failure(599);
         let out = handle.render();
         for (k, kind) in Kind::ALL.into_iter().enumerate() {
             for (o, outcome) in Outcome::ALL.into_iter().enumerate() {
