@@ -31,6 +31,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use crate::card::{Card, TimeStyle};
+use crate::clock::Clock;
 use crate::custom_id::{rules_tag, Action, Answers, CustomId, Place, Symbol};
 use crate::engine::{Position, Progress, Walk};
 use crate::i18n::{LocaleId, Localizer};
@@ -165,19 +166,6 @@ pub enum ConvError {
     /// A button of these rules whose answers do not replay: not made by this bot.
     #[error("the button's answers do not fit the rules it claims: {0:?}")]
     Forged(Answers),
-}
-
-/// A clock returning unix seconds.
-pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
-
-/// The system clock.
-pub fn system_clock() -> Clock {
-    Arc::new(|| {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0)
-    })
 }
 
 /// How many users' last steps [`Recent`] keeps before it forgets the oldest.

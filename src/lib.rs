@@ -26,11 +26,11 @@
 //!   user action, judged from the button alone, returning one `Step`; it saves resume
 //!   points and never reads the store to judge a click. Every front end goes through it.
 //! - **Edges**:
-//!   - [`store`]: the sled implementation of the session store (the only file that
-//!     names sled); [`record_bytes`] is the compact layout it stores a session in.
+//!   - [`store`]: the sled implementation of the session store (the only folder that
+//!     names sled), its durability machinery, the expiry index and the compact layout
+//!     it stores a session in ([`store::record_bytes`]).
 //!   - [`discord`]: the bot: `/activation-check` over the gateway, answer cards as
 //!     embeds, posting and moderator pins (the only module that names serenity).
-//!   - [`registry`]: the posted cards the bot remembers, for pinning and refreshing.
 //!   - [`term`]: `activation-check ask`, the terminal front end.
 //!   - [`logging`]: logs to standard error with the bot token redacted.
 //!   - [`config`]: settings shared by every subcommand (flags, environment, TOML file).
@@ -47,6 +47,7 @@
 //! The binary (`src/main.rs`) only parses the command line and dispatches.
 
 pub mod card;
+pub mod clock;
 pub mod config;
 pub mod conversation;
 pub mod custom_id;
@@ -58,8 +59,6 @@ pub mod knowledge;
 pub mod logging;
 pub mod ops;
 pub mod problem;
-pub mod record_bytes;
-pub mod registry;
 pub mod rules;
 pub mod session;
 pub mod site;

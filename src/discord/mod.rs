@@ -9,10 +9,16 @@
 //! them), so buttons on old messages keep working after a restart; the sled store only
 //! holds resume points, written behind the replies.
 
+mod click;
 pub mod commands;
+mod failure;
 pub mod gate;
 mod handler;
 pub mod permissions;
+mod pins;
+mod post;
+pub mod registry;
+mod respond;
 pub mod spec;
 mod watch;
 
@@ -24,15 +30,12 @@ use serenity::all::{ClientBuilder, GatewayIntents, GuildId, HttpBuilder};
 use serenity::http::HttpError;
 
 use crate::knowledge::Knowledge;
-use crate::registry::Registry;
 use crate::store::SledStore;
+use registry::Registry;
 
-pub use handler::{response_message, Handler};
-
-/// PIN_MESSAGES (1 << 51): since 2026-02-23 Discord requires it to pin. serenity 0.12.5
-/// has no constant for it and drops the bit when parsing permissions, so it is built
-/// with `from_bits_retain` where the bot sends it.
-pub const PIN_MESSAGES: u64 = 1 << 51;
+pub use handler::Handler;
+pub use permissions::PIN_MESSAGES;
+pub use respond::response_message;
 
 /// Where and how to connect.
 #[derive(Clone)]
@@ -182,7 +185,7 @@ pub async fn run(
         }
         () = &mut shutdown => { stopped(); return Ok(()); }
     }
-    let registry = Registry::open(&store)?;
+    let registry = Registry::open(store.open_tree_json(Registry::TREE)?);
     // Sessions are resume points: written behind the replies, in groups.
     store.write_behind();
     let handler = Handler::new(k, store.clone(), registry, bot_user);

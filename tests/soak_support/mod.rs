@@ -15,7 +15,8 @@ use std::time::Duration;
 use serde_json::Value;
 
 use activation_check::card::TimeStyle;
-use activation_check::conversation::{system_clock, Conversation, Input};
+use activation_check::clock::system_clock;
+use activation_check::conversation::{Conversation, Input};
 use activation_check::custom_id::{rules_tag, Place};
 use activation_check::discord::spec::{self, Component, Owner};
 use activation_check::engine::{Position, Walk};
