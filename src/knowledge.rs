@@ -176,7 +176,7 @@ pub const CODE_MESSAGE_VARIABLES: &[(&str, &[&str])] = &[
     ("card-checklist-body", CARD_VARIABLES),
     ("card-caveat-title", CARD_VARIABLES),
     ("card-caveat-body", &["when"]),
-    // A button made under older rules (src/discord/handler.rs).
+    // A button made under older rules (src/discord/click.rs).
     ("rules-updated-dropped", &["dropped"]),
     ("card-support-title", CARD_VARIABLES),
     ("card-support-body", CARD_VARIABLES),
