@@ -46,23 +46,18 @@
 //!
 //! The binary (`src/main.rs`) only parses the command line and dispatches.
 
-pub mod card;
-pub mod clock;
 pub mod config;
-pub mod conversation;
-pub mod custom_id;
 pub mod discord;
-pub mod engine;
+pub mod domain;
 pub mod graph;
-pub mod i18n;
-pub mod knowledge;
 pub mod logging;
 pub mod ops;
-pub mod problem;
-pub mod rules;
-pub mod session;
 pub mod site;
 pub mod store;
-pub mod style;
 pub mod term;
 pub mod token;
+
+// The pure core keeps its short paths (`crate::engine`, `activation_check::rules`, ...).
+pub use domain::{
+    card, clock, conversation, custom_id, engine, i18n, knowledge, problem, rules, session, style,
+};

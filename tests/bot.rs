@@ -13,10 +13,10 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use serde_json::Value;
-use support::bot::{component, reply, title, Bot, BotRun, WAIT};
+use support::bot::{click, component, reply, title, Bot, BotRun, WAIT};
 use support::standin::{
-    perms, ComponentClick, ForcedResponse, InteractionOpts, MentionsPolicy, MessageCommand,
-    SlashCommand, StandIn, StoredMessage,
+    perms, ForcedResponse, InteractionOpts, MentionsPolicy, MessageCommand, SlashCommand, StandIn,
+    StoredMessage,
 };
 
 const GUILD: u64 = 920_000_000_000_000_001;
@@ -51,25 +51,6 @@ fn answer_id(m: &StoredMessage, node: &str, choice: usize) -> String {
 fn verb_id(m: &StoredMessage, verb: char) -> String {
     let prefix = format!("ac1:{verb}:");
     component(m, |id| id.starts_with(&prefix))
-}
-
-/// Clicks `custom_id` on message `m` as `user`; returns the message as it is afterwards
-/// (updated in place, or a new ephemeral reply).
-async fn click(
-    standin: &StandIn,
-    m: &StoredMessage,
-    custom_id: &str,
-    user: u64,
-    locale: &str,
-) -> StoredMessage {
-    let d = standin
-        .send_component(
-            ComponentClick::button(m.id, custom_id)
-                .user(user)
-                .locale(locale),
-        )
-        .await;
-    reply(standin, d.interaction_id).await
 }
 
 async fn slash(standin: &StandIn, user: u64, locale: &str, dm: bool) -> StoredMessage {

@@ -7,17 +7,11 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 #[allow(unused_imports)]
-pub use crate::support::bot::{component, reply, strip_ansi, title, Bot, BotRun, WAIT};
-use crate::support::standin::{
-    perms, ComponentClick, InteractionOpts, SlashCommand, StandIn, StoredMessage,
+pub use crate::support::bot::{
+    click, component, reply, strip_ansi, title, Bot, BotRun, CHANNEL, GUILD, MEMBER, MOD_PERMS,
+    PIN_COMMAND, WAIT,
 };
-
-pub const GUILD: u64 = 930_000_000_000_000_001;
-pub const CHANNEL: u64 = 930_000_000_000_000_002;
-pub const MEMBER: u64 =
-    perms::VIEW_CHANNEL | perms::SEND_MESSAGES | perms::USE_APPLICATION_COMMANDS;
-pub const MOD_PERMS: u64 = MEMBER | perms::PIN_MESSAGES;
-pub const PIN_COMMAND: &str = "Pin activation answer";
+use crate::support::standin::{InteractionOpts, SlashCommand, StandIn, StoredMessage};
 
 pub fn answer_id(m: &StoredMessage, node: &str, choice: usize) -> String {
     crate::support::buttons::answer_button(&m.custom_ids(), node, choice)
@@ -27,23 +21,6 @@ pub fn answer_id(m: &StoredMessage, node: &str, choice: usize) -> String {
 pub fn verb_id(m: &StoredMessage, verb: char) -> String {
     let prefix = format!("ac1:{verb}:");
     component(m, |id| id.starts_with(&prefix))
-}
-
-pub async fn click(
-    standin: &StandIn,
-    m: &StoredMessage,
-    custom_id: &str,
-    user: u64,
-    locale: &str,
-) -> StoredMessage {
-    let d = standin
-        .send_component(
-            ComponentClick::button(m.id, custom_id)
-                .user(user)
-                .locale(locale),
-        )
-        .await;
-    reply(standin, d.interaction_id).await
 }
 
 /// `/activation-check` in the test guild (or a DM).

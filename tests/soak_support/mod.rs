@@ -26,21 +26,16 @@ use activation_check::session::{MemoryStore, Scope, SessionKey, SessionRecord, S
 use activation_check::store::SledStore;
 
 use crate::support::standin::{
-    perms, CallbackRecord, ComponentClick, InteractionOpts, SlashCommand, StandIn, StoredMessage,
+    CallbackRecord, ComponentClick, InteractionOpts, SlashCommand, StandIn, StoredMessage,
 };
 
 /// Discord's first-response deadline.
 pub const THREE_SECONDS: Duration = Duration::from_secs(3);
-pub const GUILD: u64 = 930_000_000_000_000_001;
-pub const CHANNEL: u64 = 930_000_000_000_000_002;
-pub const MEMBER: u64 =
-    perms::VIEW_CHANNEL | perms::SEND_MESSAGES | perms::USE_APPLICATION_COMMANDS;
-pub const MOD_PERMS: u64 = MEMBER | perms::PIN_MESSAGES;
-pub const PIN_COMMAND: &str = "Pin activation answer";
 
 // ---- the bot process ---------------------------------------------------------------------
 
-pub use crate::support::bot::{Bot, WAIT};
+#[allow(unused_imports)]
+pub use crate::support::bot::{Bot, CHANNEL, GUILD, MEMBER, MOD_PERMS, PIN_COMMAND, WAIT};
 
 pub use crate::support::store::open_store;
 

@@ -7,10 +7,20 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use crate::support::standin::{StandIn, StoredMessage};
+use crate::support::standin::{perms, ComponentClick, InteractionOpts, StandIn, StoredMessage};
 
 /// How long a test waits for the bot (to start, to answer).
 pub const WAIT: Duration = Duration::from_secs(20);
+
+/// The server and channel the shared tests run in, and the permissions of a member and
+/// of a moderator there.
+pub const GUILD: u64 = 930_000_000_000_000_001;
+pub const CHANNEL: u64 = 930_000_000_000_000_002;
+pub const MEMBER: u64 =
+    perms::VIEW_CHANNEL | perms::SEND_MESSAGES | perms::USE_APPLICATION_COMMANDS;
+pub const MOD_PERMS: u64 = MEMBER | perms::PIN_MESSAGES;
+/// The moderators' context-menu command, by its base name.
+pub const PIN_COMMAND: &str = "Pin activation answer";
 
 /// How to run the bot.
 #[derive(Clone, Debug)]
@@ -214,4 +224,23 @@ pub fn strip_ansi(text: &str) -> String {
         }
     }
     out
+}
+
+/// Clicks `custom_id` on message `m` as `user`; returns the message as it is afterwards
+/// (updated in place, or a new ephemeral reply).
+pub async fn click(
+    standin: &StandIn,
+    m: &StoredMessage,
+    custom_id: &str,
+    user: u64,
+    locale: &str,
+) -> StoredMessage {
+    let d = standin
+        .send_component(
+            ComponentClick::button(m.id, custom_id)
+                .user(user)
+                .locale(locale),
+        )
+        .await;
+    reply(standin, d.interaction_id).await
 }

@@ -426,7 +426,7 @@ impl Validator<'_> {
                         format!(
                             "value `{}` of fact `{name}` is not in the facts contract, so a \
                              button cannot carry it (the contract's values and their button \
-                             symbols are in src/custom_id.rs, SYMBOLS; a new value is added \
+                             symbols are in src/domain/custom_id.rs, SYMBOLS; a new value is added \
                              there, at the end)",
                             v.get_ref()
                         ),
