@@ -8,6 +8,13 @@
 //! Everything a button needs is in its `custom_id` (the conversation's answers among
 //! them), so buttons on old messages keep working after a restart; the sled store only
 //! holds resume points, written behind the replies.
+//!
+//! What it owns, a file per job: routing (`handler.rs`), a click (`click.rs`), the
+//! responder and its retries (`respond.rs`), failures and their sentences
+//! (`failure.rs`), posting (`post.rs`) and pins (`pins.rs`) with the [`registry`],
+//! message specs and Discord's limits (`spec.rs`), permissions, commands, the per-user
+//! gate and the gateway watch. It may not touch sled (it reaches sessions through the
+//! conversation, and the registry through a `JsonTree`) nor the terminal.
 
 mod click;
 pub mod commands;
