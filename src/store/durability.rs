@@ -245,50 +245,14 @@ impl Shared {
     pub(super) async fn durable(&self, written_to: u64) -> Result<(), StoreError> {
         let ticket = self.tickets.fetch_add(1, Ordering::SeqCst) + 1;
         let _turn = self.turn.lock().await;
-        let h = self.handles_or_unsaved()?;
-        if h.generation != written_to {
-            return Err(StoreError::Write(
-                "the store was reopened after a storage error before this write reached the \
-                 disk"
-                    .to_owned(),
-            ));
-        }
-        let covered = {
-            let flushed = self.flushed.lock().unwrap_or_else(|e| e.into_inner());
-            flushed.0 == written_to && flushed.1 >= ticket
-        };
-        if covered {
-            // A flush that started after this write already finished.
+        let Some((h, upto)) = self.flush_due(written_to, ticket)? else {
             return Ok(());
-        }
-        // Every ticket up to `upto` was taken after its write completed, so before this
-        // flush starts: the flush covers them all.
-        let upto = self.tickets.load(Ordering::SeqCst);
+        };
         let db = h.db.clone();
-        let result = tokio::task::spawn_blocking(move || {
-            let started = std::time::Instant::now();
-            let result = db.flush();
-            let took = started.elapsed();
-            if took > SLOW_FLUSH {
-                tracing::debug!(took_ms = took.as_secs_f64() * 1e3, "a slow flush");
-            }
-            result
-        })
-        .await
-        .map_err(|e| StoreError::Write(format!("the flush did not run: {e}")))?;
-        match result {
-            Ok(_) => {
-                let mut flushed = self.flushed.lock().unwrap_or_else(|e| e.into_inner());
-                if flushed.0 != h.generation || flushed.1 < upto {
-                    *flushed = (h.generation, upto);
-                }
-                Ok(())
-            }
-            Err(e) => {
-                self.failed(&h, &e);
-                Err(write_error(e))
-            }
-        }
+        let result = tokio::task::spawn_blocking(move || timed_flush(&db))
+            .await
+            .map_err(|e| StoreError::Write(format!("the flush did not run: {e}")))?;
+        self.flushed(&h, upto, result)
     }
 
     /// Writes everything written so far to disk without blocking the async runtime.
@@ -372,6 +336,22 @@ impl Shared {
     pub(super) fn durable_blocking(&self, written_to: u64) -> Result<(), StoreError> {
         let ticket = self.tickets.fetch_add(1, Ordering::SeqCst) + 1;
         let _turn = self.turn.blocking_lock();
+        let Some((h, upto)) = self.flush_due(written_to, ticket)? else {
+            return Ok(());
+        };
+        let result = timed_flush(&h.db);
+        self.flushed(&h, upto, result)
+    }
+
+    /// With the flush turn held: the open database and the highest ticket a flush
+    /// starting now covers, or `None` if a flush that started after the write of
+    /// `ticket` to generation `written_to` already finished. A write to a database
+    /// since reopened fails: it may never reach the disk.
+    fn flush_due(
+        &self,
+        written_to: u64,
+        ticket: u64,
+    ) -> Result<Option<(Arc<Handles>, u64)>, StoreError> {
         let h = self.handles_or_unsaved()?;
         if h.generation != written_to {
             return Err(StoreError::Write(
@@ -385,15 +365,22 @@ impl Shared {
             flushed.0 == written_to && flushed.1 >= ticket
         };
         if covered {
-            return Ok(());
+            return Ok(None);
         }
+        // Every ticket up to `upto` was taken after its write completed, so before this
+        // flush starts: the flush covers them all.
         let upto = self.tickets.load(Ordering::SeqCst);
-        let started = std::time::Instant::now();
-        let result = h.db.flush();
-        let took = started.elapsed();
-        if took > SLOW_FLUSH {
-            tracing::debug!(took_ms = took.as_secs_f64() * 1e3, "a slow flush");
-        }
+        Ok(Some((h, upto)))
+    }
+
+    /// Records a flush of `h` covering tickets up to `upto`, or closes `h` after its
+    /// error.
+    fn flushed(
+        &self,
+        h: &Arc<Handles>,
+        upto: u64,
+        result: Result<usize, sled::Error>,
+    ) -> Result<(), StoreError> {
         match result {
             Ok(_) => {
                 let mut flushed = self.flushed.lock().unwrap_or_else(|e| e.into_inner());
@@ -403,7 +390,7 @@ impl Shared {
                 Ok(())
             }
             Err(e) => {
-                self.failed(&h, &e);
+                self.failed(h, &e);
                 Err(write_error(e))
             }
         }
@@ -416,6 +403,17 @@ impl Shared {
             tracing::info!("the store writes again; saved sessions are written behind the replies");
         }
     }
+}
+
+/// `db.flush()`, logged (at debug level) when slower than [`SLOW_FLUSH`].
+fn timed_flush(db: &sled::Db) -> Result<usize, sled::Error> {
+    let started = std::time::Instant::now();
+    let result = db.flush();
+    let took = started.elapsed();
+    if took > SLOW_FLUSH {
+        tracing::debug!(took_ms = took.as_secs_f64() * 1e3, "a slow flush");
+    }
+    result
 }
 
 /// The writer started by [`SledStore::write_behind`], on a thread of its own: one group and
