@@ -13,7 +13,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use serde_json::Value;
-use support::bot::{click, component, reply, title, Bot, BotRun, WAIT};
+use support::bot::{click, component, newest_post, reply, title, Bot, BotRun, WAIT};
 use support::standin::{
     perms, ForcedResponse, InteractionOpts, MentionsPolicy, MessageCommand, SlashCommand, StandIn,
     StoredMessage,
@@ -264,15 +264,7 @@ async fn guild_conversation_post_and_pin_in_both_languages() {
             "{}",
             confirm.content()
         );
-        let posted = standin
-            .wait_for(WAIT, |s| {
-                let msgs = s.messages_in(CHANNEL);
-                (msgs.len() > before)
-                    .then(|| msgs.last().cloned())
-                    .flatten()
-            })
-            .await
-            .expect("the card was posted");
+        let posted = newest_post(&standin, CHANNEL, before).await;
         assert!(!posted.is_ephemeral());
         assert!(title(&posted).contains(t.headline));
         let posted_json = serde_json::to_string(&posted.embeds()).unwrap();

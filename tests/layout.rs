@@ -101,22 +101,16 @@ fn only_the_store_names_sled_and_only_discord_names_serenity() {
             .cloned()
             .collect()
     };
-    let sled = offenders(&outside("store"), |l| {
-        names(l, "sled").then(|| "sled".into())
-    });
-    assert!(
-        sled.is_empty(),
-        "sled outside src/store/:\n{}",
-        sled.join("\n")
-    );
-    let serenity = offenders(&outside("discord"), |l| {
-        names(l, "serenity").then(|| "serenity".into())
-    });
-    assert!(
-        serenity.is_empty(),
-        "serenity outside src/discord/:\n{}",
-        serenity.join("\n")
-    );
+    for (folder, library) in [("store", "sled"), ("discord", "serenity")] {
+        let found = offenders(&outside(folder), |l| {
+            names(l, library).then(|| library.into())
+        });
+        assert!(
+            found.is_empty(),
+            "{library} outside src/{folder}/:\n{}",
+            found.join("\n")
+        );
+    }
 }
 
 /// The check itself: it sees a use in code and passes over a comment.

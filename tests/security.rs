@@ -47,19 +47,6 @@ async fn standin() -> StandIn {
     .await
 }
 
-/// The newest public message in `channel` other than `except`.
-async fn newest_post(standin: &StandIn, channel: u64, before: usize) -> StoredMessage {
-    standin
-        .wait_for(WAIT, |s| {
-            let msgs = s.messages_in(channel);
-            (msgs.len() > before)
-                .then(|| msgs.last().cloned())
-                .flatten()
-        })
-        .await
-        .expect("a message was posted")
-}
-
 async fn pin_as(
     standin: &StandIn,
     target: u64,

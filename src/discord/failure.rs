@@ -1,16 +1,15 @@
 //! Failures and their sentences: why an interaction could not be served ([`Failure`]),
-//! and [`Handler::fail`], the one place a failure becomes a localized sentence for the user
+//! and [`Failure::tell`], the one place a failure becomes a localized sentence for the user
 //! and a log line for the operator. It never fails itself: a sentence that cannot be sent
 //! is logged.
 
 use serenity::all::Context;
 
 use super::gate::Busy;
-use super::handler::Handler;
-use super::respond::{CallError, Responder};
+use super::respond::{CallError, Responder, Unacknowledged};
 use super::spec::{self, MessageSpec};
 use crate::conversation::ConvError;
-use crate::i18n::LocaleId;
+use crate::i18n::{LocaleId, Localizer};
 
 /// Why an interaction could not be served; each maps to a localized sentence.
 #[derive(Debug)]
@@ -53,6 +52,12 @@ impl From<crate::session::StoreError> for Failure {
     }
 }
 
+impl From<Unacknowledged> for Failure {
+    fn from(Unacknowledged(what): Unacknowledged) -> Self {
+        Failure::Unacknowledged(what)
+    }
+}
+
 impl From<ConvError> for Failure {
     fn from(e: ConvError) -> Self {
         match e {
@@ -62,19 +67,19 @@ impl From<ConvError> for Failure {
     }
 }
 
-impl Handler {
+impl Failure {
     /// The one place failures become replies: one log line for the operator, and the
     /// localized sentence sent the way `respond` says (a new ephemeral message, or an
     /// edit of a deferred response). Never fails.
-    pub(super) async fn fail(
-        &self,
+    pub(super) async fn tell(
+        self,
         ctx: &Context,
         respond: Responder<'_>,
+        l10n: &Localizer,
         locale: LocaleId,
         user: u64,
-        failure: Failure,
     ) {
-        let l10n = self.l10n();
+        let failure = self;
         let (id, detail) = match &failure {
             Failure::BadComponent(d) => ("error-bad-component", d.clone()),
             Failure::NotYours => ("error-not-yours", String::new()),

@@ -68,6 +68,18 @@ impl Handler {
         }
     }
 
+    /// The one place failures become replies (see [`Failure::tell`]). Never fails.
+    pub(super) async fn fail(
+        &self,
+        ctx: &Context,
+        respond: Responder<'_>,
+        locale: LocaleId,
+        user: u64,
+        failure: Failure,
+    ) {
+        failure.tell(ctx, respond, self.l10n(), locale, user).await
+    }
+
     pub(super) fn l10n(&self) -> &Localizer {
         &self.conv.l10n
     }

@@ -3,7 +3,7 @@
 //! This is the only module that names serenity. It turns interactions into
 //! [`Conversation`] inputs and replies into messages laid out by [`spec`], and maps every
 //! failure to one localized sentence for the user and one log line for the operator
-//! (see [`Handler::fail`]): a user never sees "This interaction failed".
+//! (see `failure.rs`): a user never sees "This interaction failed".
 //!
 //! Everything a button needs is in its `custom_id` (the conversation's answers among
 //! them), so buttons on old messages keep working after a restart; the sled store only

@@ -13,7 +13,6 @@ use serenity::all::{
 };
 use serenity::http::HttpError;
 
-use super::failure::Failure;
 use super::spec::{ButtonStyle, Component, MessageSpec};
 
 /// The Discord error code of a failed REST call, if Discord answered with one.
@@ -127,6 +126,10 @@ pub(super) enum Responder<'a> {
     DeferredCommand(&'a CommandInteraction, Instant),
     DeferredComponent(&'a ComponentInteraction, Instant),
 }
+
+/// Acknowledging an interaction failed (it may have reached Discord all the same).
+#[derive(Debug)]
+pub(super) struct Unacknowledged(pub(super) String);
 
 /// How a component interaction is answered when it is not deferred.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -262,7 +265,7 @@ impl Responder<'_> {
 
     /// Acknowledges `what` now to answer later (type 5, ephemeral); returns the
     /// responder that edits that answer.
-    pub(super) async fn defer(self, ctx: &Context, what: &str) -> Result<Self, Failure> {
+    pub(super) async fn defer(self, ctx: &Context, what: &str) -> Result<Self, Unacknowledged> {
         let defer = || {
             CreateInteractionResponse::Defer(
                 CreateInteractionResponseMessage::new().ephemeral(true),
@@ -279,7 +282,7 @@ impl Responder<'_> {
             }
         })
         .await
-        .map_err(|e| Failure::Unacknowledged(format!("acknowledging {what}: {e}")))?;
+        .map_err(|e| Unacknowledged(format!("acknowledging {what}: {e}")))?;
         Ok(self.as_deferred().unwrap_or(self))
     }
 

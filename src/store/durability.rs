@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::dir::{open_error, OpenError};
-use super::index::write_record;
+use super::index::{index_key, remove_index_entry};
 use super::{write_error, INDEX_TREE, RECORDS_TREE};
 use crate::session::StoreError;
 
@@ -61,6 +61,22 @@ pub(super) struct Handles {
     pub(super) db: sled::Db,
     pub(super) records: sled::Tree,
     pub(super) index: sled::Tree,
+}
+
+impl Handles {
+    /// Writes one session record: its index entry first, the record second, the replaced
+    /// record's entry last (see the module documentation). Not flushed.
+    pub(super) fn write_record(
+        &self,
+        key: &str,
+        value: &[u8],
+        updated_at: i64,
+    ) -> Result<(), sled::Error> {
+        let new_entry = index_key(updated_at, key);
+        self.index.insert(new_entry.as_slice(), &[] as &[u8])?;
+        let old = self.records.insert(key.as_bytes(), value)?;
+        remove_index_entry(&self.index, key, old.as_deref(), Some(&new_entry))
+    }
 }
 
 /// What the store and its [`JsonTree`]s share: the database, reopened after a storage
@@ -288,7 +304,7 @@ impl Shared {
         }
         let ((), generation) = self.write(write_error, |h| {
             for (key, _, value, updated_at) in &group {
-                write_record(h, key, value, *updated_at)?;
+                h.write_record(key, value, *updated_at)?;
             }
             Ok(())
         })?;

@@ -2,23 +2,8 @@
 //! compact binary form, so that pruning reads only the expired prefix. The module
 //! documentation of [`super`] says why the entries are written in the order they are.
 
-use super::durability::Handles;
 use super::record_bytes;
 use crate::session::{Scope, SessionKey};
-
-/// Writes one session record: its index entry first, the record second, the replaced
-/// record's entry last (see the module documentation). Not flushed.
-pub(super) fn write_record(
-    h: &Handles,
-    key: &str,
-    value: &[u8],
-    updated_at: i64,
-) -> Result<(), sled::Error> {
-    let new_entry = index_key(updated_at, key);
-    h.index.insert(new_entry.as_slice(), &[] as &[u8])?;
-    let old = h.records.insert(key.as_bytes(), value)?;
-    remove_index_entry(&h.index, key, old.as_deref(), Some(&new_entry))
-}
 
 /// Removes the index entry of the replaced record `old` (if it had one we can compute),
 /// unless it is `keep`: a record rewritten within the same second has the same entry as

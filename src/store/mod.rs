@@ -101,7 +101,7 @@ use crate::clock::{system_clock, Clock};
 use crate::session::{SessionKey, SessionRecord, SessionStore, StoreError, SESSION_FORMAT};
 use dir::{check_dir, entries, undo_new_entries};
 use durability::{Pending, Shared};
-use index::{remove_index_entry, split_index_key, write_record};
+use index::{remove_index_entry, split_index_key};
 use record_bytes::DecodeError;
 
 pub use dir::OpenError;
@@ -542,7 +542,7 @@ impl SessionStore for SledStore {
             // This record is newer than one saved for later.
             self.shared.queue().by_key.remove(&key);
             self.shared.write(write_error, |h| {
-                write_record(h, &key, &value, record.updated_at)
+                h.write_record(&key, &value, record.updated_at)
             })
         };
         let result = match written {

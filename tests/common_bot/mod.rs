@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 #[allow(unused_imports)]
 pub use crate::support::bot::{
-    click, component, reply, strip_ansi, title, Bot, BotRun, CHANNEL, GUILD, MEMBER, MOD_PERMS,
-    PIN_COMMAND, WAIT,
+    click, component, newest_post, reply, strip_ansi, title, Bot, BotRun, CHANNEL, GUILD, MEMBER,
+    MOD_PERMS, PIN_COMMAND, WAIT,
 };
 use crate::support::standin::{InteractionOpts, SlashCommand, StandIn, StoredMessage};
 

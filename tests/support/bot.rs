@@ -9,6 +9,10 @@ use std::time::Duration;
 
 use crate::support::standin::{perms, ComponentClick, InteractionOpts, StandIn, StoredMessage};
 
+/// The bot binary, which cargo builds for integration tests (the load driver, which
+/// includes this folder too, starts its own).
+const BOT_BINARY: Option<&str> = option_env!("CARGO_BIN_EXE_activation-check");
+
 /// How long a test waits for the bot (to start, to answer).
 pub const WAIT: Duration = Duration::from_secs(20);
 
@@ -63,7 +67,8 @@ impl Bot {
         let ready_before = standin.ready_count();
         let log = data.with_extension(format!("log{ready_before}"));
         let out = data.with_extension(format!("out{ready_before}"));
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_activation-check"));
+        let mut cmd =
+            Command::new(BOT_BINARY.expect("the bot binary is built for integration tests"));
         cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
             .arg("run")
             .arg("--data-dir")
@@ -243,4 +248,17 @@ pub async fn click(
         )
         .await;
     reply(standin, d.interaction_id).await
+}
+
+/// The newest message in `channel` once there are more than `before` (a post arrived).
+pub async fn newest_post(standin: &StandIn, channel: u64, before: usize) -> StoredMessage {
+    standin
+        .wait_for(WAIT, |s| {
+            let msgs = s.messages_in(channel);
+            (msgs.len() > before)
+                .then(|| msgs.last().cloned())
+                .flatten()
+        })
+        .await
+        .expect("a message was posted")
 }
