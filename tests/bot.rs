@@ -686,11 +686,7 @@ async fn register_in_one_server_then_exit() {
         .env("DISCORD_TOKEN", standin.token())
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    support::bot::assert_succeeded(&out);
     let names: Vec<(String, Option<u64>)> = standin
         .commands()
         .into_iter()

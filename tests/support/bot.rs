@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use crate::support::standin::{perms, ComponentClick, InteractionOpts, StandIn, StoredMessage};
+use crate::support::standin::{
+    perms, ComponentClick, Dispatched, InteractionOpts, MessageCommand, StandIn, StoredMessage,
+};
 
 /// The bot binary, which cargo builds for integration tests (the load driver, which
 /// includes this folder too, starts its own).
@@ -261,4 +263,33 @@ pub async fn newest_post(standin: &StandIn, channel: u64, before: usize) -> Stor
         })
         .await
         .expect("a message was posted")
+}
+
+/// Asserts that a run of the bot's binary succeeded, showing its standard error if not.
+pub fn assert_succeeded(out: &std::process::Output) {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// "Pin activation answer" on `target`, sent by `user` holding `permissions` in the test
+/// channel; `None` when Discord would not offer the command to that member.
+pub async fn send_pin(
+    standin: &StandIn,
+    target: u64,
+    user: u64,
+    permissions: u64,
+    locale: &str,
+) -> Option<Dispatched> {
+    standin
+        .try_send_message_command(
+            MessageCommand::new(PIN_COMMAND, target)
+                .user(user)
+                .in_guild(GUILD, CHANNEL)
+                .member_permissions(permissions)
+                .locale(locale),
+        )
+        .await
 }

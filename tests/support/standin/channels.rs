@@ -8,13 +8,10 @@ pub(super) fn channel_messages_route(
     c: &str,
     msg: Option<&str>,
 ) -> Reply {
-    let Some(cid) = parse_id(c).filter(|c| st.channels.contains_key(c)) else {
-        return Reply::unknown_channel();
+    let (cid, perms) = match visible_channel(st, c) {
+        Ok(seen) => seen,
+        Err(refused) => return refused,
     };
-    let perms = st.bot_perms(cid);
-    if perms & perms::VIEW_CHANNEL == 0 {
-        return Reply::missing_access();
-    }
     let bot = st.cfg.bot_user_id;
     let body = ctx.body().clone();
     match (ctx.method, msg) {
@@ -124,13 +121,10 @@ pub(super) fn pins_route(
     msg: Option<&str>,
     new_api: bool,
 ) -> Reply {
-    let Some(cid) = parse_id(c).filter(|c| st.channels.contains_key(c)) else {
-        return Reply::unknown_channel();
+    let (cid, perms) = match visible_channel(st, c) {
+        Ok(seen) => seen,
+        Err(refused) => return refused,
     };
-    let perms = st.bot_perms(cid);
-    if perms & perms::VIEW_CHANNEL == 0 {
-        return Reply::missing_access();
-    }
     match (ctx.method, msg) {
         ("GET", None) => {
             let mut pins: Vec<(Value, String)> = st.channels[&cid]
@@ -185,4 +179,17 @@ pub(super) fn pins_route(
         }
         _ => Reply::method_not_allowed(),
     }
+}
+
+/// The channel `c` names and the bot's permissions in it, if it exists and the bot can
+/// see it; else Discord's refusal.
+fn visible_channel(st: &St, c: &str) -> Result<(u64, u64), Reply> {
+    let Some(cid) = parse_id(c).filter(|c| st.channels.contains_key(c)) else {
+        return Err(Reply::unknown_channel());
+    };
+    let perms = st.bot_perms(cid);
+    if perms & perms::VIEW_CHANNEL == 0 {
+        return Err(Reply::missing_access());
+    }
+    Ok((cid, perms))
 }

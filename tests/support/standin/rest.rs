@@ -150,15 +150,7 @@ pub(super) async fn rest_route(State(inner): State<Arc<Inner>>, req: Request) ->
     }
 
     let (reply, forced_flag, raw_forced) = match forced {
-        Some(f) if !f.after_handling => {
-            if !f.delay.is_zero() {
-                tokio::time::sleep(f.delay).await;
-            }
-            let body = serde_json::from_str::<Value>(&f.body).ok();
-            let mut r = Reply::json(f.status, body.unwrap_or(Value::Null));
-            r.headers = f.headers.clone();
-            (r, true, Some(f))
-        }
+        Some(f) if !f.after_handling => (canned(&f).await, true, Some(f)),
         forced => {
             let ctx = Ctx {
                 method: &method,
@@ -196,13 +188,7 @@ pub(super) async fn rest_route(State(inner): State<Arc<Inner>>, req: Request) ->
                 // Handled (its effects stay), but the client is told otherwise.
                 Some(f) => {
                     inner.changed();
-                    if !f.delay.is_zero() {
-                        tokio::time::sleep(f.delay).await;
-                    }
-                    let body = serde_json::from_str::<Value>(&f.body).ok();
-                    let mut r = Reply::json(f.status, body.unwrap_or(Value::Null));
-                    r.headers = f.headers.clone();
-                    (r, true, Some(f))
+                    (canned(&f).await, true, Some(f))
                 }
                 None => (reply, false, None),
             }
@@ -626,4 +612,15 @@ pub(super) fn make_command(
         kind,
         json: j,
     }
+}
+
+/// A forced response's answer, after its delay.
+async fn canned(f: &ForcedResponse) -> Reply {
+    if !f.delay.is_zero() {
+        tokio::time::sleep(f.delay).await;
+    }
+    let body = serde_json::from_str::<Value>(&f.body).ok();
+    let mut r = Reply::json(f.status, body.unwrap_or(Value::Null));
+    r.headers = f.headers.clone();
+    r
 }
