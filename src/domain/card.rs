@@ -25,9 +25,11 @@ use serde::Serialize;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use crate::engine::Walk;
-use crate::i18n::{LocaleId, Localizer};
-use crate::rules::{Kind, OriginNote, Outcome, PhoneBlock, Rules, Severity, Verdict, ORIGIN_FACT};
+use crate::domain::engine::Walk;
+use crate::domain::i18n::{LocaleId, Localizer};
+use crate::domain::rules::{
+    Kind, OriginNote, Outcome, PhoneBlock, Rules, Severity, Verdict, ORIGIN_FACT,
+};
 
 /// How the generation time appears inside the card's texts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -549,13 +551,13 @@ fn cited_sources<'r>(rules: &'r Rules, cited_facts: &[&str]) -> Vec<CitedSource<
 }
 
 /// A source and the facts of it a card cites, with their kinds.
-type CitedSource<'r> = (&'r crate::rules::Source, Vec<(&'r str, Kind)>);
+type CitedSource<'r> = (&'r crate::domain::rules::Source, Vec<(&'r str, Kind)>);
 
 /// A cited source's line on the card: its title, date and the cited facts by kind.
 fn source_ref(
     l10n: &Localizer,
     locale: LocaleId,
-    s: &crate::rules::Source,
+    s: &crate::domain::rules::Source,
     cited: &[(&str, Kind)],
     t: &dyn Fn(&str) -> String,
     date: &dyn Fn(&str) -> String,

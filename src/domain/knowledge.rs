@@ -8,9 +8,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::i18n::Localizer;
-use crate::problem::{Problem, Problems};
-use crate::rules::{self, Rules};
+use crate::domain::i18n::Localizer;
+use crate::domain::problem::{Problem, Problems};
+use crate::domain::rules::{self, Rules};
 
 /// Message ids the code formats directly, wherever they are used.
 pub const CODE_MESSAGES: &[&str] = &[
@@ -156,7 +156,7 @@ pub const CODE_MESSAGES: &[&str] = &[
     "step-not-shown",
 ];
 
-/// The variables [`crate::card::Card::build`] passes to every text it formats: the phone
+/// The variables [`crate::domain::card::Card::build`] passes to every text it formats: the phone
 /// numbers of the rules' `[phone]`.
 pub const CARD_VARIABLES: &[&str] = &["desk_number", "support_number"];
 

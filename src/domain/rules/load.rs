@@ -15,8 +15,8 @@ use super::{
     Rules, Severity, Source, Verdict, CALL_CHECKLIST, CAVEAT_RESTS_ON, CHECKLIST_RESTS_ON,
     GENERAL_SUPPORT, SUPPORT_RESTS_ON,
 };
-use crate::custom_id;
-use crate::problem::{LineIndex, Problem, Problems};
+use crate::domain::custom_id;
+use crate::domain::problem::{LineIndex, Problem, Problems};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -108,7 +108,7 @@ struct RawOutcome {
 
 /// Loads and validates the rules file at `path`.
 pub fn load(path: &Path) -> Result<Rules, Problems> {
-    let text = crate::problem::read_to_string(path).map_err(|p| Problems(vec![p]))?;
+    let text = crate::domain::problem::read_to_string(path).map_err(|p| Problems(vec![p]))?;
     load_str(&text, path)
 }
 
