@@ -19,11 +19,12 @@ use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
 use std::time::Instant;
 
-use activation_check::registry::{PostedCard, Registry};
+use activation_check::clock::unix_now;
+use activation_check::discord::registry::{PostedCard, Registry};
 use activation_check::session::{
     Answer, Scope, SessionKey, SessionRecord, SessionStore, SESSION_FORMAT,
 };
-use activation_check::store::{system_clock, SledStore, StoreOptions};
+use activation_check::store::{SledStore, StoreOptions};
 use common_bot::*;
 use support::standin::StandIn;
 
@@ -112,14 +113,14 @@ async fn ten_thousand_sessions_posted_cards_and_figures_round_trip() {
     const SESSIONS: u64 = 10_000;
     let tmp = tempfile::tempdir().unwrap();
     let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
-    let now = system_clock();
+    let now = unix_now();
     {
         let store = Arc::new(open(&a));
         store.write_behind();
         for i in 0..SESSIONS {
             store.save(&key(i), &record(i, now)).await.unwrap();
         }
-        let registry = Registry::open(&store).unwrap();
+        let registry = Registry::open(store.open_tree_json(Registry::TREE).unwrap());
         for m in 0..25u64 {
             registry
                 .record_post(&PostedCard {
@@ -382,7 +383,7 @@ fn file_with(dir: &Path, name: &str, lines: &[String]) -> PathBuf {
 async fn an_import_refuses_what_it_cannot_restore_whole_naming_file_and_line() {
     let tmp = tempfile::tempdir().unwrap();
     let source = tmp.path().join("source");
-    let now = system_clock();
+    let now = unix_now();
     {
         let store = open(&source);
         for i in 0..3 {

@@ -97,7 +97,7 @@ impl Header {
             format: FORMAT.to_owned(),
             version: VERSION,
             session_format: SESSION_FORMAT,
-            exported_at: crate::card::rfc3339(crate::store::system_clock()),
+            exported_at: crate::card::rfc3339(crate::clock::unix_now()),
             build: concat!("activation-check ", env!("CARGO_PKG_VERSION")).to_owned(),
             rules,
             while_running,

@@ -22,8 +22,7 @@
 use std::collections::HashMap;
 
 use super::{
-    read_error, record_bytes, write_error, write_record, SledStore, INDEX_TREE, JSON_TREE_PREFIX,
-    RECORDS_TREE,
+    read_error, record_bytes, write_error, SledStore, INDEX_TREE, JSON_TREE_PREFIX, RECORDS_TREE,
 };
 use crate::session::{SessionKey, SessionRecord, StoreError, SESSION_FORMAT};
 
@@ -162,7 +161,7 @@ impl SledStore {
         let value = record_bytes::encode(record);
         let _turn = self.shared.apply_turn();
         self.shared.with(write_error, |h| {
-            write_record(h, &key, &value, record.updated_at)
+            h.write_record(&key, &value, record.updated_at)
         })
     }
 
