@@ -305,12 +305,16 @@ fn data_export(config: &Config, out: &std::path::Path) -> ExitCode {
 }
 
 fn data_import(config: &Config, file: &std::path::Path) -> ExitCode {
+    let started = std::time::Instant::now();
+    // The whole file is checked before the data directory is even created.
+    if let Err(e) = activation_check::data::check(file) {
+        return failed(e);
+    }
     let store = match open_store(config) {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let started = std::time::Instant::now();
-    match activation_check::data::import(file, &store) {
+    match activation_check::data::write_into(file, &store) {
         Ok(i) => {
             let rules = i
                 .header

@@ -465,7 +465,9 @@ async fn an_import_refuses_what_it_cannot_restore_whole_naming_file_and_line() {
             );
         }
     }
-    // Nothing was written by the refusals: the whole file still imports.
+    // Nothing was written by the refusals, not even the directory; the whole file still
+    // imports.
+    assert!(!target.exists(), "a refused import creates nothing");
     let o = import(&target, &good);
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert!(text(&o.stdout).starts_with("imported 3 session(s)"));

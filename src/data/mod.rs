@@ -398,10 +398,21 @@ pub struct Imported {
     pub counts: Counts,
 }
 
-/// Checks the export at `path` whole, then writes it into `store`, which must be empty,
-/// and makes it durable.
+/// Checks the export at `path` whole, without writing anything: the first error, with
+/// the file and line.
+pub fn check(path: &Path) -> Result<(Header, Counts), String> {
+    read(path, |_| Ok(()))
+}
+
+/// [`check`]s the export at `path`, then [`write_into`] `store`.
 pub fn import(path: &Path, store: &SledStore) -> Result<Imported, String> {
-    read(path, |_| Ok(()))?;
+    check(path)?;
+    write_into(path, store)
+}
+
+/// Writes the export at `path`, already [`check`]ed, into `store`, which must be empty,
+/// and makes it durable.
+pub fn write_into(path: &Path, store: &SledStore) -> Result<Imported, String> {
     let (sessions, entries) = store.contents(&leave_out()).map_err(|e| {
         format!(
             "cannot read the data directory {}: {e}",
