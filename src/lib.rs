@@ -29,6 +29,7 @@
 //!     dir.rs             the data-directory checks and OpenError
 //!     json_tree.rs       typed JSON trees (the registry of posted cards)
 //!     record_bytes.rs    the compact layout a session is stored in
+//!     dump.rs            the whole store read at one moment, and written back (backups)
 //!   discord/             the bot over the gateway (the only folder that names serenity)
 //!     handler.rs         routing: every event in, each interaction to its function
 //!     click.rs           a click decoded into the button the bot made, and answered
@@ -41,6 +42,8 @@
 //!     commands.rs, gate.rs, watch.rs   commands, one click at a time, the gateway watch
 //!   term.rs              `activation-check ask`, the terminal front end
 //!   ops/                 running as a service: health and metrics listener, metric names
+//!   data/                backup and restore as JSON lines (`data export`, `data import`);
+//!                        the running bot serves exports on a socket in its data directory
 //!   graph/, site/        for the people who keep the knowledge: the tree as a picture,
 //!                        the knowledge as a static site (each card as the bot posts it)
 //!   config.rs, token.rs, logging.rs   settings, the bot token, logs with it redacted
@@ -54,12 +57,13 @@
 //!
 //! The core modules keep their short paths ([`rules`], [`engine`], [`card`], [`i18n`],
 //! [`session`], [`custom_id`], [`knowledge`], [`style`], [`problem`], [`conversation`],
-//! [`clock`]); the edges are [`store`], [`discord`], [`term`], [`ops`], [`graph`],
-//! [`site`], [`config`], [`token`] and [`logging`].
+//! [`clock`]); the edges are [`store`], [`discord`], [`term`], [`ops`], [`data`],
+//! [`graph`], [`site`], [`config`], [`token`] and [`logging`].
 //!
 //! The binary (`src/main.rs`) only parses the command line and dispatches.
 
 pub mod config;
+pub mod data;
 pub mod discord;
 pub mod domain;
 pub mod graph;

@@ -48,13 +48,15 @@ fn bracket(line: &str, key: &str) -> Option<String> {
 }
 
 /// The subcommands, as the words that reach them.
-const SUBCOMMANDS: [&[&str]; 6] = [
+const SUBCOMMANDS: [&[&str]; 8] = [
     &[],
     &["ask"],
     &["run"],
     &["register"],
     &["sessions", "forget"],
     &["rules", "check"],
+    &["data", "export"],
+    &["data", "import"],
 ];
 
 /// Every long option of `activation-check <words> --help`, but --help and --version.
