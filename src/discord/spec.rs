@@ -303,6 +303,19 @@ impl Owner {
             disabled: false,
         }
     }
+
+    /// The conversation's own buttons (not answers), each labelled by its message id.
+    fn controls(
+        &self,
+        l10n: &Localizer,
+        locale: LocaleId,
+        which: &[(Action, &str, ButtonStyle)],
+    ) -> Vec<Component> {
+        which
+            .iter()
+            .map(|&(action, label, style)| self.button(action, l10n.text(locale, label), style))
+            .collect()
+    }
 }
 
 /// The most choice buttons shown before switching to a select menu: four rows, leaving
@@ -315,28 +328,16 @@ pub fn view_message(view: &View, l10n: &Localizer, locale: LocaleId, owner: &Own
         View::Question(q) => question_message(q, l10n, locale, owner),
         View::Card(card) => {
             let mut m = card_message(card);
-            m.rows = vec![vec![
-                owner.button(
-                    Action::Back,
-                    l10n.text(locale, "button-back"),
-                    ButtonStyle::Secondary,
-                ),
-                owner.button(
-                    Action::Restart,
-                    l10n.text(locale, "button-restart"),
-                    ButtonStyle::Secondary,
-                ),
-                owner.button(
-                    Action::Post,
-                    l10n.text(locale, "button-post"),
-                    ButtonStyle::Success,
-                ),
-                owner.button(
-                    Action::Forget,
-                    l10n.text(locale, "button-forget"),
-                    ButtonStyle::Danger,
-                ),
-            ]];
+            m.rows = vec![owner.controls(
+                l10n,
+                locale,
+                &[
+                    (Action::Back, "button-back", ButtonStyle::Secondary),
+                    (Action::Restart, "button-restart", ButtonStyle::Secondary),
+                    (Action::Post, "button-post", ButtonStyle::Success),
+                    (Action::Forget, "button-forget", ButtonStyle::Danger),
+                ],
+            )];
             m
         }
     }
@@ -401,22 +402,18 @@ fn question_message(
                 .collect(),
         }]]
     };
-    let mut back = owner.button(
-        Action::Back,
-        l10n.text(locale, "button-back"),
-        ButtonStyle::Secondary,
+    let mut controls = owner.controls(
+        l10n,
+        locale,
+        &[
+            (Action::Back, "button-back", ButtonStyle::Secondary),
+            (Action::Restart, "button-restart", ButtonStyle::Secondary),
+        ],
     );
-    if let Component::Button { disabled, .. } = &mut back {
+    if let Component::Button { disabled, .. } = &mut controls[0] {
         *disabled = !q.can_go_back;
     }
-    rows.push(vec![
-        back,
-        owner.button(
-            Action::Restart,
-            l10n.text(locale, "button-restart"),
-            ButtonStyle::Secondary,
-        ),
-    ]);
+    rows.push(controls);
     MessageSpec {
         content: None,
         embeds: vec![embed],
@@ -752,11 +749,11 @@ fn message_fit_problems(k: &Knowledge) -> Vec<Problem> {
 pub fn start_again(text: String, l10n: &Localizer, locale: LocaleId, owner: &Owner) -> MessageSpec {
     notice(
         text,
-        vec![vec![owner.button(
-            Action::Restart,
-            l10n.text(locale, "button-restart"),
-            ButtonStyle::Primary,
-        )]],
+        vec![owner.controls(
+            l10n,
+            locale,
+            &[(Action::Restart, "button-restart", ButtonStyle::Primary)],
+        )],
     )
 }
 
@@ -785,23 +782,15 @@ pub fn resume_offer(
             colour: Some(QUESTION_COLOUR),
             ..Embed::default()
         }],
-        rows: vec![vec![
-            owner.button(
-                Action::Continue,
-                l10n.text(locale, "button-continue"),
-                ButtonStyle::Primary,
-            ),
-            owner.button(
-                Action::Restart,
-                l10n.text(locale, "button-restart"),
-                ButtonStyle::Secondary,
-            ),
-            owner.button(
-                Action::Forget,
-                l10n.text(locale, "button-forget"),
-                ButtonStyle::Danger,
-            ),
-        ]],
+        rows: vec![owner.controls(
+            l10n,
+            locale,
+            &[
+                (Action::Continue, "button-continue", ButtonStyle::Primary),
+                (Action::Restart, "button-restart", ButtonStyle::Secondary),
+                (Action::Forget, "button-forget", ButtonStyle::Danger),
+            ],
+        )],
     }
 }
 
