@@ -28,7 +28,7 @@ use std::path::{Path, PathBuf};
 use time::macros::format_description;
 use time::{Date, OffsetDateTime};
 
-use crate::card::{rfc3339, Card, TimeStyle};
+use crate::card::{fact_groups, rfc3339, Card, TimeStyle};
 use crate::discord::spec;
 use crate::engine::{Position, Walk};
 use crate::graph::layout::Layout;
@@ -397,28 +397,9 @@ impl Ctx<'_> {
                 ),
                 None => (self.t(l, "site-undated"), String::new()),
             };
-            let mut groups = Vec::new();
-            for (kind, label) in [
-                (Kind::Desk, "card-kind-desk"),
-                (Kind::Author, "card-kind-author"),
-                (Kind::Outside, "card-kind-outside"),
-                (Kind::Note, "card-kind-note"),
-            ] {
-                let ids: Vec<&str> = src
-                    .facts
-                    .iter()
-                    .filter(|(_, k)| *k == kind)
-                    .map(|(f, _)| f.as_str())
-                    .collect();
-                if !ids.is_empty() {
-                    groups.push(self.l10n.format(
-                        l,
-                        "card-fact-group",
-                        &[("kind", self.l10n.text(l, label)), ("ids", ids.join(", "))],
-                    ));
-                }
-            }
-            let facts = groups.join(&self.l10n.text(l, "card-fact-separator"));
+            let cited: Vec<(&str, Kind)> =
+                src.facts.iter().map(|(f, k)| (f.as_str(), *k)).collect();
+            let facts = fact_groups(self.l10n, l, &cited, &|id| self.l10n.text(l, id));
             let _ = writeln!(
                 s,
                 "<tr data-source=\"{id}\"><td>{id}</td><td>{title}</td><td>{date}</td><td>{age}</td><td>{facts}</td></tr>",
@@ -516,40 +497,20 @@ mod tests {
 
     #[test]
     fn ages_are_counted_in_the_unit_a_reader_would_use() {
-        assert_eq!(Age::between(d("2024-11-28"), d("2024-11-28")), Age::Today);
-        assert_eq!(Age::between(d("2026-12-07"), d("2026-12-06")), Age::Today);
-        assert_eq!(
-            Age::between(d("2026-11-21"), d("2026-12-06")),
-            Age::Days(15)
-        );
-        assert_eq!(
-            Age::between(d("2026-11-06"), d("2026-12-06")),
-            Age::Months(1)
-        );
-        assert_eq!(
-            Age::between(d("2026-11-07"), d("2026-12-06")),
-            Age::Days(29)
-        );
-        assert_eq!(
-            Age::between(d("2025-12-07"), d("2026-12-06")),
-            Age::Months(11)
-        );
-        assert_eq!(
-            Age::between(d("2024-11-28"), d("2026-12-06")),
-            Age::Years(2)
-        );
-        assert_eq!(
-            Age::between(d("2024-12-06"), d("2026-12-06")),
-            Age::Years(2)
-        );
-        // 1 year 7 months is closer to 2 years.
-        assert_eq!(
-            Age::between(d("2025-05-01"), d("2026-12-06")),
-            Age::Years(2)
-        );
-        assert_eq!(
-            Age::between(d("2025-07-01"), d("2026-12-06")),
-            Age::Years(1)
-        );
+        for (from, to, age) in [
+            ("2024-11-28", "2024-11-28", Age::Today),
+            ("2026-12-07", "2026-12-06", Age::Today),
+            ("2026-11-21", "2026-12-06", Age::Days(15)),
+            ("2026-11-06", "2026-12-06", Age::Months(1)),
+            ("2026-11-07", "2026-12-06", Age::Days(29)),
+            ("2025-12-07", "2026-12-06", Age::Months(11)),
+            ("2024-11-28", "2026-12-06", Age::Years(2)),
+            ("2024-12-06", "2026-12-06", Age::Years(2)),
+            // 1 year 7 months is closer to 2 years.
+            ("2025-05-01", "2026-12-06", Age::Years(2)),
+            ("2025-07-01", "2026-12-06", Age::Years(1)),
+        ] {
+            assert_eq!(Age::between(d(from), d(to)), age, "{from} to {to}");
+        }
     }
 }
