@@ -202,12 +202,26 @@ mod tests {
         }
     }
 
+    /// The registry in a freshly opened store (kept alive beside it).
+    fn open(store: SledStore) -> (SledStore, Registry) {
+        let reg = Registry::open(store.open_tree_json(Registry::TREE).unwrap());
+        (store, reg)
+    }
+
+    /// The message ids of guild 1's pinned cards made under rules older than "new".
+    fn outdated(reg: &Registry) -> Vec<u64> {
+        reg.outdated_pins(Some(1), "new")
+            .unwrap()
+            .iter()
+            .map(|c| c.message_id)
+            .collect()
+    }
+
     #[tokio::test]
     async fn lists_only_outdated_pins_and_survives_reopen() {
         let dir = tempfile::tempdir().unwrap();
         {
-            let store = SledStore::open(dir.path(), StoreOptions::default()).unwrap();
-            let reg = Registry::open(store.open_tree_json(Registry::TREE).unwrap());
+            let (_store, reg) = open(SledStore::open(dir.path(), StoreOptions::default()).unwrap());
             reg.record(&card(100, "old", true)).await.unwrap();
             reg.record(&card(101, "new", true)).await.unwrap();
             reg.record(&card(102, "old", false)).await.unwrap();
@@ -222,15 +236,11 @@ mod tests {
             );
             assert_eq!(reg.mark_pinned(999, 9, 99).await.unwrap(), None);
         }
-        let store = SledStore::reopen_for_test(dir.path(), StoreOptions::default);
-        let reg = Registry::open(store.open_tree_json(Registry::TREE).unwrap());
-        let outdated: Vec<u64> = reg
-            .outdated_pins(Some(1), "new")
-            .unwrap()
-            .iter()
-            .map(|c| c.message_id)
-            .collect();
-        assert_eq!(outdated, vec![100]);
+        let (_store, reg) = open(SledStore::reopen_for_test(
+            dir.path(),
+            StoreOptions::default,
+        ));
+        assert_eq!(outdated(&reg), vec![100]);
         assert!(reg.outdated_pins(Some(7), "new").unwrap().is_empty());
         assert_eq!(
             reg.get(100).unwrap().unwrap().link(),
@@ -241,8 +251,7 @@ mod tests {
     #[tokio::test]
     async fn posting_a_pinned_card_again_keeps_its_pin_and_first_post_time() {
         let dir = tempfile::tempdir().unwrap();
-        let store = SledStore::open(dir.path(), StoreOptions::default()).unwrap();
-        let reg = Registry::open(store.open_tree_json(Registry::TREE).unwrap());
+        let (_store, reg) = open(SledStore::open(dir.path(), StoreOptions::default()).unwrap());
         reg.record_post(&card(100, "old", false)).await.unwrap();
         reg.mark_pinned(100, 9, 99).await.unwrap().unwrap();
         // The same message comes back from a second post, later.
@@ -258,13 +267,7 @@ mod tests {
         );
         assert_eq!(kept.posted_at, 11);
         assert_eq!(reg.get(100).unwrap(), Some(kept));
-        let listed: Vec<u64> = reg
-            .outdated_pins(Some(1), "new")
-            .unwrap()
-            .iter()
-            .map(|c| c.message_id)
-            .collect();
-        assert_eq!(listed, vec![100]);
+        assert_eq!(outdated(&reg), vec![100]);
         // A message seen for the first time is recorded as given.
         let fresh = reg.record_post(&card(101, "old", false)).await.unwrap();
         assert_eq!(fresh, card(101, "old", false));
@@ -273,8 +276,7 @@ mod tests {
     #[tokio::test]
     async fn pins_follow_the_channel_as_discord_lists_them() {
         let dir = tempfile::tempdir().unwrap();
-        let store = SledStore::open(dir.path(), StoreOptions::default()).unwrap();
-        let reg = Registry::open(store.open_tree_json(Registry::TREE).unwrap());
+        let (_store, reg) = open(SledStore::open(dir.path(), StoreOptions::default()).unwrap());
         reg.record(&card(100, "old", true)).await.unwrap();
         reg.record(&card(101, "old", false)).await.unwrap();
         reg.record(&card(102, "old", true)).await.unwrap();
