@@ -253,6 +253,20 @@ impl Ctx<'_> {
         escape(&self.l10n.text(locale, id))
     }
 
+    /// A titled table's opening, up to its body: the heading, then a header cell for
+    /// each column, all as texts of `l`.
+    fn table_head(&self, l: LocaleId, title: &str, class: &str, columns: &[&str]) -> String {
+        let mut s = format!(
+            "<h2>{}</h2>\n<table class=\"{class}\">\n<thead><tr>",
+            self.t(l, title)
+        );
+        for c in columns {
+            let _ = write!(s, "<th>{}</th>", self.t(l, c));
+        }
+        s.push_str("</tr></thead>\n<tbody>\n");
+        s
+    }
+
     /// One block per locale, each made by `f`.
     fn localized(&self, f: impl Fn(LocaleId) -> String) -> String {
         let mut out = String::new();
@@ -347,13 +361,16 @@ impl Ctx<'_> {
         body.push_str("</section>\n");
 
         body.push_str(&self.localized(|l| {
-            let mut s = format!(
-                "<h2>{}</h2>\n<table class=\"outcomes\">\n<thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>\n<tbody>\n",
-                self.t(l, "site-outcomes-title"),
-                self.t(l, "site-col-card"),
-                self.t(l, "site-col-verdict"),
-                self.t(l, "site-col-severity"),
-                self.t(l, "site-col-paths"),
+            let mut s = self.table_head(
+                l,
+                "site-outcomes-title",
+                "outcomes",
+                &[
+                    "site-col-card",
+                    "site-col-verdict",
+                    "site-col-severity",
+                    "site-col-paths",
+                ],
             );
             for o in rules.outcomes() {
                 let count = by_outcome.get(o.id.as_str()).map_or(0, Vec::len);
@@ -378,14 +395,17 @@ impl Ctx<'_> {
 
     fn sources(&self, l: LocaleId) -> String {
         let today = day_of(self.generated_at);
-        let mut s = format!(
-            "<h2>{}</h2>\n<table class=\"sources\">\n<thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>\n<tbody>\n",
-            self.t(l, "card-sources-title"),
-            self.t(l, "site-col-source"),
-            self.t(l, "site-col-title"),
-            self.t(l, "site-col-date"),
-            self.t(l, "site-col-age"),
-            self.t(l, "site-col-facts"),
+        let mut s = self.table_head(
+            l,
+            "card-sources-title",
+            "sources",
+            &[
+                "site-col-source",
+                "site-col-title",
+                "site-col-date",
+                "site-col-age",
+                "site-col-facts",
+            ],
         );
         for src in &self.rules.sources {
             let (date, age) = match src.date.as_deref() {
