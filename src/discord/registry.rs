@@ -208,6 +208,13 @@ mod tests {
         (store, reg)
     }
 
+    /// Records a [`card`] for each `(message_id, rules version, pinned)`.
+    async fn record(reg: &Registry, cards: &[(u64, &str, bool)]) {
+        for &(id, version, pinned) in cards {
+            reg.record(&card(id, version, pinned)).await.unwrap();
+        }
+    }
+
     /// The message ids of guild 1's pinned cards made under rules older than "new".
     fn outdated(reg: &Registry) -> Vec<u64> {
         reg.outdated_pins(Some(1), "new")
@@ -222,10 +229,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         {
             let (_store, reg) = open(SledStore::open(dir.path(), StoreOptions::default()).unwrap());
-            reg.record(&card(100, "old", true)).await.unwrap();
-            reg.record(&card(101, "new", true)).await.unwrap();
-            reg.record(&card(102, "old", false)).await.unwrap();
-            reg.record(&card(103, "new", false)).await.unwrap();
+            record(
+                &reg,
+                &[
+                    (100, "old", true),
+                    (101, "new", true),
+                    (102, "old", false),
+                    (103, "new", false),
+                ],
+            )
+            .await;
             let pinned = reg.mark_pinned(103, 9, 99).await.unwrap().unwrap();
             assert_eq!(
                 pinned.pin,
@@ -277,9 +290,11 @@ mod tests {
     async fn pins_follow_the_channel_as_discord_lists_them() {
         let dir = tempfile::tempdir().unwrap();
         let (_store, reg) = open(SledStore::open(dir.path(), StoreOptions::default()).unwrap());
-        reg.record(&card(100, "old", true)).await.unwrap();
-        reg.record(&card(101, "old", false)).await.unwrap();
-        reg.record(&card(102, "old", true)).await.unwrap();
+        record(
+            &reg,
+            &[(100, "old", true), (101, "old", false), (102, "old", true)],
+        )
+        .await;
         let mut elsewhere = card(103, "old", true);
         elsewhere.channel_id = 3;
         reg.record(&elsewhere).await.unwrap();

@@ -131,6 +131,26 @@ impl Warnings {
             message,
         });
     }
+
+    /// A warning at message `id` when its text, trimmed, is over `max` characters long;
+    /// `message` says so from the length and the text.
+    fn too_long(
+        &mut self,
+        l10n: &Localizer,
+        locale: LocaleId,
+        id: &str,
+        max: usize,
+        message: impl FnOnce(usize, &str) -> String,
+    ) {
+        let Some(info) = l10n.messages(locale).get(id) else {
+            return;
+        };
+        let text = l10n.text(locale, id);
+        let n = chars(text.trim());
+        if n > max {
+            self.add(info, "", message(n, &text));
+        }
+    }
 }
 
 fn chars(s: &str) -> usize {
@@ -220,24 +240,15 @@ fn japanese_lengths(rules: &Rules, l10n: &Localizer, locale: LocaleId, w: &mut W
     }
     // Headlines.
     for o in rules.outcomes() {
-        let Some(info) = messages.get(&o.headline) else {
-            continue;
-        };
-        let text = l10n.text(locale, &o.headline);
-        let n = chars(text.trim());
-        if n > JA_HEADLINE_MAX {
-            w.add(
-                info,
-                "",
-                format!(
-                    "`{}`: the headline of outcome `{}` has {n} characters (at most \
-                     {JA_HEADLINE_MAX}): 「{}」",
-                    o.headline,
-                    o.id,
-                    opening(&text)
-                ),
-            );
-        }
+        w.too_long(l10n, locale, &o.headline, JA_HEADLINE_MAX, |n, text| {
+            format!(
+                "`{}`: the headline of outcome `{}` has {n} characters (at most \
+                 {JA_HEADLINE_MAX}): 「{}」",
+                o.headline,
+                o.id,
+                opening(text)
+            )
+        });
     }
     // Button labels: the choices, and the bot's own buttons.
     let mut labels: Vec<&str> = rules
@@ -253,20 +264,9 @@ fn japanese_lengths(rules: &Rules, l10n: &Localizer, locale: LocaleId, w: &mut W
     labels.sort_unstable();
     labels.dedup();
     for id in labels {
-        let Some(info) = messages.get(id) else {
-            continue;
-        };
-        let text = l10n.text(locale, id);
-        let n = chars(text.trim());
-        if n > JA_LABEL_MAX {
-            w.add(
-                info,
-                "",
-                format!(
-                    "`{id}`: a button label of {n} characters (at most {JA_LABEL_MAX}): 「{text}」"
-                ),
-            );
-        }
+        w.too_long(l10n, locale, id, JA_LABEL_MAX, |n, text| {
+            format!("`{id}`: a button label of {n} characters (at most {JA_LABEL_MAX}): 「{text}」")
+        });
     }
 }
 

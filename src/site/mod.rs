@@ -269,31 +269,32 @@ impl Ctx<'_> {
 
     /// One block per locale, each made by `f`.
     fn localized(&self, f: impl Fn(LocaleId) -> String) -> String {
-        let mut out = String::new();
-        for &l in self.locales {
-            let tag = escape(self.l10n.tag(l));
-            let _ = write!(
-                out,
+        self.each_locale(|l, tag| {
+            format!(
                 "<div class=\"l10n\" data-locale=\"{tag}\" lang=\"{tag}\">\n{}</div>\n",
                 f(l)
-            );
-        }
-        out
+            )
+        })
+    }
+
+    /// What `f` makes of each locale and its escaped tag, one after another.
+    fn each_locale(&self, f: impl Fn(LocaleId, &str) -> String) -> String {
+        self.locales
+            .iter()
+            .map(|&l| f(l, &escape(self.l10n.tag(l))))
+            .collect()
     }
 
     /// A whole page; `root` is the way back to the site's root (`""` or `"../"`).
     fn page(&self, root: &str, title: &str, body: &str) -> String {
         let default = self.l10n.tag(self.l10n.default_locale());
         let tags: Vec<&str> = self.locales.iter().map(|l| self.l10n.tag(*l)).collect();
-        let mut switch = String::new();
-        for &l in self.locales {
-            let tag = escape(self.l10n.tag(l));
-            let _ = write!(
-                switch,
+        let switch = self.each_locale(|l, tag| {
+            format!(
                 "<button type=\"button\" data-set-locale=\"{tag}\" lang=\"{tag}\">{}</button>",
                 self.t(l, "site-locale-name")
-            );
-        }
+            )
+        });
         let switch_label = self
             .locales
             .iter()
