@@ -202,7 +202,14 @@ mod tests {
         }
     }
 
-    /// The registry in a freshly opened store (kept alive beside it).
+    /// A new store in a new directory, and the registry in it.
+    fn fresh() -> (tempfile::TempDir, SledStore, Registry) {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, reg) = open(SledStore::open(dir.path(), StoreOptions::default()).unwrap());
+        (dir, store, reg)
+    }
+
+    /// The registry in an opened store (kept alive beside it).
     fn open(store: SledStore) -> (SledStore, Registry) {
         let reg = Registry::open(store.open_tree_json(Registry::TREE).unwrap());
         (store, reg)
@@ -226,29 +233,29 @@ mod tests {
 
     #[tokio::test]
     async fn lists_only_outdated_pins_and_survives_reopen() {
-        let dir = tempfile::tempdir().unwrap();
-        {
-            let (_store, reg) = open(SledStore::open(dir.path(), StoreOptions::default()).unwrap());
-            record(
-                &reg,
-                &[
-                    (100, "old", true),
-                    (101, "new", true),
-                    (102, "old", false),
-                    (103, "new", false),
-                ],
-            )
-            .await;
-            let pinned = reg.mark_pinned(103, 9, 99).await.unwrap().unwrap();
-            assert_eq!(
-                pinned.pin,
-                Some(Pin {
-                    by: Some(9),
-                    at: 99
-                })
-            );
-            assert_eq!(reg.mark_pinned(999, 9, 99).await.unwrap(), None);
-        }
+        let (dir, store, reg) = fresh();
+        record(
+            &reg,
+            &[
+                (100, "old", true),
+                (101, "new", true),
+                (102, "old", false),
+                (103, "new", false),
+            ],
+        )
+        .await;
+        let pinned = reg.mark_pinned(103, 9, 99).await.unwrap().unwrap();
+        assert_eq!(
+            pinned.pin,
+            Some(Pin {
+                by: Some(9),
+                at: 99
+            })
+        );
+        assert_eq!(reg.mark_pinned(999, 9, 99).await.unwrap(), None);
+        // Closed before it is opened again (sled locks its directory).
+        drop(reg);
+        drop(store);
         let (_store, reg) = open(SledStore::reopen_for_test(
             dir.path(),
             StoreOptions::default,
@@ -263,8 +270,7 @@ mod tests {
 
     #[tokio::test]
     async fn posting_a_pinned_card_again_keeps_its_pin_and_first_post_time() {
-        let dir = tempfile::tempdir().unwrap();
-        let (_store, reg) = open(SledStore::open(dir.path(), StoreOptions::default()).unwrap());
+        let (_dir, _store, reg) = fresh();
         reg.record_post(&card(100, "old", false)).await.unwrap();
         reg.mark_pinned(100, 9, 99).await.unwrap().unwrap();
         // The same message comes back from a second post, later.
@@ -288,8 +294,7 @@ mod tests {
 
     #[tokio::test]
     async fn pins_follow_the_channel_as_discord_lists_them() {
-        let dir = tempfile::tempdir().unwrap();
-        let (_store, reg) = open(SledStore::open(dir.path(), StoreOptions::default()).unwrap());
+        let (_dir, _store, reg) = fresh();
         record(
             &reg,
             &[(100, "old", true), (101, "old", false), (102, "old", true)],
