@@ -166,6 +166,14 @@ fn is_date(s: &str) -> bool {
         && (1..=31).contains(&s[8..10].parse::<u32>().unwrap_or(0))
 }
 
+/// The nodes a node's choices lead to, in order (none for an outcome).
+fn successors(n: &Node) -> Vec<usize> {
+    match n {
+        Node::Question(q) => q.choices.iter().map(|c| c.next.0).collect(),
+        Node::Outcome(_) => Vec::new(),
+    }
+}
+
 impl Validator<'_> {
     fn line<T>(&self, s: &Spanned<T>) -> usize {
         self.lines.line(s.span().start)
@@ -873,15 +881,29 @@ impl Validator<'_> {
     /// Checks reachability, cycles and repeated facts along a path; returns each node's
     /// depth (questions to the farthest outcome).
     fn graph(&mut self, nodes: &[Node], start: NodeIdx) -> Option<Vec<usize>> {
-        let next = |n: &Node| -> Vec<usize> {
-            match n {
-                Node::Question(q) => q.choices.iter().map(|c| c.next.0).collect(),
-                Node::Outcome(_) => Vec::new(),
-            }
-        };
+        let (order, cyclic) = self.cycles(nodes);
+        self.unreachable(nodes, start);
+        if cyclic {
+            return None;
+        }
 
-        // Cycles: iterative depth-first search with colours, from every node so that a
-        // cycle among unreachable nodes is reported too.
+        // Depths in post-order: successors are done before their predecessors.
+        let mut depth = vec![0usize; nodes.len()];
+        for &n in &order {
+            depth[n] = match &nodes[n] {
+                Node::Outcome(_) => 0,
+                Node::Question(_) => 1 + successors(&nodes[n]).iter().map(|&m| depth[m]).max()?,
+            };
+        }
+
+        self.facts_asked_twice(nodes, start);
+        Some(depth)
+    }
+
+    /// Cycles: iterative depth-first search with colours, from every node so that a
+    /// cycle among unreachable nodes is reported too. Returns the nodes in post-order,
+    /// and whether there is a cycle.
+    fn cycles(&mut self, nodes: &[Node]) -> (Vec<usize>, bool) {
         #[derive(Clone, Copy, PartialEq)]
         enum Colour {
             White,
@@ -898,7 +920,7 @@ impl Validator<'_> {
             let mut stack = vec![(root, 0usize)];
             colour[root] = Colour::Grey;
             while let Some((n, i)) = stack.pop() {
-                let succ = next(&nodes[n]);
+                let succ = successors(&nodes[n]);
                 if i < succ.len() {
                     stack.push((n, i + 1));
                     let m = succ[i];
@@ -927,11 +949,16 @@ impl Validator<'_> {
             }
         }
 
+        (order, cyclic)
+    }
+
+    /// Each node that cannot be reached from the start.
+    fn unreachable(&mut self, nodes: &[Node], start: NodeIdx) {
         let mut reachable = vec![false; nodes.len()];
         let mut todo = vec![start.0];
         while let Some(n) = todo.pop() {
             if !std::mem::replace(&mut reachable[n], true) {
-                todo.extend(next(&nodes[n]));
+                todo.extend(successors(&nodes[n]));
             }
         }
         for (n, node) in nodes.iter().enumerate() {
@@ -946,22 +973,12 @@ impl Validator<'_> {
                 );
             }
         }
-        if cyclic {
-            return None;
-        }
+    }
 
-        // Depths in post-order: successors are done before their predecessors.
-        let mut depth = vec![0usize; nodes.len()];
-        for &n in &order {
-            depth[n] = match &nodes[n] {
-                Node::Outcome(_) => 0,
-                Node::Question(_) => 1 + next(&nodes[n]).iter().map(|&m| depth[m]).max()?,
-            };
-        }
-
-        // A fact asked twice along one path would make `--answer FACT=VALUE` ambiguous.
-        // The facts asked before a node differ by path, so walk paths (the tree is small;
-        // the walk is bounded by the number of paths, which the depth bound keeps small).
+    /// A fact asked twice along one path would make `--answer FACT=VALUE` ambiguous.
+    /// The facts asked before a node differ by path, so walk paths (the tree is small;
+    /// the walk is bounded by the number of paths, which the depth bound keeps small).
+    fn facts_asked_twice(&mut self, nodes: &[Node], start: NodeIdx) {
         let mut stack: Vec<(usize, Vec<&str>)> = vec![(start.0, Vec::new())];
         let mut reported = HashSet::new();
         while let Some((n, asked)) = stack.pop() {
@@ -981,7 +998,7 @@ impl Validator<'_> {
                 }
                 let mut asked = asked.clone();
                 asked.push(q.fact.as_str());
-                let mut succ = next(&nodes[n]);
+                let mut succ = successors(&nodes[n]);
                 succ.sort_unstable();
                 succ.dedup();
                 for m in succ {
@@ -989,6 +1006,5 @@ impl Validator<'_> {
                 }
             }
         }
-        Some(depth)
     }
 }
