@@ -15,9 +15,9 @@ mod common;
 
 use std::path::Path;
 
-use activation_check::custom_id::MAX_NODE_ID_LEN;
 use activation_check::i18n::Localizer;
 use activation_check::knowledge;
+use activation_check::rules::MAX_NODE_ID_LEN;
 use activation_check::rules::{self, load_str};
 use common::*;
 
@@ -196,7 +196,7 @@ fn choice_set_not_covering_the_facts_values() {
 }
 
 #[test]
-fn node_id_too_long_for_a_custom_id() {
+fn node_id_longer_than_earlier_builds_accept() {
     let long = "v".repeat(MAX_NODE_ID_LEN + 1);
     let text = replace_once(
         &rules_text(),
@@ -212,7 +212,7 @@ fn node_id_too_long_for_a_custom_id() {
         &problems(&text),
         line_of(&text, &format!(r#"id = "{long}""#)),
         &format!(
-            "node id `{long}` is {} characters; Discord's 100-character custom_id leaves room for at most {MAX_NODE_ID_LEN}",
+            "node id `{long}` is {} characters; at most {MAX_NODE_ID_LEN}, what every earlier build accepts",
             MAX_NODE_ID_LEN + 1
         ),
     );

@@ -489,7 +489,8 @@ fn question_message(
             options: q
                 .choices
                 .iter()
-                .take(custom_id::MAX_CHOICES)
+                // All of them: more than Discord takes is a violation the fit check
+                // reports at the question's line, never a choice silently left out.
                 .enumerate()
                 .map(|(i, label)| {
                     (
@@ -980,6 +981,35 @@ mod tests {
             }]
         );
         assert_eq!(m.clipped(), vec!["embed footer cut at 2048 characters"]);
+    }
+
+    #[test]
+    fn more_choices_than_a_select_menu_holds_are_a_violation_not_a_silent_cut() {
+        let l = l10n();
+        let loc = l.default_locale();
+        let owner = Owner {
+            user: 1,
+            place: Place::Server,
+            rules_tag: "00000000".into(),
+            step: 3,
+            answers: Answers::new(),
+        };
+        let labels = |n: usize| (0..n).map(|i| format!("choice {i}")).collect();
+        let full = view_message(&question(labels(limits::SELECT_OPTIONS)), &l, loc, &owner);
+        assert!(full.breaches().is_empty(), "{:?}", full.breaches());
+        let over = view_message(
+            &question(labels(limits::SELECT_OPTIONS + 1)),
+            &l,
+            loc,
+            &owner,
+        );
+        assert_eq!(
+            over.breaches(),
+            vec![Violation {
+                limit: Limit::SelectOptions,
+                found: limits::SELECT_OPTIONS + 1
+            }]
+        );
     }
 
     #[test]

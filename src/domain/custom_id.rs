@@ -34,8 +34,6 @@ use std::fmt;
 
 /// Discord's limit on a component's `custom_id`.
 pub const MAX_LEN: usize = 100;
-/// At most this many choices fit one message as a select menu (Discord: 25 options).
-pub const MAX_CHOICES: usize = 25;
 
 const PREFIX: &str = "ac1";
 /// Longest encoding of everything but the answers: prefix, verb, a 20-digit owner, the
@@ -44,9 +42,6 @@ const PREFIX: &str = "ac1";
 const FIXED_LEN: usize = PREFIX.len() + 1 + 20 + 8 + 20 + 1 + 1 + 7;
 /// The most answers a `custom_id` can carry within [`MAX_LEN`].
 pub const MAX_ANSWERS: usize = MAX_LEN - FIXED_LEN;
-/// The longest node id the rules may use. Node ids are no longer carried in buttons; the
-/// limit is kept so that rules files stay within what every earlier build accepted.
-pub const MAX_NODE_ID_LEN: usize = 41;
 
 /// Every fact value of the contract and its symbol: entry `i` is written as
 /// `ALPHABET[i]`. **Append-only**: never remove, reorder or rename an entry (a button on

@@ -16,7 +16,7 @@
 
 mod load;
 
-pub use load::{load, load_str};
+pub use load::{load, load_str, MAX_NODE_ID_LEN};
 
 use std::collections::HashMap;
 use std::fmt;
