@@ -910,6 +910,16 @@ mod tests {
         Localizer::load(tmp.path(), "en-US").unwrap()
     }
 
+    fn owner() -> Owner {
+        Owner {
+            user: 1,
+            place: Place::Server,
+            rules_tag: "00000000".into(),
+            step: 3,
+            answers: Answers::new(),
+        }
+    }
+
     fn question(choices: Vec<String>) -> View {
         let symbols = (0..choices.len())
             .map(|i| custom_id::Symbol::of("concern", custom_id::SYMBOLS[i % 6].1).unwrap())
@@ -987,13 +997,7 @@ mod tests {
     fn more_choices_than_a_select_menu_holds_are_a_violation_not_a_silent_cut() {
         let l = l10n();
         let loc = l.default_locale();
-        let owner = Owner {
-            user: 1,
-            place: Place::Server,
-            rules_tag: "00000000".into(),
-            step: 3,
-            answers: Answers::new(),
-        };
+        let owner = owner();
         let labels = |n: usize| (0..n).map(|i| format!("choice {i}")).collect();
         let full = view_message(&question(labels(limits::SELECT_OPTIONS)), &l, loc, &owner);
         assert!(full.breaches().is_empty(), "{:?}", full.breaches());
@@ -1016,13 +1020,7 @@ mod tests {
     fn choices_that_do_not_fit_as_buttons_become_a_select_menu() {
         let l = l10n();
         let loc = l.default_locale();
-        let owner = Owner {
-            user: 1,
-            place: Place::Server,
-            rules_tag: "00000000".into(),
-            step: 3,
-            answers: Answers::new(),
-        };
+        let owner = owner();
         let few = view_message(&question(vec!["a".into(), "b".into()]), &l, loc, &owner);
         assert_eq!(few.rows.len(), 2);
         assert!(matches!(&few.rows[0][0], Component::Button { .. }));
