@@ -30,6 +30,11 @@
 //!     names sled); [`record_bytes`] is the compact layout it stores a session in.
 //!   - [`discord`]: the bot: `/activation-check` over the gateway, answer cards as
 //!     embeds, posting and moderator pins (the only module that names serenity).
+//!   - [`pg`]: the PostgreSQL store (sessions, posted cards, handled interactions)
+//!     that several `serve` workers share; [`backend`] is the choice between it and
+//!     sled.
+//!   - [`discord::endpoint`]: `serve`, the same bot answering HTTP interactions
+//!     (Ed25519-verified POSTs) instead of the gateway.
 //!   - [`registry`]: the posted cards the bot remembers, for pinning and refreshing.
 //!   - [`term`]: `activation-check ask`, the terminal front end.
 //!   - [`logging`]: logs to standard error with the bot token redacted.
@@ -46,6 +51,7 @@
 //!
 //! The binary (`src/main.rs`) only parses the command line and dispatches.
 
+pub mod backend;
 pub mod card;
 pub mod config;
 pub mod conversation;
@@ -57,6 +63,7 @@ pub mod i18n;
 pub mod knowledge;
 pub mod logging;
 pub mod ops;
+pub mod pg;
 pub mod problem;
 pub mod record_bytes;
 pub mod registry;

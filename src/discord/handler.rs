@@ -20,8 +20,11 @@ use serenity::http::HttpError;
 use std::time::{Duration, Instant};
 
 use super::commands;
+use super::endpoint::reply;
 use super::gate::{self, Busy, Gates, Seen};
+use super::rest::Rest;
 use super::spec::{self, ButtonStyle, Component, MessageSpec, Owner};
+use crate::backend::Backend;
 use crate::card::TimeStyle;
 use crate::conversation::{
     place_of, system_clock, Click, ConvError, Conversation, Reply, Step, ToPost, View,
@@ -32,10 +35,9 @@ use crate::knowledge::Knowledge;
 use crate::registry::{ChannelPins, PostedCard, Registry};
 use crate::rules::Rules;
 use crate::session::{Scope, SessionKey};
-use crate::store::SledStore;
 
 pub struct Handler {
-    conv: Conversation<SledStore>,
+    conv: Conversation<Backend>,
     registry: Registry,
     bot_user: u64,
     rules_tag: String,
@@ -246,10 +248,18 @@ pub fn response_message(spec: &MessageSpec, ephemeral: bool) -> CreateInteractio
 }
 
 impl Handler {
-    pub fn new(k: Knowledge, store: Arc<SledStore>, registry: Registry, bot_user: u64) -> Self {
+    pub fn new(k: Knowledge, store: Backend, registry: Registry, bot_user: u64) -> Self {
         let rules_tag = rules_tag(&k.rules.meta.version);
+        let shared = store.is_shared();
+        let conv = Conversation::new(
+            k.rules,
+            k.l10n,
+            Arc::new(store),
+            system_clock(),
+            TimeStyle::Discord,
+        );
         Self {
-            conv: Conversation::new(k.rules, k.l10n, store, system_clock(), TimeStyle::Discord),
+            conv: if shared { conv.shared() } else { conv },
             registry,
             bot_user,
             rules_tag,
@@ -305,7 +315,7 @@ impl Handler {
     /// edit of a deferred response). Never fails.
     async fn fail(
         &self,
-        ctx: &Context,
+        ctx: &Rest,
         respond: Responder<'_>,
         locale: LocaleId,
         user: u64,
@@ -381,7 +391,7 @@ impl Handler {
         }
     }
 
-    async fn on_command(&self, ctx: &Context, c: &CommandInteraction, received: Instant) {
+    async fn on_command(&self, ctx: &Rest, c: &CommandInteraction, received: Instant) {
         let user = c.user.id.get();
         let locale = self.locale(&c.locale, c.guild_locale.as_deref());
         let result = match (c.data.kind, c.data.name.as_str()) {
@@ -403,7 +413,7 @@ impl Handler {
     /// `/activation-check`: offer to continue an unfinished conversation, else start.
     async fn ask(
         &self,
-        ctx: &Context,
+        ctx: &Rest,
         c: &CommandInteraction,
         locale: LocaleId,
         received: Instant,
@@ -425,7 +435,7 @@ impl Handler {
             .map_err(|e| Failure::NotShown(Box::new(spec), e.to_string()))
     }
 
-    async fn on_component(&self, ctx: &Context, c: &ComponentInteraction, received: Instant) {
+    async fn on_component(&self, ctx: &Rest, c: &ComponentInteraction, received: Instant) {
         let user = c.user.id.get();
         let locale = self.locale(&c.locale, c.guild_locale.as_deref());
         if let Err(f) = self.component(ctx, c, locale, received).await {
@@ -444,7 +454,7 @@ impl Handler {
     /// is not read here, and the conversation is entered once.
     async fn component(
         &self,
-        ctx: &Context,
+        ctx: &Rest,
         c: &ComponentInteraction,
         locale: LocaleId,
         received: Instant,
@@ -553,7 +563,7 @@ impl Handler {
     /// "Post in this channel": the finished card as a new public message.
     async fn post(
         &self,
-        ctx: &Context,
+        ctx: &Rest,
         c: &ComponentInteraction,
         key: &SessionKey,
         post: ToPost,
@@ -637,7 +647,7 @@ impl Handler {
     /// "Pin activation answer": pins one of the bot's own posted cards.
     async fn pin(
         &self,
-        ctx: &Context,
+        ctx: &Rest,
         c: &CommandInteraction,
         locale: LocaleId,
         received: Instant,
@@ -656,7 +666,7 @@ impl Handler {
             .messages
             .get(&target.into())
             .is_some_and(|m| m.author.id.get() == self.bot_user);
-        let Some(card) = self.registry.get(target)? else {
+        let Some(card) = self.registry.get(target).await? else {
             return Err(Failure::NotACard);
         };
         if !authored_by_bot || card.guild_id != Some(guild.get()) {
@@ -715,7 +725,7 @@ impl Handler {
     /// ([`super::permissions`]).
     async fn member_may_pin(
         &self,
-        ctx: &Context,
+        ctx: &Rest,
         c: &CommandInteraction,
         guild: u64,
         channel: u64,
@@ -781,7 +791,7 @@ impl Handler {
     /// `/activation-pins`: pinned cards made under older rules, with links.
     async fn list_outdated(
         &self,
-        ctx: &Context,
+        ctx: &Rest,
         c: &CommandInteraction,
         locale: LocaleId,
         received: Instant,
@@ -797,7 +807,11 @@ impl Handler {
         self.sync_pins(ctx, guild.get()).await;
         let rules = &self.conv.rules;
         let current = &rules.meta.version;
-        let cards = match self.registry.outdated_pins(Some(guild.get()), current) {
+        let cards = match self
+            .registry
+            .outdated_pins(Some(guild.get()), current)
+            .await
+        {
             Ok(cards) => cards,
             Err(e) => {
                 let user = c.user.id.get();
@@ -862,8 +876,8 @@ impl Handler {
     /// channel holding one of the bot's cards: moderators also pin and unpin in
     /// Discord's own menu. A channel whose pins cannot be read keeps what the registry
     /// knows, with a warning in the log.
-    async fn sync_pins(&self, ctx: &Context, guild: u64) {
-        let channels: BTreeSet<u64> = match self.registry.all() {
+    async fn sync_pins(&self, ctx: &Rest, guild: u64) {
+        let channels: BTreeSet<u64> = match self.registry.all().await {
             Ok(cards) => cards
                 .iter()
                 .filter(|c| c.guild_id == Some(guild))
@@ -1048,7 +1062,7 @@ impl Responder<'_> {
 
     /// Acknowledges `what` now to answer later (type 5, ephemeral); returns the
     /// responder that edits that answer.
-    async fn defer(self, ctx: &Context, what: &str) -> Result<Self, Failure> {
+    async fn defer(self, ctx: &Rest, what: &str) -> Result<Self, Failure> {
         let defer = || {
             CreateInteractionResponse::Defer(
                 CreateInteractionResponseMessage::new().ephemeral(true),
@@ -1057,10 +1071,10 @@ impl Responder<'_> {
         with_retry(self.deadline(), "deferring a response", || async {
             match self {
                 Responder::Command(c, _) | Responder::DeferredCommand(c, _) => {
-                    c.create_response(&ctx.http, defer()).await
+                    reply::first(defer(), |r| c.create_response(&ctx.http, r)).await
                 }
                 Responder::Component(c, _, _) | Responder::DeferredComponent(c, _) => {
-                    c.create_response(&ctx.http, defer()).await
+                    reply::first(defer(), |r| c.create_response(&ctx.http, r)).await
                 }
             }
         })
@@ -1069,29 +1083,20 @@ impl Responder<'_> {
         Ok(self.as_deferred().unwrap_or(self))
     }
 
-    async fn send(self, ctx: &Context, spec: &MessageSpec) -> Result<(), serenity::Error> {
+    async fn send(self, ctx: &Rest, spec: &MessageSpec) -> Result<(), serenity::Error> {
         with_retry(self.deadline(), "answering an interaction", || async {
             match self {
                 Responder::Command(c, _) => {
-                    c.create_response(
-                        &ctx.http,
-                        CreateInteractionResponse::Message(response_message(spec, true)),
-                    )
-                    .await
+                    let r = CreateInteractionResponse::Message(response_message(spec, true));
+                    reply::first(r, |r| c.create_response(&ctx.http, r)).await
                 }
                 Responder::Component(c, true, _) => {
-                    c.create_response(
-                        &ctx.http,
-                        CreateInteractionResponse::UpdateMessage(response_message(spec, false)),
-                    )
-                    .await
+                    let r = CreateInteractionResponse::UpdateMessage(response_message(spec, false));
+                    reply::first(r, |r| c.create_response(&ctx.http, r)).await
                 }
                 Responder::Component(c, false, _) => {
-                    c.create_response(
-                        &ctx.http,
-                        CreateInteractionResponse::Message(response_message(spec, true)),
-                    )
-                    .await
+                    let r = CreateInteractionResponse::Message(response_message(spec, true));
+                    reply::first(r, |r| c.create_response(&ctx.http, r)).await
                 }
                 Responder::DeferredCommand(c, _) => {
                     c.edit_response(&ctx.http, edit(spec)).await.map(drop)
@@ -1114,12 +1119,12 @@ impl Responder<'_> {
 impl RawEventHandler for Handler {
     async fn raw_event(&self, ctx: Context, event: Event) {
         match event {
-            Event::InteractionCreate(e) => self.interaction(ctx, e.interaction).await,
+            Event::InteractionCreate(e) => self.interaction(Rest::from(&ctx), e.interaction).await,
             Event::Unknown(unknown) if unknown.kind == "INTERACTION_CREATE" => {
                 // serenity's own JSON value (serde_json's, or simd_json's when that
                 // feature is on), read here as serde_json's.
                 let value = serde_json::to_value(&unknown.value).unwrap_or_default();
-                self.unreadable(ctx, &value).await
+                self.unreadable(Rest::from(&ctx), &value).await
             }
             Event::Ready(e) => {
                 tracing::info!(user = %e.ready.user.name, guilds = e.ready.guilds.len(), "connected to the gateway")
@@ -1130,7 +1135,7 @@ impl RawEventHandler for Handler {
 }
 
 impl Handler {
-    async fn interaction(&self, ctx: Context, interaction: Interaction) {
+    pub(crate) async fn interaction(&self, ctx: Rest, interaction: Interaction) {
         let received = Instant::now();
         if !self.seen.first_time(interaction.id().get()) {
             tracing::info!(interaction = %interaction.id(), "ignoring a replayed interaction");
@@ -1170,7 +1175,7 @@ impl Handler {
 
     /// An interaction serenity could not read: the user still gets a sentence, the
     /// operator a log line, instead of "This interaction failed".
-    async fn unreadable(&self, ctx: Context, v: &serde_json::Value) {
+    pub(crate) async fn unreadable(&self, ctx: Rest, v: &serde_json::Value) {
         let id = v["id"]
             .as_str()
             .and_then(|s| s.parse::<u64>().ok())
@@ -1203,8 +1208,14 @@ impl Handler {
         });
         let deadline = Instant::now() + FIRST_RESPONSE_BUDGET;
         let sent = with_retry(deadline, "answering an unreadable interaction", || {
-            ctx.http
-                .create_interaction_response(InteractionId::new(id), token, &body, Vec::new())
+            reply::first_json(&body, || {
+                ctx.http.create_interaction_response(
+                    InteractionId::new(id),
+                    token,
+                    &body,
+                    Vec::new(),
+                )
+            })
         })
         .await;
         if let Err(e) = sent {

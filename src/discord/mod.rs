@@ -10,9 +10,11 @@
 //! holds resume points, written behind the replies.
 
 pub mod commands;
+pub mod endpoint;
 pub mod gate;
 mod handler;
 pub mod permissions;
+mod rest;
 pub mod spec;
 mod watch;
 
@@ -28,6 +30,7 @@ use crate::registry::Registry;
 use crate::store::SledStore;
 
 pub use handler::{response_message, Handler};
+pub use rest::Rest;
 
 /// PIN_MESSAGES (1 << 51): since 2026-02-23 Discord requires it to pin. serenity 0.12.5
 /// has no constant for it and drops the bit when parsing permissions, so it is built
@@ -77,6 +80,8 @@ pub enum BotError {
     Gateway(serenity::Error),
     #[error("the posted-cards registry cannot be opened: {0}")]
     Registry(#[from] crate::session::StoreError),
+    #[error("cannot serve interactions on {0}: {1}")]
+    Listen(std::net::SocketAddr, std::io::Error),
 }
 
 /// Why a REST call could not reach Discord, in words an operator can act on (the host
@@ -126,7 +131,7 @@ fn is_unauthorized(e: &serenity::Error) -> bool {
 }
 
 /// Checks the token and learns the application and bot user ids.
-async fn connect(opts: &BotOptions) -> Result<(serenity::http::Http, u64), BotError> {
+pub(crate) async fn connect(opts: &BotOptions) -> Result<(serenity::http::Http, u64), BotError> {
     let http = http(opts);
     let me = http.get_current_user().await.map_err(|e| {
         if is_unauthorized(&e) {
@@ -185,7 +190,12 @@ pub async fn run(
     let registry = Registry::open(&store)?;
     // Sessions are resume points: written behind the replies, in groups.
     store.write_behind();
-    let handler = Handler::new(k, store.clone(), registry, bot_user);
+    let handler = Handler::new(
+        k,
+        crate::backend::Backend::Sled(store.clone()),
+        registry,
+        bot_user,
+    );
     // Interactions arrive without any intent; GUILDS is the least the gateway accepts
     // usefully and is not privileged. One raw-event handler takes every event (see
     // `Handler`'s `RawEventHandler`); the health watch, when configured, listens beside it.

@@ -1,3 +1,5 @@
 pub mod buttons;
+pub mod interactions;
+pub mod postgres;
 pub mod standin;
 pub mod store;

@@ -768,6 +768,26 @@ struct St {
     perm_roles: std::collections::BTreeSet<u64>,
     /// Subscribers to callbacks (see [`StandIn::subscribe_callbacks`]).
     callback_subs: Vec<mpsc::UnboundedSender<CallbackRecord>>,
+    /// HTTP interactions mode: where interactions go instead of the gateway (see
+    /// [`StandIn::deliver_over_http`]).
+    http_out: Option<mpsc::UnboundedSender<Outgoing>>,
+}
+
+/// An interaction to POST to the bot's endpoint (HTTP interactions mode).
+#[derive(Clone, Debug)]
+pub struct Outgoing {
+    pub interaction_id: u64,
+    pub token: String,
+    /// The complete payload, as Discord POSTs it.
+    pub body: Vec<u8>,
+}
+
+/// The bot's HTTP response to an [`Outgoing`] interaction; status 0 when none came
+/// (the connection failed).
+#[derive(Clone, Debug)]
+pub struct HttpAnswer {
+    pub status: u16,
+    pub body: Vec<u8>,
 }
 
 struct Inner {
@@ -839,6 +859,7 @@ impl StandIn {
             gateway_override: None,
             perm_roles: Default::default(),
             callback_subs: Vec::new(),
+            http_out: None,
         };
         st.ensure_guild_channel(cfg.default_guild_id, cfg.default_channel_id);
         let (shutdown, _) = watch::channel(false);
@@ -1352,6 +1373,9 @@ impl StandIn {
     async fn wait_live_or_panic(&self) {
         let (wait, has_session) = {
             let st = self.inner.lock();
+            if st.http_out.is_some() {
+                return;
+            }
             (st.cfg.dispatch_wait, st.gw.session.is_some())
         };
         if wait.is_zero() {
@@ -1363,6 +1387,36 @@ impl StandIn {
             self.wait_ready_timeout(wait).await,
             "stand-in: no live gateway session within {wait:?}; cannot dispatch"
         );
+    }
+
+    /// HTTP interactions mode (`activation-check serve`): from now on interactions are not
+    /// dispatched on the gateway but given to `post` (which signs them and POSTs them to the
+    /// bot, see `support::interactions`), and the bot's HTTP response is taken as the
+    /// interaction's callback, as Discord does: a 200 with a JSON body is validated and
+    /// applied like `POST /interactions/{id}/{token}/callback`; anything else is recorded
+    /// as a refused callback with that status (the user would see "This interaction
+    /// failed").
+    pub fn deliver_over_http<F, Fut>(&self, post: F)
+    where
+        F: Fn(Outgoing) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = HttpAnswer> + Send + 'static,
+    {
+        let (tx, mut rx) = mpsc::unbounded_channel::<Outgoing>();
+        self.inner.lock().http_out = Some(tx);
+        let inner = self.inner.clone();
+        let post = Arc::new(post);
+        tokio::spawn(async move {
+            while let Some(out) = rx.recv().await {
+                let (inner, post) = (inner.clone(), post.clone());
+                tokio::spawn(async move {
+                    let (id, token) = (out.interaction_id, out.token.clone());
+                    let answer = post(out).await;
+                    let at = Instant::now();
+                    inner.lock().http_answer(id, &token, answer, at);
+                    inner.changed();
+                });
+            }
+        });
     }
 
     // ---- inspection --------------------------------------------------------------------------
@@ -2008,9 +2062,19 @@ impl St {
             },
         );
         self.tokens.insert(token.clone(), id);
-        let seq = self
-            .push_dispatch("INTERACTION_CREATE", v)
-            .expect("stand-in: no gateway session");
+        let seq = match &self.http_out {
+            Some(out) => {
+                let _ = out.send(Outgoing {
+                    interaction_id: id,
+                    token: token.clone(),
+                    body: v.to_string().into_bytes(),
+                });
+                0
+            }
+            None => self
+                .push_dispatch("INTERACTION_CREATE", v)
+                .expect("stand-in: no gateway session"),
+        };
         Dispatched {
             interaction_id: id,
             token,
@@ -2019,6 +2083,42 @@ impl St {
             guild_id: a.guild_id,
             user_id: a.user_id,
         }
+    }
+
+    /// The bot's HTTP response to an interaction POSTed to it, taken as its callback.
+    fn http_answer(&mut self, id: u64, token: &str, answer: HttpAnswer, at: Instant) {
+        let body: Option<Value> = serde_json::from_slice(&answer.body).ok();
+        if let (200, Some(body)) = (answer.status, &body) {
+            let path = format!("/api/v10/interactions/{id}/{token}/callback");
+            let ctx = Ctx {
+                method: "POST",
+                path: &path,
+                query: Vec::new(),
+                body: Some(body),
+                files: &[],
+                at,
+            };
+            callback_route(self, &ctx, &id.to_string(), token);
+            return;
+        }
+        let latency = self
+            .interactions
+            .get(&id)
+            .map_or(Duration::ZERO, |i| self.now_age(i.dispatched_at));
+        let record = CallbackRecord {
+            interaction_id: id,
+            response_type: None,
+            body,
+            status: answer.status,
+            latency,
+            received_at: at,
+            accepted: false,
+            with_response: false,
+            message_id: None,
+        };
+        self.callback_subs
+            .retain(|tx| tx.send(record.clone()).is_ok());
+        self.callbacks.push(record);
     }
 
     /// Assign the next sequence number, log the dispatch for RESUME, send it to the live
