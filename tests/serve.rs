@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 use support::interactions::{self, Balancer, Policy, Signer, Worker};
+use support::replies::{answer_id, reply, title, verb_id};
 use support::standin::{
     perms, ComponentClick, InteractionOpts, SlashCommand, StandIn, StoredMessage,
 };
@@ -22,28 +23,6 @@ const CHANNEL: u64 = 930_000_000_000_000_002;
 const USER: u64 = 930_000_000_000_000_003;
 const MEMBER: u64 = perms::VIEW_CHANNEL | perms::SEND_MESSAGES | perms::USE_APPLICATION_COMMANDS;
 
-/// The message an interaction's response made or updated, once the bot answered.
-async fn reply(standin: &StandIn, interaction: u64) -> StoredMessage {
-    let cb = standin
-        .wait_for_callback(interaction, WAIT)
-        .await
-        .expect("the bot answered");
-    assert!(cb.accepted, "answer refused: {} {:?}", cb.status, cb.body);
-    assert!(
-        cb.latency < Duration::from_secs(3),
-        "late: {:?}",
-        cb.latency
-    );
-    standin
-        .wait_for(WAIT, |s| {
-            let m = s.original_response(interaction)?;
-            (cb.response_type != Some(5) || !m.content().is_empty() || !m.embeds().is_empty())
-                .then_some(m)
-        })
-        .await
-        .expect("the response message exists")
-}
-
 async fn click(standin: &StandIn, m: &StoredMessage, custom_id: &str) -> (u64, StoredMessage) {
     let d = standin
         .send_component(
@@ -53,27 +32,6 @@ async fn click(standin: &StandIn, m: &StoredMessage, custom_id: &str) -> (u64, S
         )
         .await;
     (d.interaction_id, reply(standin, d.interaction_id).await)
-}
-
-fn answer_id(m: &StoredMessage, node: &str, choice: usize) -> String {
-    support::buttons::answer_button(&m.custom_ids(), node, choice)
-        .unwrap_or_else(|| panic!("no answer {node}:{choice} in {:?}", m.custom_ids()))
-}
-
-fn verb_id(m: &StoredMessage, verb: char) -> String {
-    let prefix = format!("ac1:{verb}:");
-    m.custom_ids()
-        .into_iter()
-        .find(|id| id.starts_with(&prefix))
-        .unwrap_or_else(|| panic!("no {verb} in {:?}", m.custom_ids()))
-}
-
-fn title(m: &StoredMessage) -> String {
-    m.embeds()
-        .first()
-        .and_then(|e| e["title"].as_str())
-        .unwrap_or_default()
-        .to_owned()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

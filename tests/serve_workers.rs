@@ -18,6 +18,7 @@ use activation_check::pg::PgStore;
 use activation_check::session::{Scope, SessionKey, SessionStore};
 use activation_check::store::StoreOptions;
 use support::interactions::{Balancer, Policy, Signer, Worker};
+use support::replies::{answer_id, reply, title, verb_id};
 use support::standin::{
     perms, ComponentClick, InteractionOpts, SlashCommand, StandIn, StoredMessage,
 };
@@ -27,48 +28,6 @@ const WAIT: Duration = Duration::from_secs(20);
 const GUILD: u64 = 940_000_000_000_000_001;
 const CHANNEL: u64 = 940_000_000_000_000_002;
 const MEMBER: u64 = perms::VIEW_CHANNEL | perms::SEND_MESSAGES | perms::USE_APPLICATION_COMMANDS;
-
-async fn reply(standin: &StandIn, interaction: u64) -> StoredMessage {
-    let cb = standin
-        .wait_for_callback(interaction, WAIT)
-        .await
-        .expect("the bot answered");
-    assert!(cb.accepted, "answer refused: {} {:?}", cb.status, cb.body);
-    assert!(
-        cb.latency < Duration::from_secs(3),
-        "late: {:?}",
-        cb.latency
-    );
-    standin
-        .wait_for(WAIT, |s| {
-            let m = s.original_response(interaction)?;
-            (cb.response_type != Some(5) || !m.content().is_empty() || !m.embeds().is_empty())
-                .then_some(m)
-        })
-        .await
-        .expect("the response message exists")
-}
-
-fn answer_id(m: &StoredMessage, node: &str, choice: usize) -> String {
-    support::buttons::answer_button(&m.custom_ids(), node, choice)
-        .unwrap_or_else(|| panic!("no answer {node}:{choice} in {:?}", m.custom_ids()))
-}
-
-fn verb_id(m: &StoredMessage, verb: char) -> String {
-    let prefix = format!("ac1:{verb}:");
-    m.custom_ids()
-        .into_iter()
-        .find(|id| id.starts_with(&prefix))
-        .unwrap_or_else(|| panic!("no {verb} in {:?}", m.custom_ids()))
-}
-
-fn title(m: &StoredMessage) -> String {
-    m.embeds()
-        .first()
-        .and_then(|e| e["title"].as_str())
-        .unwrap_or_default()
-        .to_owned()
-}
 
 /// The step a message's buttons were made at.
 fn step_of(m: &StoredMessage) -> u64 {

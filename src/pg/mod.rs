@@ -310,27 +310,12 @@ impl PgStore {
     async fn upsert(&self, key: &SessionKey, record: &SessionRecord) -> Result<(), StoreError> {
         let client = self.pool.get().await.map_err(pool_write)?;
         let stmt = client
-            .prepare_cached(
-                "INSERT INTO sessions (key, user_id, step, record, updated_at, expires_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6) \
-                 ON CONFLICT (key) DO UPDATE SET user_id = EXCLUDED.user_id, \
-                 step = EXCLUDED.step, record = EXCLUDED.record, \
-                 updated_at = EXCLUDED.updated_at, expires_at = EXCLUDED.expires_at",
-            )
+            .prepare_cached(UPSERT_SESSION)
             .await
             .map_err(|e| write(describe(&e)))?;
+        let row = SessionRow::of(key, record, self.expires_at(record.updated_at));
         client
-            .execute(
-                &stmt,
-                &[
-                    &key.encode(),
-                    &key.user,
-                    &(record.step as i64),
-                    &Json(record),
-                    &record.updated_at,
-                    &self.expires_at(record.updated_at),
-                ],
-            )
+            .execute(&stmt, &row.params())
             .await
             .map_err(|e| write(describe(&e)))?;
         Ok(())
@@ -461,6 +446,61 @@ impl PgStore {
     }
 }
 
+macro_rules! upsert_session {
+    () => {
+        "INSERT INTO sessions (key, user_id, step, record, updated_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) \
+         ON CONFLICT (key) DO UPDATE SET user_id = EXCLUDED.user_id, \
+         step = EXCLUDED.step, record = EXCLUDED.record, \
+         updated_at = EXCLUDED.updated_at, expires_at = EXCLUDED.expires_at"
+    };
+}
+
+/// Writes a session whatever is stored.
+const UPSERT_SESSION: &str = upsert_session!();
+
+/// Writes a session only over an older step or an expired record; returns a row when
+/// it wrote.
+const ADVANCE_SESSION: &str = concat!(
+    upsert_session!(),
+    " WHERE sessions.step < EXCLUDED.step OR sessions.expires_at <= EXCLUDED.updated_at",
+    " RETURNING 1"
+);
+
+/// A session as the statements above take it.
+struct SessionRow<'a> {
+    key: String,
+    user: &'a str,
+    step: i64,
+    record: Json<&'a SessionRecord>,
+    updated_at: i64,
+    expires_at: i64,
+}
+
+impl<'a> SessionRow<'a> {
+    fn of(key: &'a SessionKey, record: &'a SessionRecord, expires_at: i64) -> Self {
+        SessionRow {
+            key: key.encode(),
+            user: &key.user,
+            step: i64::try_from(record.step).unwrap_or(i64::MAX),
+            record: Json(record),
+            updated_at: record.updated_at,
+            expires_at,
+        }
+    }
+
+    fn params(&self) -> [&(dyn tokio_postgres::types::ToSql + Sync); 6] {
+        [
+            &self.key,
+            &self.user,
+            &self.step,
+            &self.record,
+            &self.updated_at,
+            &self.expires_at,
+        ]
+    }
+}
+
 fn card_of(v: serde_json::Value) -> Result<PostedCard, StoreError> {
     serde_json::from_value(v).map_err(|e| read(format!("a posted card cannot be read: {e}")))
 }
@@ -514,29 +554,12 @@ impl SessionStore for PgStore {
     ) -> Result<Advanced, StoreError> {
         let client = self.pool.get().await.map_err(pool_write)?;
         let stmt = client
-            .prepare_cached(
-                "INSERT INTO sessions AS s (key, user_id, step, record, updated_at, expires_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6) \
-                 ON CONFLICT (key) DO UPDATE SET user_id = EXCLUDED.user_id, \
-                 step = EXCLUDED.step, record = EXCLUDED.record, \
-                 updated_at = EXCLUDED.updated_at, expires_at = EXCLUDED.expires_at \
-                 WHERE s.step < EXCLUDED.step OR s.expires_at <= EXCLUDED.updated_at \
-                 RETURNING 1",
-            )
+            .prepare_cached(ADVANCE_SESSION)
             .await
             .map_err(|e| write(describe(&e)))?;
+        let row = SessionRow::of(key, record, self.expires_at(record.updated_at));
         let written = client
-            .query_opt(
-                &stmt,
-                &[
-                    &key.encode(),
-                    &key.user,
-                    &(record.step as i64),
-                    &Json(record),
-                    &record.updated_at,
-                    &self.expires_at(record.updated_at),
-                ],
-            )
+            .query_opt(&stmt, &row.params())
             .await
             .map_err(|e| write(describe(&e)))?;
         if written.is_some() {

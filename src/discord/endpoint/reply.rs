@@ -29,6 +29,22 @@ pub async fn answering<F: Future>(answer: oneshot::Sender<Vec<u8>>, handler: F) 
 /// The error of a first response given after the endpoint stopped waiting for it.
 pub const TOO_LATE: &str = "the HTTP response to Discord was already given up (3 s passed)";
 
+/// The HTTP response waiting for this task's first response, if this task answers an
+/// interaction that came over HTTP and has not answered yet (taken: only once).
+fn waiting() -> Option<oneshot::Sender<Vec<u8>>> {
+    SLOT.try_with(|slot| slot.0.lock().unwrap_or_else(|e| e.into_inner()).take())
+        .ok()
+        .flatten()
+}
+
+/// Sends `response` as the HTTP response's body.
+// serenity's error, as the REST call it stands in for returns.
+#[allow(clippy::result_large_err)]
+fn give(tx: oneshot::Sender<Vec<u8>>, response: &impl serde::Serialize) -> serenity::Result<()> {
+    let body = serde_json::to_vec(response).map_err(serenity::Error::Json)?;
+    tx.send(body).map_err(|_| serenity::Error::Other(TOO_LATE))
+}
+
 /// Gives `response` to the HTTP response waiting for it, if this task answers an
 /// interaction that came over HTTP and has not answered yet; else calls `rest` with it.
 pub async fn first<F, Fut>(response: CreateInteractionResponse, rest: F) -> serenity::Result<()>
@@ -36,15 +52,8 @@ where
     F: FnOnce(CreateInteractionResponse) -> Fut,
     Fut: Future<Output = serenity::Result<()>>,
 {
-    let waiting = SLOT
-        .try_with(|slot| slot.0.lock().unwrap_or_else(|e| e.into_inner()).take())
-        .ok()
-        .flatten();
-    match waiting {
-        Some(tx) => {
-            let body = serde_json::to_vec(&response).map_err(serenity::Error::Json)?;
-            tx.send(body).map_err(|_| serenity::Error::Other(TOO_LATE))
-        }
+    match waiting() {
+        Some(tx) => give(tx, &response),
         None => rest(response).await,
     }
 }
@@ -55,15 +64,8 @@ where
     F: FnOnce() -> Fut,
     Fut: Future<Output = serenity::Result<()>>,
 {
-    let waiting = SLOT
-        .try_with(|slot| slot.0.lock().unwrap_or_else(|e| e.into_inner()).take())
-        .ok()
-        .flatten();
-    match waiting {
-        Some(tx) => {
-            let body = serde_json::to_vec(response).map_err(serenity::Error::Json)?;
-            tx.send(body).map_err(|_| serenity::Error::Other(TOO_LATE))
-        }
+    match waiting() {
+        Some(tx) => give(tx, response),
         None => rest().await,
     }
 }
