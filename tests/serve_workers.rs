@@ -144,14 +144,25 @@ async fn two_workers_one_database_one_load_balancer() {
         ComponentClick::button(back.id, &answer_id(&back, "concern", 0))
             .user(walker.user)
             .locale("en-US"),
-        ComponentClick::button(back.id, &answer_id(&back, "concern", 1))
+        ComponentClick::button(back.id, &answer_id(&back, "concern", 2))
             .user(walker.user)
             .locale("en-US"),
     ];
     let ds = standin.send_components(&devices).await;
+    // What each device was answered with (the message itself shows the last answer).
     let mut shown = Vec::new();
     for d in &ds {
-        shown.push(title(&reply(&standin, d.interaction_id).await));
+        reply(&standin, d.interaction_id).await;
+        let body = standin.callbacks_for(d.interaction_id)[0]
+            .body
+            .clone()
+            .unwrap();
+        shown.push(
+            body["data"]["embeds"][0]["title"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
     }
     let mut workers: Vec<usize> = ds
         .iter()
