@@ -122,6 +122,25 @@ async fn a_conversation_over_http_interactions_with_pong_forgeries_and_replays_r
     let (answered, q3) = click(&standin, &q2, &answer_id(&q2, "lost-origin", 2)).await;
     assert!(title(&q3).contains("installation ID"), "{}", title(&q3));
 
+    // A forged click (Back on this message, under a new interaction id) signed with
+    // another key, or with the right key two minutes ago: 401, and nothing moves (the
+    // answer clicked next is taken at this step, which it would not be after a Back).
+    let mut forged: Value = serde_json::from_slice(&balancer.sent_body(answered)).unwrap();
+    forged["id"] = json!("1300000000000000001");
+    forged["data"]["custom_id"] = json!(verb_id(&q3, 'b'));
+    let forged = forged.to_string().into_bytes();
+    let now = interactions::unix_now();
+    for (what, headers) in [
+        ("another key", other.headers(now, &forged)),
+        (
+            "two minutes old",
+            balancer.signer().headers(now - 120, &forged),
+        ),
+    ] {
+        let r = interactions::post(addr, &headers, &forged).await.unwrap();
+        assert_eq!(r.status, 401, "forged click, {what}");
+    }
+
     // A replay of a signed click, byte for byte, inside the time window: 409, and the
     // conversation does not move (the message still asks the same question).
     let before = standin.callbacks().len();

@@ -302,6 +302,11 @@ impl Balancer {
         self.served.lock().unwrap().get(&interaction).copied()
     }
 
+    /// The body `interaction` was sent with.
+    pub fn sent_body(&self, interaction: u64) -> Vec<u8> {
+        self.sent.lock().unwrap()[&interaction].1.clone()
+    }
+
     /// Sends `interaction`'s signed request again, byte for byte, to worker `index` (an
     /// attacker who copied it off the wire, or a proxy retrying).
     pub async fn replay(&self, interaction: u64, index: usize) -> HttpAnswer {
