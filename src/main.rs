@@ -8,12 +8,13 @@ use std::sync::Arc;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
-use activation_check::backend::Backend;
 use activation_check::card::TimeStyle;
+use activation_check::clock::{system_clock, unix_now};
 use activation_check::config::{Config, ConfigArgs};
-use activation_check::conversation::{system_clock, Conversation};
+use activation_check::conversation::Conversation;
 use activation_check::knowledge::{self, Knowledge};
 use activation_check::session::{Scope, SessionKey};
+use activation_check::store::backend::Backend;
 use activation_check::store::{SledStore, StoreOptions};
 use activation_check::term;
 
@@ -503,11 +504,13 @@ fn serve(
             hourly,
             std::future::pending(),
         )),
-        Backend::Postgres(p) => runtime.spawn(activation_check::pg::prune_periodically(
-            p.clone(),
-            hourly,
-            std::future::pending(),
-        )),
+        Backend::Postgres(p) => {
+            runtime.spawn(activation_check::store::postgres::prune_periodically(
+                p.clone(),
+                hourly,
+                std::future::pending(),
+            ))
+        }
     };
     let result = runtime.block_on(activation_check::discord::endpoint::serve(
         k,
@@ -631,7 +634,7 @@ fn open_backend(
     if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
         return Err(failed(format!(
             "--store (ACTIVATION_CHECK_STORE) must be a postgres:// or postgresql:// URL, \
-             or empty for sled in the data directory; got `{}`",
+             or empty for the store in the data directory; got `{}`",
             url.split('@').next_back().unwrap_or_default()
         )));
     }
@@ -640,7 +643,9 @@ fn open_backend(
         ..StoreOptions::default()
     };
     runtime
-        .block_on(activation_check::pg::PgStore::connect(url, options))
+        .block_on(activation_check::store::postgres::PgStore::connect(
+            url, options,
+        ))
         .map(|p| Backend::Postgres(Arc::new(p)))
         .map_err(|e| failed_with_causes(&e))
 }
@@ -735,7 +740,7 @@ fn ask(config: &Config, args: AskArgs) -> ExitCode {
             eprintln!("{text}");
             return ExitCode::from(2);
         }
-        let now = (system_clock())();
+        let now = unix_now();
         // People read the text in their own time zone; JSON keeps the unambiguous UTC form.
         let style = match args.format {
             Format::Text => TimeStyle::Local,
@@ -848,7 +853,7 @@ fn site(config: &Config, args: SiteArgs) -> ExitCode {
         Ok(k) => k,
         Err(code) => return code,
     };
-    let generated_at = args.generated_at.unwrap_or_else(|| (system_clock())());
+    let generated_at = args.generated_at.unwrap_or_else(unix_now);
     let site = activation_check::site::build(&k, generated_at);
     match activation_check::site::write(&site, &args.out) {
         Ok(written) => {

@@ -14,8 +14,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use activation_check::custom_id::CustomId;
-use activation_check::pg::PgStore;
 use activation_check::session::{Scope, SessionKey, SessionStore};
+use activation_check::store::postgres::PgStore;
 use activation_check::store::StoreOptions;
 use support::interactions::{Balancer, Policy, Signer, Worker};
 use support::replies::{answer_id, reply, title, verb_id};
@@ -249,7 +249,7 @@ async fn two_workers_one_database_one_load_balancer() {
         .await
         .expect("the card was posted");
     // The registry is shared: the post is recorded in the database.
-    let registry = activation_check::registry::Registry::postgres(Arc::new(
+    let registry = activation_check::discord::registry::Registry::postgres(Arc::new(
         PgStore::connect(&url, StoreOptions::default())
             .await
             .unwrap(),

@@ -12,10 +12,10 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use activation_check::backend::Backend;
-use activation_check::pg::PgStore;
-use activation_check::registry::{ChannelPins, Pin, PostedCard};
+use activation_check::discord::registry::{ChannelPins, Pin, PostedCard};
 use activation_check::session::{Advanced, Answer, Scope, SessionKey, SessionRecord, SessionStore};
+use activation_check::store::backend::Backend;
+use activation_check::store::postgres::PgStore;
 use activation_check::store::{SledStore, StoreOptions};
 
 const T0: i64 = 1_800_000_000;

@@ -3,20 +3,33 @@
 //! This is the only module that names serenity. It turns interactions into
 //! [`Conversation`] inputs and replies into messages laid out by [`spec`], and maps every
 //! failure to one localized sentence for the user and one log line for the operator
-//! (see [`Handler::fail`]): a user never sees "This interaction failed".
+//! (see `failure.rs`): a user never sees "This interaction failed".
 //!
 //! Everything a button needs is in its `custom_id` (the conversation's answers among
 //! them), so buttons on old messages keep working after a restart; the sled store only
 //! holds resume points, written behind the replies.
+//!
+//! What it owns, a file per job: routing (`handler.rs`), a click (`click.rs`), the
+//! responder and its retries (`respond.rs`), failures and their sentences
+//! (`failure.rs`), posting (`post.rs`) and pins (`pins.rs`) with the [`registry`],
+//! message specs and Discord's limits (`spec.rs`), permissions, commands, the per-user
+//! gate and the gateway watch. It may not touch sled (it reaches sessions through the
+//! conversation, and the registry through a `JsonTree`) nor the terminal.
 
+mod click;
 pub mod commands;
 pub mod endpoint;
+mod failure;
 pub mod gate;
 mod handler;
 pub mod permissions;
+mod pins;
+mod post;
+pub mod registry;
+mod respond;
 mod rest;
 pub mod spec;
-mod watch;
+pub mod watch;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -26,16 +39,13 @@ use serenity::all::{ClientBuilder, GatewayIntents, GuildId, HttpBuilder};
 use serenity::http::HttpError;
 
 use crate::knowledge::Knowledge;
-use crate::registry::Registry;
 use crate::store::SledStore;
+use registry::Registry;
 
-pub use handler::{response_message, Handler};
+pub use handler::Handler;
+pub use permissions::PIN_MESSAGES;
+pub use respond::response_message;
 pub use rest::Rest;
-
-/// PIN_MESSAGES (1 << 51): since 2026-02-23 Discord requires it to pin. serenity 0.12.5
-/// has no constant for it and drops the bit when parsing permissions, so it is built
-/// with `from_bits_retain` where the bot sends it.
-pub const PIN_MESSAGES: u64 = 1 << 51;
 
 /// Where and how to connect.
 #[derive(Clone)]
@@ -187,34 +197,28 @@ pub async fn run(
         }
         () = &mut shutdown => { stopped(); return Ok(()); }
     }
-    let registry = Registry::open(&store)?;
+    let registry = Registry::open(store.open_tree_json(Registry::TREE)?);
     // Sessions are resume points: written behind the replies, in groups.
     store.write_behind();
     let handler = Handler::new(
         k,
-        crate::backend::Backend::Sled(store.clone()),
+        crate::store::backend::Backend::Sled(store.clone()),
         registry,
         bot_user,
     );
     // Interactions arrive without any intent; GUILDS is the least the gateway accepts
     // usefully and is not privileged. One raw-event handler takes every event (see
     // `Handler`'s `RawEventHandler`); the health watch, when configured, listens beside it.
-    let watch = opts
-        .health
-        .clone()
-        .map(|h| Arc::new(watch::GatewayWatch::new(h)));
+    let watch = Arc::new(watch::GatewayWatch::new(opts.health.clone()));
     let mut builder =
         ClientBuilder::new_with_http(http, GatewayIntents::GUILDS).raw_event_handler(handler);
-    if let Some(w) = &watch {
-        builder = builder.event_handler_arc(w.clone());
+    if opts.health.is_some() {
+        builder = builder.event_handler_arc(watch.clone());
     }
     let mut client = builder.await.map_err(BotError::Gateway)?;
-    let poller = watch.map(|w| {
-        w.watch(client.shard_manager.clone());
-        tokio::spawn(w.poll())
-    });
     let shards = client.shard_manager.clone();
-    let warn_if_down = tokio::spawn(watch_gateway(shards.clone(), client.ws_url.clone()));
+    watch.watch(shards.clone());
+    let watching = tokio::spawn(watch.run(client.ws_url.clone()));
     let result = {
         let start = client.start();
         let mut start = std::pin::pin!(start);
@@ -239,10 +243,7 @@ pub async fn run(
             }
         }
     };
-    warn_if_down.abort();
-    if let Some(p) = poller {
-        p.abort();
-    }
+    watching.abort();
     if let Some(h) = &opts.health {
         h.gateway_down("the bot is stopping");
     }
@@ -255,99 +256,6 @@ pub async fn run(
             Err(BotError::TokenRejected)
         }
         Err(e) => Err(BotError::Gateway(e)),
-    }
-}
-
-/// How often the gateway connection is looked at: serenity's shard queuer tries a new
-/// connection every 5 s while none works.
-pub const GATEWAY_CHECK_EVERY: Duration = Duration::from_secs(5);
-/// Looks in a row without a gateway session before the operator is told (about 15 s,
-/// three connection attempts).
-pub const GATEWAY_CHECKS_BEFORE_WARNING: u32 = 3;
-
-/// Tells the operator, once per outage and at warn level, when no gateway session has
-/// been up for [`GATEWAY_CHECKS_BEFORE_WARNING`] looks in a row, with what fails and
-/// where (see [`probe_gateway`]); and when the connection is back. serenity itself only
-/// logs a terse line per attempt, without the address.
-async fn watch_gateway(
-    shards: Arc<serenity::gateway::ShardManager>,
-    ws_url: Arc<tokio::sync::Mutex<String>>,
-) {
-    use serenity::gateway::ConnectionStage;
-    let mut ticks = tokio::time::interval_at(
-        tokio::time::Instant::now() + GATEWAY_CHECK_EVERY,
-        GATEWAY_CHECK_EVERY,
-    );
-    let mut down = 0u32;
-    loop {
-        ticks.tick().await;
-        let connected = shards
-            .runners
-            .lock()
-            .await
-            .values()
-            .any(|r| r.stage == ConnectionStage::Connected);
-        if connected {
-            if down >= GATEWAY_CHECKS_BEFORE_WARNING {
-                tracing::warn!("the gateway connection is back");
-            }
-            down = 0;
-            continue;
-        }
-        down = down.saturating_add(1);
-        if down == GATEWAY_CHECKS_BEFORE_WARNING {
-            let url = ws_url.lock().await.clone();
-            let why = probe_gateway(&url).await;
-            let waited = GATEWAY_CHECK_EVERY * down;
-            tracing::warn!(
-                "no connection to the Discord gateway at {url} after {down} attempts over \
-                 {waited:?}: {why}. The bot answers nothing until it connects; it keeps \
-                 retrying every {GATEWAY_CHECK_EVERY:?} (stop it with Ctrl-C or SIGTERM)"
-            );
-        }
-    }
-}
-
-/// Why a connection to the gateway at `url` (`ws://` or `wss://`) fails, as far as one
-/// TCP connection can tell: the host name does not resolve, the connection is refused or
-/// times out, or it is accepted (then the WebSocket handshake or the session fails).
-pub async fn probe_gateway(url: &str) -> String {
-    let (secure, rest) = match url.split_once("://") {
-        Some(("wss", rest)) => (true, rest),
-        Some((_, rest)) => (false, rest),
-        None => (true, url),
-    };
-    let authority = rest.split(['/', '?']).next().unwrap_or_default();
-    let hostport = if authority
-        .rsplit_once(':')
-        .is_some_and(|(_, p)| p.parse::<u16>().is_ok())
-    {
-        authority.to_owned()
-    } else {
-        format!("{authority}:{}", if secure { 443 } else { 80 })
-    };
-    let host = hostport
-        .rsplit_once(':')
-        .map_or(hostport.as_str(), |(h, _)| h);
-    let limit = Duration::from_secs(5);
-    let addrs = match tokio::time::timeout(limit, tokio::net::lookup_host(&hostport)).await {
-        Ok(Ok(a)) => a.collect::<Vec<_>>(),
-        Ok(Err(e)) => return format!("the host name `{host}` does not resolve (DNS: {e})"),
-        Err(_) => return format!("looking up the host name `{host}` took over {limit:?}"),
-    };
-    let Some(addr) = addrs.first() else {
-        return format!("the host name `{host}` resolves to no address");
-    };
-    match tokio::time::timeout(limit, tokio::net::TcpStream::connect(addr)).await {
-        Ok(Ok(_)) => format!(
-            "{addr} accepts TCP connections, but no gateway session comes up (the WebSocket \
-             handshake or IDENTIFY fails; RUST_LOG=serenity=debug shows why)"
-        ),
-        Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
-            format!("{addr} refused the connection ({e})")
-        }
-        Ok(Err(e)) => format!("connecting to {addr} failed ({e})"),
-        Err(_) => format!("connecting to {addr} got no answer within {limit:?}"),
     }
 }
 
@@ -366,34 +274,5 @@ pub async fn shutdown_signal() {
     #[cfg(not(unix))]
     {
         let _ = ctrl_c.await;
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn a_gateway_probe_tells_a_refused_port_from_a_name_that_does_not_resolve() {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let refused = probe_gateway(&format!("ws://127.0.0.1:{port}")).await;
-        assert!(
-            refused.starts_with(&format!("127.0.0.1:{port} refused the connection")),
-            "{refused}"
-        );
-        // A label over 63 characters: the resolver refuses it without sending a query.
-        let host = format!("{}.invalid", "a".repeat(64));
-        let dns = probe_gateway(&format!("wss://{host}/?v=10")).await;
-        assert!(
-            dns.starts_with(&format!("the host name `{host}` does not resolve")),
-            "{dns}"
-        );
-        let listening = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let open = probe_gateway(&format!("ws://{}", listening.local_addr().unwrap())).await;
-        assert!(open.contains("accepts TCP connections"), "{open}");
     }
 }

@@ -40,8 +40,8 @@ use tokio::sync::oneshot;
 use super::handler::Handler;
 use super::rest::Rest;
 use super::{commands, BotError, BotOptions};
-use crate::backend::Backend;
 use crate::knowledge::Knowledge;
+use crate::store::backend::Backend;
 
 /// How long a request waits for the handler's first response. Discord allows 3 s from
 /// sending; the rest is for the network between it and this worker.
@@ -67,7 +67,7 @@ pub enum Claims {
     /// This process's memory: enough for one worker (the sled store).
     Local(super::gate::Seen),
     /// A row per interaction in the shared database: a replay is refused by any worker.
-    Shared(Arc<crate::pg::PgStore>),
+    Shared(Arc<crate::store::postgres::PgStore>),
 }
 
 impl Claims {
@@ -101,11 +101,9 @@ pub async fn serve(
         .await
         .map_err(BotError::Register)?;
     let registry = store.registry()?;
+    store.write_behind();
     let claims = match &store {
-        Backend::Sled(sled) => {
-            sled.write_behind();
-            Claims::Local(super::gate::Seen::new(super::gate::SEEN_CAPACITY))
-        }
+        Backend::Sled(_) => Claims::Local(super::gate::Seen::new(super::gate::SEEN_CAPACITY)),
         Backend::Postgres(pg) => Claims::Shared(pg.clone()),
     };
     let handler = Arc::new(Handler::new(k, store.clone(), registry, bot_user));

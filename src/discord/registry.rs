@@ -10,9 +10,9 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::pg::PgStore;
 use crate::session::StoreError;
-use crate::store::{JsonTree, SledStore};
+use crate::store::postgres::PgStore;
+use crate::store::JsonTree;
 
 /// A pin of a posted card.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -101,11 +101,17 @@ fn resynced(mut card: PostedCard, channels: &[ChannelPins], asked_at: i64) -> Op
 }
 
 impl Registry {
-    pub fn open(store: &SledStore) -> Result<Self, StoreError> {
-        Ok(Self {
-            cards: Cards::Sled(store.open_tree_json("posted_cards")?),
+    /// The name of the tree the registry keeps its cards in.
+    pub const TREE: &'static str = "posted_cards";
+
+    /// The registry over its tree (opened by the caller, normally
+    /// `store.open_tree_json(Registry::TREE)`): it needs typed values under keys, not
+    /// the session store.
+    pub fn open(cards: JsonTree<PostedCard>) -> Self {
+        Self {
+            cards: Cards::Sled(cards),
             updating: Arc::default(),
-        })
+        }
     }
 
     /// The registry in PostgreSQL.
@@ -223,7 +229,7 @@ impl Registry {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::StoreOptions;
+    use crate::store::{SledStore, StoreOptions};
 
     fn card(message_id: u64, version: &str, pinned: bool) -> PostedCard {
         PostedCard {
@@ -248,7 +254,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         {
             let store = SledStore::open(dir.path(), StoreOptions::default()).unwrap();
-            let reg = Registry::open(&store).unwrap();
+            let reg = Registry::open(store.open_tree_json(Registry::TREE).unwrap());
             reg.record(&card(100, "old", true)).await.unwrap();
             reg.record(&card(101, "new", true)).await.unwrap();
             reg.record(&card(102, "old", false)).await.unwrap();
@@ -264,7 +270,7 @@ mod tests {
             assert_eq!(reg.mark_pinned(999, 9, 99).await.unwrap(), None);
         }
         let store = SledStore::reopen_for_test(dir.path(), StoreOptions::default);
-        let reg = Registry::open(&store).unwrap();
+        let reg = Registry::open(store.open_tree_json(Registry::TREE).unwrap());
         let outdated: Vec<u64> = reg
             .outdated_pins(Some(1), "new")
             .await
@@ -284,7 +290,7 @@ mod tests {
     async fn posting_a_pinned_card_again_keeps_its_pin_and_first_post_time() {
         let dir = tempfile::tempdir().unwrap();
         let store = SledStore::open(dir.path(), StoreOptions::default()).unwrap();
-        let reg = Registry::open(&store).unwrap();
+        let reg = Registry::open(store.open_tree_json(Registry::TREE).unwrap());
         reg.record_post(&card(100, "old", false)).await.unwrap();
         reg.mark_pinned(100, 9, 99).await.unwrap().unwrap();
         // The same message comes back from a second post, later.
@@ -317,7 +323,7 @@ mod tests {
     async fn pins_follow_the_channel_as_discord_lists_them() {
         let dir = tempfile::tempdir().unwrap();
         let store = SledStore::open(dir.path(), StoreOptions::default()).unwrap();
-        let reg = Registry::open(&store).unwrap();
+        let reg = Registry::open(store.open_tree_json(Registry::TREE).unwrap());
         reg.record(&card(100, "old", true)).await.unwrap();
         reg.record(&card(101, "old", false)).await.unwrap();
         reg.record(&card(102, "old", true)).await.unwrap();

@@ -3,9 +3,9 @@
 
 use std::sync::Arc;
 
-use crate::pg::PgStore;
-use crate::registry::Registry;
+use crate::discord::registry::Registry;
 use crate::session::{Advanced, SessionKey, SessionRecord, SessionStore, StoreError};
+use crate::store::postgres::PgStore;
 use crate::store::SledStore;
 
 /// One of the two stores, as the conversation and the commands use it.
@@ -24,7 +24,7 @@ impl Backend {
     /// The posted-cards registry kept beside the sessions.
     pub fn registry(&self) -> Result<Registry, StoreError> {
         match self {
-            Backend::Sled(s) => Registry::open(s),
+            Backend::Sled(s) => Ok(Registry::open(s.open_tree_json(Registry::TREE)?)),
             Backend::Postgres(p) => Ok(Registry::postgres(p.clone())),
         }
     }
@@ -56,6 +56,14 @@ impl Backend {
     /// Whether no session is stored.
     pub async fn is_empty(&self) -> Result<bool, StoreError> {
         Ok(self.len().await? == 0)
+    }
+
+    /// Sessions written behind the replies, in groups, from now on (sled; PostgreSQL
+    /// writes each before the reply, since the write decides whether the step was taken).
+    pub fn write_behind(&self) {
+        if let Backend::Sled(s) = self {
+            s.write_behind();
+        }
     }
 
     /// Makes every write so far durable (PostgreSQL's are already).

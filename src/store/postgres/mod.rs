@@ -31,7 +31,7 @@ use tokio_postgres::NoTls;
 
 pub use migrations::MIGRATIONS;
 
-use crate::registry::{Pin, PostedCard};
+use crate::discord::registry::{Pin, PostedCard};
 use crate::session::{
     Advanced, SessionKey, SessionRecord, SessionStore, StoreError, SESSION_FORMAT,
 };
