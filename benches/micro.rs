@@ -304,5 +304,30 @@ impl Clicker {
     }
 }
 
-criterion_group!(benches, load, engine, render, sled_step);
+/// What the click path pays for its metrics: one interaction counted and its latency
+/// recorded, without a recorder (the listener off, the default) and with the Prometheus
+/// recorder installed (`--metrics-addr`). Last in the group: installing the recorder is
+/// for the rest of the process.
+fn metrics(c: &mut Criterion) {
+    use activation_check::ops::metric::{self, Kind, Outcome};
+    let click = || {
+        metric::interaction(black_box(Kind::Component), black_box(Outcome::Answered));
+        metric::answer_latency(black_box(Duration::from_micros(1234)));
+    };
+    // For scale: what the two atomic operations a click records cost by themselves.
+    let counter = std::sync::atomic::AtomicU64::new(0);
+    c.bench_function("metrics/two relaxed atomic adds (for scale)", |b| {
+        b.iter(|| {
+            counter.fetch_add(black_box(1), std::sync::atomic::Ordering::Relaxed);
+            counter.fetch_add(black_box(1), std::sync::atomic::Ordering::Relaxed);
+        })
+    });
+    c.bench_function("metrics/click without a recorder", |b| b.iter(click));
+    metric::recorder().expect("the recorder installs");
+    c.bench_function("metrics/click with the Prometheus recorder", |b| {
+        b.iter(click)
+    });
+}
+
+criterion_group!(benches, load, engine, render, sled_step, metrics);
 criterion_main!(benches);

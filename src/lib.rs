@@ -29,6 +29,7 @@
 //!     dir.rs             the data-directory checks and OpenError
 //!     json_tree.rs       typed JSON trees (the registry of posted cards)
 //!     record_bytes.rs    the compact layout a session is stored in
+//!     dump.rs            the whole store read at one moment, and written back (backups)
 //!     postgres/          the same in PostgreSQL, shared by `serve` workers: sessions with
 //!                        a conditional write on the step, handled interaction ids, posted
 //!                        cards, versioned migrations (migrations.rs)
@@ -48,6 +49,8 @@
 //!                        HTTP response (reply.rs); rest.rs is what handlers reach Discord by
 //!   term.rs              `activation-check ask`, the terminal front end
 //!   ops/                 running as a service: health and metrics listener, metric names
+//!   data/                backup and restore as JSON lines (`data export`, `data import`);
+//!                        the running bot serves exports on a socket in its data directory
 //!   graph/, site/        for the people who keep the knowledge: the tree as a picture,
 //!                        the knowledge as a static site (each card as the bot posts it)
 //!   config.rs, token.rs, logging.rs   settings, the bot token, logs with it redacted
@@ -61,12 +64,13 @@
 //!
 //! The core modules keep their short paths ([`rules`], [`engine`], [`card`], [`i18n`],
 //! [`session`], [`custom_id`], [`knowledge`], [`style`], [`problem`], [`conversation`],
-//! [`clock`]); the edges are [`store`], [`discord`], [`term`], [`ops`], [`graph`],
-//! [`site`], [`config`], [`token`] and [`logging`].
+//! [`clock`]); the edges are [`store`], [`discord`], [`term`], [`ops`], [`data`],
+//! [`graph`], [`site`], [`config`], [`token`] and [`logging`].
 //!
 //! The binary (`src/main.rs`) only parses the command line and dispatches.
 
 pub mod config;
+pub mod data;
 pub mod discord;
 pub mod domain;
 pub mod graph;

@@ -208,6 +208,16 @@ mod tests {
         }
     }
 
+    /// A writer redacting `secrets` into a sink, and the sink to read back.
+    fn redacting(secrets: [&str; 2]) -> (Sink, Redacting<impl Fn() -> Sink>) {
+        let sink = Sink::default();
+        let make = {
+            let sink = sink.clone();
+            move || sink.clone()
+        };
+        (sink, Redacting::new(make, secrets.map(str::to_owned)))
+    }
+
     #[test]
     fn colour_only_on_a_terminal_without_no_color() {
         use std::ffi::OsStr;
@@ -219,12 +229,7 @@ mod tests {
 
     #[test]
     fn secrets_never_reach_the_output() {
-        let sink = Sink::default();
-        let make = {
-            let sink = sink.clone();
-            move || sink.clone()
-        };
-        let writer = Redacting::new(make, [" s3cr3t.t0ken\n".to_owned(), String::new()]);
+        let (sink, writer) = redacting([" s3cr3t.t0ken\n", ""]);
         let subscriber = tracing_subscriber::fmt()
             .with_max_level(tracing::Level::TRACE)
             .with_writer(writer)
@@ -249,13 +254,8 @@ mod tests {
 
     #[test]
     fn json_lines_are_redacted_too() {
-        let sink = Sink::default();
-        let make = {
-            let sink = sink.clone();
-            move || sink.clone()
-        };
         // A secret with a quote and a backslash is written escaped in JSON.
-        let writer = Redacting::new(make, ["s3cr3t\"q".to_owned(), "plain.t0ken".to_owned()]);
+        let (sink, writer) = redacting(["s3cr3t\"q", "plain.t0ken"]);
         let subscriber = tracing_subscriber::fmt()
             .json()
             .flatten_event(true)

@@ -76,6 +76,30 @@ enum Command {
     /// Ask the running bot's /healthz (at --metrics-addr); exit 0 if it is healthy, 1 if
     /// not (for a container HEALTHCHECK or a monitoring script).
     Health,
+    /// Back up and restore the data directory (sessions, posted cards, usage figures).
+    Data {
+        #[command(subcommand)]
+        command: DataCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum DataCommand {
+    /// Write everything in the data directory to a file of JSON lines. Works while the
+    /// bot runs (it serves the export, read at one moment) or when it is stopped.
+    Export {
+        /// The file to write (replaced once the export is complete; readable by its owner
+        /// only), or `-` for standard output.
+        #[arg(long, value_name = "FILE")]
+        out: std::path::PathBuf,
+    },
+    /// Read an export into an empty data directory (stop the bot first). The whole file
+    /// is checked before anything is written.
+    Import {
+        /// The export to read (made by `data export`).
+        #[arg(value_name = "FILE")]
+        file: std::path::PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -236,6 +260,105 @@ fn main() -> ExitCode {
         } => rules_graph(&config, args),
         Command::Site(args) => site(&config, args),
         Command::Health => health(&config),
+        Command::Data {
+            command: DataCommand::Export { out },
+        } => data_export(&config, &out),
+        Command::Data {
+            command: DataCommand::Import { file },
+        } => data_import(&config, &file),
+    }
+}
+
+fn store_options(config: &Config) -> StoreOptions {
+    StoreOptions {
+        cache_capacity: config.cache_capacity_bytes,
+        ttl: config.session_ttl,
+        ..StoreOptions::default()
+    }
+}
+
+fn data_export(config: &Config, out: &std::path::Path) -> ExitCode {
+    use activation_check::data;
+    // The header names the rules in force; a backup is still taken when they do not load.
+    let rules = match knowledge::load(
+        &config.rules_file(),
+        &config.i18n_dir,
+        &config.default_locale,
+    ) {
+        Ok(k) => Some(data::RulesInfo::of(&k.rules.meta)),
+        Err(_) => {
+            eprintln!(
+                "activation-check: warning: the rules do not load (see `activation-check \
+                     rules check`); the export names no rules version"
+            );
+            None
+        }
+    };
+    let started = std::time::Instant::now();
+    match data::export(&config.data_dir, store_options(config), rules, out) {
+        Ok(e) => {
+            let to = if out == std::path::Path::new("-") {
+                "standard output".to_owned()
+            } else {
+                out.display().to_string()
+            };
+            eprintln!(
+                "exported {} session(s) and {} other record(s) from {} to {to} in {} ms{}{}",
+                e.counts.sessions,
+                e.counts.entries,
+                config.data_dir.display(),
+                started.elapsed().as_millis(),
+                if e.from_running_bot {
+                    " (served by the running bot)"
+                } else {
+                    ""
+                },
+                if e.counts.left_out > 0 {
+                    format!(
+                        "; {} session record(s) this build cannot read were left out",
+                        e.counts.left_out
+                    )
+                } else {
+                    String::new()
+                }
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => failed(e),
+    }
+}
+
+fn data_import(config: &Config, file: &std::path::Path) -> ExitCode {
+    let started = std::time::Instant::now();
+    // The whole file is checked before the data directory is even created.
+    if let Err(e) = activation_check::data::check(file) {
+        return failed(e);
+    }
+    let store = match open_store(config) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    match activation_check::data::write_into(file, &store) {
+        Ok(i) => {
+            let rules = i
+                .header
+                .rules
+                .as_ref()
+                .map(|r| format!(", rules {}", r.version))
+                .unwrap_or_default();
+            println!(
+                "imported {} session(s) and {} other record(s) into {} in {} ms (exported {} \
+                 by {}{rules})",
+                i.counts.sessions,
+                i.counts.entries,
+                config.data_dir.display(),
+                started.elapsed().as_millis(),
+                i.header.exported_at,
+                i.header.build,
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => failed(e),
     }
 }
 
@@ -429,6 +552,17 @@ fn bot(
         None => None,
     };
     opts.health = ops.as_ref().map(|l| l.health());
+    // `data export` while the bot runs: it asks the bot through its data directory.
+    let exports = match runtime.block_on(activation_check::data::serve::start(
+        store.clone(),
+        Some(activation_check::data::RulesInfo::of(&k.rules.meta)),
+    )) {
+        Ok(server) => Some(server),
+        Err(e) => {
+            tracing::warn!(error = %e, "`data export` will not work while the bot runs (stop it to export)");
+            None
+        }
+    };
     let pruner = {
         let store = store.clone();
         runtime.spawn(activation_check::store::prune_periodically(
@@ -446,6 +580,9 @@ fn bot(
     pruner.abort();
     if let Some(listener) = ops {
         runtime.block_on(listener.stop());
+    }
+    if let Some(server) = exports {
+        runtime.block_on(server.stop());
     }
     // Leave the store so that the next start opens it quickly (see SledStore::checkpoint).
     let started = std::time::Instant::now();
@@ -609,16 +746,9 @@ fn exit_with<E: std::error::Error + 'static>(result: Result<(), E>) -> ExitCode 
 }
 
 fn open_store(config: &Config) -> Result<Arc<SledStore>, ExitCode> {
-    SledStore::open(
-        &config.data_dir,
-        StoreOptions {
-            cache_capacity: config.cache_capacity_bytes,
-            ttl: config.session_ttl,
-            ..StoreOptions::default()
-        },
-    )
-    .map(Arc::new)
-    .map_err(|e| failed_with_causes(&e))
+    SledStore::open(&config.data_dir, store_options(config))
+        .map(Arc::new)
+        .map_err(|e| failed_with_causes(&e))
 }
 
 /// The store named by `--store`: PostgreSQL for a `postgres://` URL, else sled in the

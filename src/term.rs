@@ -514,36 +514,26 @@ pub fn fact_error_text(e: &FactError, rules: &Rules, l10n: &Localizer, locale: L
             .map(|q| format!("`{id}` ({})", l10n.text(locale, &q.text)))
             .unwrap_or_else(|| format!("`{id}`"))
     };
-    match e {
+    let (id, question, fact, value, allowed) = match e {
         FactError::Missing {
             question,
             fact,
             allowed,
-        } => l10n.format(
-            locale,
-            "ask-missing-fact",
-            &[
-                ("question", question_text(question)),
-                ("fact", fact.clone()),
-                ("allowed", allowed.join(", ")),
-            ],
-        ),
+        } => ("ask-missing-fact", question, fact, None, allowed),
         FactError::UnknownValue {
             question,
             fact,
             value,
             allowed,
-        } => l10n.format(
-            locale,
-            "ask-unknown-value",
-            &[
-                ("question", question_text(question)),
-                ("fact", fact.clone()),
-                ("value", value.clone()),
-                ("allowed", allowed.join(", ")),
-            ],
-        ),
-    }
+        } => ("ask-unknown-value", question, fact, Some(value), allowed),
+    };
+    let mut args = vec![
+        ("question", question_text(question)),
+        ("fact", fact.clone()),
+    ];
+    args.extend(value.map(|v| ("value", v.clone())));
+    args.push(("allowed", allowed.join(", ")));
+    l10n.format(locale, id, &args)
 }
 
 /// The sentence refusing `--answer` facts that are no fact of the rules (a typo such as

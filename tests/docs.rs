@@ -48,7 +48,7 @@ fn bracket(line: &str, key: &str) -> Option<String> {
 }
 
 /// The subcommands, as the words that reach them.
-const SUBCOMMANDS: [&[&str]; 7] = [
+const SUBCOMMANDS: [&[&str]; 9] = [
     &[],
     &["ask"],
     &["run"],
@@ -56,6 +56,8 @@ const SUBCOMMANDS: [&[&str]; 7] = [
     &["serve"],
     &["sessions", "forget"],
     &["rules", "check"],
+    &["data", "export"],
+    &["data", "import"],
 ];
 
 /// Every long option of `activation-check <words> --help`, but --help and --version.

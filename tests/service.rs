@@ -4,7 +4,9 @@
 //!   reason until the gateway is connected, 200 through a conversation, counts a
 //!   reconnect after the connection drops, and answers 503 naming the gateway once
 //!   Discord is gone; `/metrics` shows the rules in force, the gateway and store state,
-//!   and the stored sessions; `activation-check health` agrees with `/healthz`;
+//!   the stored sessions, every interaction by kind and outcome (a refusal among them),
+//!   the answer latencies, the store's group flushes, and a 500 and a 429 from Discord;
+//!   `activation-check health` agrees with `/healthz`;
 //! - the token from `DISCORD_TOKEN_FILE` and from systemd's credentials directory, and
 //!   the clear refusals when it cannot be had (never showing the token);
 //! - `deploy/activation-check.service` asks for the credential the bot reads.
@@ -19,9 +21,11 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use common_bot::*;
-use support::standin::StandIn;
+use support::standin::{ForcedResponse, StandIn};
 
 const USER: u64 = 934_000_000_000_000_001;
+const OTHER: u64 = 934_000_000_000_000_002;
+const CALLBACK: &str = "POST /api/v10/interactions/*/*/callback";
 
 /// A GET over a fresh connection: status and body.
 fn get(addr: SocketAddr, path: &str) -> (u16, String) {
@@ -197,12 +201,25 @@ async fn healthz_and_metrics_follow_the_bot_through_a_conversation() {
         scrape.contains("# TYPE activation_check_gateway_connected gauge"),
         "{scrape}"
     );
+    // The click path's series are there from the start, at 0.
+    for series in [
+        "activation_check_interactions_total{kind=\"command\",outcome=\"answered\"}",
+        "activation_check_interactions_total{kind=\"component\",outcome=\"refused\"}",
+        "activation_check_answer_seconds_count",
+        "activation_check_discord_http_failures_total{status=\"5xx\"}",
+    ] {
+        assert_eq!(sample(&scrape, series), Some(0.0), "{series} in:\n{scrape}");
+    }
 
     // A conversation, scraped while it runs and after.
     let q1 = slash(&standin, USER, "en-US", false).await;
     let (status, _) = get(addr, "/healthz");
     assert_eq!(status, 200, "healthy mid-conversation");
     let q2 = click(&standin, &q1, &answer_id(&q1, "concern", 0), USER, "en-US").await;
+    // Discord answers the next callback with a 500, then a 429: the bot retries, and
+    // both are counted.
+    standin.force_response(CALLBACK, 1, ForcedResponse::internal_error());
+    standin.force_response(CALLBACK, 1, ForcedResponse::rate_limited(0.05, false));
     let q3 = click(
         &standin,
         &q2,
@@ -211,6 +228,7 @@ async fn healthz_and_metrics_follow_the_bot_through_a_conversation() {
         "en-US",
     )
     .await;
+    assert_eq!(standin.pending_forced(), 0, "both faults were hit");
     let card = click(
         &standin,
         &q3,
@@ -220,12 +238,63 @@ async fn healthz_and_metrics_follow_the_bot_through_a_conversation() {
     )
     .await;
     assert!(!card.embeds().is_empty(), "a card");
+    // Someone else clicks the card's first button: refused, and counted so.
+    let refusal = click(&standin, &card, &card.custom_ids()[0], OTHER, "en-US").await;
+    assert!(refusal.is_ephemeral(), "{}", refusal.content());
     let counted = eventually(WAIT, || {
         let (_, scrape) = get(addr, "/metrics");
-        (sample(&scrape, "activation_check_sessions_stored") == Some(1.0)).then_some(())
+        (sample(&scrape, "activation_check_sessions_stored") == Some(1.0)
+            && sample(&scrape, "activation_check_store_flush_seconds_count")
+                .is_some_and(|n| n >= 1.0))
+        .then_some(scrape)
     })
     .await;
-    assert!(counted.is_some(), "the stored session is counted");
+    let scrape = counted.expect("the stored session is counted, and its group flush");
+    let expected = [
+        (
+            "activation_check_interactions_total{kind=\"command\",outcome=\"answered\"}",
+            1.0,
+        ),
+        (
+            "activation_check_interactions_total{kind=\"component\",outcome=\"answered\"}",
+            3.0,
+        ),
+        (
+            "activation_check_interactions_total{kind=\"component\",outcome=\"refused\"}",
+            1.0,
+        ),
+        (
+            "activation_check_interactions_total{kind=\"component\",outcome=\"failed\"}",
+            0.0,
+        ),
+        ("activation_check_answer_seconds_count", 5.0),
+        (
+            "activation_check_discord_http_failures_total{status=\"5xx\"}",
+            1.0,
+        ),
+        (
+            "activation_check_discord_http_failures_total{status=\"429\"}",
+            1.0,
+        ),
+    ];
+    for (series, value) in expected {
+        assert_eq!(
+            sample(&scrape, series),
+            Some(value),
+            "{series} in:\n{scrape}"
+        );
+    }
+    // Every answer within Discord's 3 s, the faulted one included.
+    assert_eq!(
+        sample(&scrape, "activation_check_answer_seconds_bucket{le=\"3\"}"),
+        Some(5.0),
+        "{scrape}"
+    );
+    // The session reached the disk in a group flush of at least one write.
+    assert!(
+        sample(&scrape, "activation_check_store_flush_writes_sum").is_some_and(|n| n >= 1.0),
+        "{scrape}"
+    );
 
     // `activation-check health` asks the same endpoint.
     let out = Command::new(env!("CARGO_BIN_EXE_activation-check"))

@@ -10,6 +10,7 @@ use super::respond::{CallError, Responder, Unacknowledged};
 use super::spec::{self, MessageSpec};
 use crate::conversation::ConvError;
 use crate::i18n::{LocaleId, Localizer};
+use crate::ops::metric::Outcome;
 
 /// Why an interaction could not be served; each maps to a localized sentence.
 #[derive(Debug)]
@@ -41,6 +42,31 @@ pub(super) enum Failure {
     NotShown(Box<MessageSpec>, String),
     /// Acknowledging (deferring) failed; it may have reached Discord all the same.
     Unacknowledged(String),
+}
+
+impl Failure {
+    /// How the interaction ended, for the metrics: a refusal of the user's input, or the
+    /// bot (or Discord) failing to serve it.
+    pub(super) fn outcome(&self) -> Outcome {
+        match self {
+            Failure::BadComponent(_)
+            | Failure::NotYours
+            | Failure::NotACard
+            | Failure::GuildOnly
+            | Failure::MayNotPin
+            | Failure::Busy(_) => Outcome::Refused,
+            Failure::PinRefused(e) if matches!(e.code(), Some(50013 | 30003 | 10008)) => {
+                Outcome::Refused
+            }
+            Failure::Save(_)
+            | Failure::CannotPost(_)
+            | Failure::PinRefused(_)
+            | Failure::PinCheckFailed(_)
+            | Failure::Internal(_)
+            | Failure::NotShown(..)
+            | Failure::Unacknowledged(_) => Outcome::Failed,
+        }
+    }
 }
 
 impl From<crate::session::StoreError> for Failure {

@@ -30,6 +30,7 @@ use crate::conversation::{place_of, Conversation, Reply, View};
 use crate::custom_id::rules_tag;
 use crate::i18n::{LocaleId, Localizer};
 use crate::knowledge::Knowledge;
+use crate::ops::metric::{self, Kind, Outcome};
 use crate::session::{Scope, SessionKey};
 use crate::store::backend::Backend;
 
@@ -135,7 +136,12 @@ impl Handler {
         spec::view_message(&reply.view, self.l10n(), reply.locale, &owner)
     }
 
-    async fn on_command(&self, ctx: &Rest, c: &CommandInteraction, received: Instant) {
+    async fn on_command(
+        &self,
+        ctx: &Rest,
+        c: &CommandInteraction,
+        received: Instant,
+    ) -> Outcome {
         let user = c.user.id.get();
         let locale = self.locale(&c.locale, c.guild_locale.as_deref());
         let result = match (c.data.kind, c.data.name.as_str()) {
@@ -148,9 +154,14 @@ impl Handler {
                 "unknown command {name:?} ({kind:?})"
             ))),
         };
-        if let Err(f) = result {
-            let respond = Responder::Command(c, received);
-            self.fail(ctx, respond, locale, user, f).await;
+        match result {
+            Ok(()) => Outcome::Answered,
+            Err(f) => {
+                let outcome = f.outcome();
+                let respond = Responder::Command(c, received);
+                self.fail(ctx, respond, locale, user, f).await;
+                outcome
+            }
         }
     }
 
@@ -179,18 +190,28 @@ impl Handler {
             .map_err(|e| Failure::NotShown(Box::new(spec), e.to_string()))
     }
 
-    async fn on_component(&self, ctx: &Rest, c: &ComponentInteraction, received: Instant) {
+    async fn on_component(
+        &self,
+        ctx: &Rest,
+        c: &ComponentInteraction,
+        received: Instant,
+    ) -> Outcome {
         let user = c.user.id.get();
         let locale = self.locale(&c.locale, c.guild_locale.as_deref());
-        if let Err(f) = self.component(ctx, c, locale, received).await {
-            self.fail(
-                ctx,
-                Responder::Component(c, ComponentAnswer::NewMessage, received),
-                locale,
-                user,
-                f,
-            )
-            .await;
+        match self.component(ctx, c, locale, received).await {
+            Ok(()) => Outcome::Answered,
+            Err(f) => {
+                let outcome = f.outcome();
+                self.fail(
+                    ctx,
+                    Responder::Component(c, ComponentAnswer::NewMessage, received),
+                    locale,
+                    user,
+                    f,
+                )
+                .await;
+                outcome
+            }
         }
     }
 }
@@ -226,18 +247,31 @@ impl Handler {
             tracing::info!(interaction = %interaction.id(), "ignoring a replayed interaction");
             return;
         }
+        let kind = match &interaction {
+            Interaction::Command(c) if c.data.kind == CommandType::Message => Kind::MessageCommand,
+            Interaction::Command(_) => Kind::Command,
+            Interaction::Component(_) => Kind::Component,
+            _ => Kind::Other,
+        };
+        // Counted once the answer is sent (or has finally failed), whichever way it ends.
+        let counted = |outcome| {
+            metric::interaction(kind, outcome);
+            metric::answer_latency(received.elapsed());
+        };
         let handled = guard(async {
             match &interaction {
                 Interaction::Command(c) => self.on_command(&ctx, c, received).await,
                 Interaction::Component(c) => self.on_component(&ctx, c, received).await,
                 other => {
-                    tracing::debug!(kind = ?other.kind(), "ignoring an interaction of another kind")
+                    tracing::debug!(kind = ?other.kind(), "ignoring an interaction of another kind");
+                    Outcome::Refused
                 }
             }
         })
         .await;
-        let Err(panic) = handled else {
-            return;
+        let panic = match handled {
+            Ok(outcome) => return counted(outcome),
+            Err(panic) => panic,
         };
         // A bug, not bad input: still answer the user (unless the handler already did).
         tracing::error!(interaction = %interaction.id(), %panic, "the handler panicked; answering with a sentence");
@@ -250,12 +284,13 @@ impl Handler {
                 Responder::Component(c, ComponentAnswer::NewMessage, received),
                 self.locale(&c.locale, c.guild_locale.as_deref()),
             ),
-            _ => return,
+            _ => return counted(Outcome::Failed),
         };
         let text = self.l10n().text(locale, "error-internal");
         if let Err(e) = respond.send(&ctx, &spec::notice(text, Vec::new())).await {
             tracing::error!(error = %e, "could not answer after a panic");
         }
+        counted(Outcome::Failed);
     }
 
     /// An interaction serenity could not read: the user still gets a sentence, the
@@ -272,6 +307,7 @@ impl Handler {
             tracing::warn!(
                 "an unreadable interaction without a usable id or token; cannot answer it"
             );
+            metric::interaction(Kind::Other, Outcome::Failed);
             return;
         };
         let l10n = self.l10n();
@@ -303,9 +339,17 @@ impl Handler {
             })
         })
         .await;
-        if let Err(e) = sent {
+        if let Err(e) = &sent {
             tracing::error!(interaction = id, error = %e, "could not answer an unreadable interaction");
         }
+        metric::interaction(
+            Kind::Other,
+            if sent.is_ok() {
+                Outcome::Refused
+            } else {
+                Outcome::Failed
+            },
+        );
     }
 }
 

@@ -25,9 +25,7 @@ impl Handler {
         locale: LocaleId,
         received: Instant,
     ) -> Result<(), Failure> {
-        let Some(guild) = c.guild_id else {
-            return Err(Failure::GuildOnly);
-        };
+        let guild = c.guild_id.ok_or(Failure::GuildOnly)?;
         let Some(target) = c.data.target_id.map(|t| t.get()) else {
             return Err(Failure::NotACard);
         };
@@ -169,9 +167,7 @@ impl Handler {
         locale: LocaleId,
         received: Instant,
     ) -> Result<(), Failure> {
-        let Some(guild) = c.guild_id else {
-            return Err(Failure::GuildOnly);
-        };
+        let guild = c.guild_id.ok_or(Failure::GuildOnly)?;
         // Asking Discord for the channels' pins may take longer than the first answer
         // may wait.
         let deferred = Responder::Command(c, received)

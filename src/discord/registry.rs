@@ -249,36 +249,66 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn lists_only_outdated_pins_and_survives_reopen() {
+    /// A new store in a new directory, and the registry in it.
+    fn fresh() -> (tempfile::TempDir, SledStore, Registry) {
         let dir = tempfile::tempdir().unwrap();
-        {
-            let store = SledStore::open(dir.path(), StoreOptions::default()).unwrap();
-            let reg = Registry::open(store.open_tree_json(Registry::TREE).unwrap());
-            reg.record(&card(100, "old", true)).await.unwrap();
-            reg.record(&card(101, "new", true)).await.unwrap();
-            reg.record(&card(102, "old", false)).await.unwrap();
-            reg.record(&card(103, "new", false)).await.unwrap();
-            let pinned = reg.mark_pinned(103, 9, 99).await.unwrap().unwrap();
-            assert_eq!(
-                pinned.pin,
-                Some(Pin {
-                    by: Some(9),
-                    at: 99
-                })
-            );
-            assert_eq!(reg.mark_pinned(999, 9, 99).await.unwrap(), None);
-        }
-        let store = SledStore::reopen_for_test(dir.path(), StoreOptions::default);
+        let (store, reg) = open(SledStore::open(dir.path(), StoreOptions::default()).unwrap());
+        (dir, store, reg)
+    }
+
+    /// The registry in an opened store (kept alive beside it).
+    fn open(store: SledStore) -> (SledStore, Registry) {
         let reg = Registry::open(store.open_tree_json(Registry::TREE).unwrap());
-        let outdated: Vec<u64> = reg
-            .outdated_pins(Some(1), "new")
+        (store, reg)
+    }
+
+    /// Records a [`card`] for each `(message_id, rules version, pinned)`.
+    async fn record(reg: &Registry, cards: &[(u64, &str, bool)]) {
+        for &(id, version, pinned) in cards {
+            reg.record(&card(id, version, pinned)).await.unwrap();
+        }
+    }
+
+    /// The message ids of guild 1's pinned cards made under rules older than "new".
+    async fn outdated(reg: &Registry) -> Vec<u64> {
+        reg.outdated_pins(Some(1), "new")
             .await
             .unwrap()
             .iter()
             .map(|c| c.message_id)
-            .collect();
-        assert_eq!(outdated, vec![100]);
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn lists_only_outdated_pins_and_survives_reopen() {
+        let (dir, store, reg) = fresh();
+        record(
+            &reg,
+            &[
+                (100, "old", true),
+                (101, "new", true),
+                (102, "old", false),
+                (103, "new", false),
+            ],
+        )
+        .await;
+        let pinned = reg.mark_pinned(103, 9, 99).await.unwrap().unwrap();
+        assert_eq!(
+            pinned.pin,
+            Some(Pin {
+                by: Some(9),
+                at: 99
+            })
+        );
+        assert_eq!(reg.mark_pinned(999, 9, 99).await.unwrap(), None);
+        // Closed before it is opened again (sled locks its directory).
+        drop(reg);
+        drop(store);
+        let (_store, reg) = open(SledStore::reopen_for_test(
+            dir.path(),
+            StoreOptions::default,
+        ));
+        assert_eq!(outdated(&reg).await, vec![100]);
         assert!(reg.outdated_pins(Some(7), "new").await.unwrap().is_empty());
         assert_eq!(
             reg.get(100).await.unwrap().unwrap().link(),
@@ -288,9 +318,7 @@ mod tests {
 
     #[tokio::test]
     async fn posting_a_pinned_card_again_keeps_its_pin_and_first_post_time() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SledStore::open(dir.path(), StoreOptions::default()).unwrap();
-        let reg = Registry::open(store.open_tree_json(Registry::TREE).unwrap());
+        let (_dir, _store, reg) = fresh();
         reg.record_post(&card(100, "old", false)).await.unwrap();
         reg.mark_pinned(100, 9, 99).await.unwrap().unwrap();
         // The same message comes back from a second post, later.
@@ -306,14 +334,7 @@ mod tests {
         );
         assert_eq!(kept.posted_at, 11);
         assert_eq!(reg.get(100).await.unwrap(), Some(kept));
-        let listed: Vec<u64> = reg
-            .outdated_pins(Some(1), "new")
-            .await
-            .unwrap()
-            .iter()
-            .map(|c| c.message_id)
-            .collect();
-        assert_eq!(listed, vec![100]);
+        assert_eq!(outdated(&reg).await, vec![100]);
         // A message seen for the first time is recorded as given.
         let fresh = reg.record_post(&card(101, "old", false)).await.unwrap();
         assert_eq!(fresh, card(101, "old", false));
@@ -321,12 +342,12 @@ mod tests {
 
     #[tokio::test]
     async fn pins_follow_the_channel_as_discord_lists_them() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SledStore::open(dir.path(), StoreOptions::default()).unwrap();
-        let reg = Registry::open(store.open_tree_json(Registry::TREE).unwrap());
-        reg.record(&card(100, "old", true)).await.unwrap();
-        reg.record(&card(101, "old", false)).await.unwrap();
-        reg.record(&card(102, "old", true)).await.unwrap();
+        let (_dir, _store, reg) = fresh();
+        record(
+            &reg,
+            &[(100, "old", true), (101, "old", false), (102, "old", true)],
+        )
+        .await;
         let mut elsewhere = card(103, "old", true);
         elsewhere.channel_id = 3;
         reg.record(&elsewhere).await.unwrap();

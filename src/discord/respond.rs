@@ -215,6 +215,9 @@ where
             );
             return Err(CallError::TimedOut);
         };
+        if let Err(serenity::Error::Http(HttpError::UnsuccessfulRequest(r))) = &result {
+            crate::ops::metric::discord_http_failure(r.status_code.as_u16());
+        }
         match result {
             Ok(()) => return Ok(()),
             // A call that failed on our side may still have reached Discord: a repeat

@@ -35,6 +35,117 @@ pub mod limits {
     pub const CUSTOM_ID_CHARS: usize = crate::custom_id::MAX_LEN;
 }
 
+/// Which of Discord's limits a message breaks, or a text was cut to fit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Limit {
+    /// Characters of a message's content.
+    Content,
+    /// Embeds in one message.
+    Embeds,
+    /// Characters of all a message's embeds together.
+    EmbedTotal,
+    EmbedTitle,
+    EmbedDescription,
+    EmbedFooter,
+    /// Fields in one embed.
+    EmbedFields,
+    FieldName,
+    FieldValue,
+    /// Rows of components in one message.
+    ActionRows,
+    /// Components in the row of a select menu (which must be alone).
+    BesideSelect,
+    ButtonsPerRow,
+    /// Bytes of a component's `custom_id`.
+    CustomId,
+    ButtonLabel,
+    SelectPlaceholder,
+    /// Options in one select menu.
+    SelectOptions,
+    /// Characters of a select menu option's label.
+    OptionLabel,
+}
+
+impl Limit {
+    /// The most Discord allows.
+    pub fn max(self) -> usize {
+        use limits::*;
+        match self {
+            Limit::Content => CONTENT_CHARS,
+            Limit::Embeds => EMBEDS_PER_MESSAGE,
+            Limit::EmbedTotal => EMBED_TOTAL_CHARS,
+            Limit::EmbedTitle => EMBED_TITLE_CHARS,
+            Limit::EmbedDescription => EMBED_DESCRIPTION_CHARS,
+            Limit::EmbedFooter => FOOTER_CHARS,
+            Limit::EmbedFields => EMBED_FIELDS,
+            Limit::FieldName => FIELD_NAME_CHARS,
+            Limit::FieldValue => FIELD_VALUE_CHARS,
+            Limit::ActionRows => ACTION_ROWS,
+            Limit::BesideSelect => 1,
+            Limit::ButtonsPerRow => BUTTONS_PER_ROW,
+            Limit::CustomId => CUSTOM_ID_CHARS,
+            Limit::ButtonLabel => BUTTON_LABEL_CHARS,
+            Limit::SelectPlaceholder => SELECT_PLACEHOLDER_CHARS,
+            Limit::SelectOptions => SELECT_OPTIONS,
+            Limit::OptionLabel => SELECT_OPTION_LABEL_CHARS,
+        }
+    }
+
+    /// What is counted, as operators read it in `rules check`.
+    pub fn what(self) -> &'static str {
+        match self {
+            Limit::Content => "content",
+            Limit::Embeds => "embeds",
+            Limit::EmbedTotal => "embed characters",
+            Limit::EmbedTitle => "embed title",
+            Limit::EmbedDescription => "embed description",
+            Limit::EmbedFooter => "embed footer",
+            Limit::EmbedFields => "embed fields",
+            Limit::FieldName => "field name",
+            Limit::FieldValue => "field value",
+            Limit::ActionRows => "action rows",
+            Limit::BesideSelect => "components beside a select menu",
+            Limit::ButtonsPerRow => "buttons in a row",
+            Limit::CustomId => "custom_id",
+            Limit::ButtonLabel => "button label",
+            Limit::SelectPlaceholder => "select placeholder",
+            Limit::SelectOptions => "select options",
+            Limit::OptionLabel => "option label",
+        }
+    }
+}
+
+/// A limit a message breaks, and by how much.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Violation {
+    pub limit: Limit,
+    /// What the message has (characters, bytes or items), more than `limit.max()`.
+    pub found: usize,
+}
+
+impl std::fmt::Display for Violation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (what, max) = (self.limit.what(), self.limit.max());
+        write!(f, "{what}: {} > {max}", self.found)
+    }
+}
+
+/// A text [`clip`] cut to the length of its limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cut {
+    pub limit: Limit,
+}
+
+impl std::fmt::Display for Cut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let what = match self.limit {
+            Limit::OptionLabel => "select option label",
+            other => other.what(),
+        };
+        write!(f, "{what} cut at {} characters", self.limit.max())
+    }
+}
+
 /// Embed colour of a question.
 pub const QUESTION_COLOUR: u32 = 0x5865F2;
 
@@ -128,129 +239,116 @@ impl MessageSpec {
     }
 
     /// The texts [`clip`] had to cut to fit their own limits (a cut text is exactly
-    /// its limit long and ends with an ellipsis).
+    /// its limit long and ends with an ellipsis), as operators read them.
     pub fn clipped(&self) -> Vec<String> {
-        use limits::*;
-        let cut = |s: &str, max: usize| chars(s) == max && s.ends_with('…');
+        self.cuts().iter().map(Cut::to_string).collect()
+    }
+
+    /// The limits a text of this message was cut to fit, one entry per cut place.
+    pub fn cuts(&self) -> Vec<Cut> {
+        let cut = |s: &str, limit: Limit| chars(s) == limit.max() && s.ends_with('…');
         let mut v = Vec::new();
         for e in &self.embeds {
-            for (what, text, max) in [
-                ("embed title", e.title.as_deref(), EMBED_TITLE_CHARS),
-                (
-                    "embed description",
-                    e.description.as_deref(),
-                    EMBED_DESCRIPTION_CHARS,
-                ),
-                ("embed footer", e.footer.as_deref(), FOOTER_CHARS),
+            for (limit, text) in [
+                (Limit::EmbedTitle, e.title.as_deref()),
+                (Limit::EmbedDescription, e.description.as_deref()),
+                (Limit::EmbedFooter, e.footer.as_deref()),
             ] {
-                if text.is_some_and(|t| cut(t, max)) {
-                    v.push(format!("{what} cut at {max} characters"));
+                if text.is_some_and(|t| cut(t, limit)) {
+                    v.push(Cut { limit });
                 }
             }
         }
         for c in self.rows.iter().flatten() {
             match c {
-                Component::Button { label, .. } if cut(label, BUTTON_LABEL_CHARS) => v.push(
-                    format!("button label cut at {BUTTON_LABEL_CHARS} characters"),
-                ),
+                Component::Button { label, .. } => {
+                    if cut(label, Limit::ButtonLabel) {
+                        v.push(Cut {
+                            limit: Limit::ButtonLabel,
+                        });
+                    }
+                }
                 Component::Select {
                     placeholder,
                     options,
                     ..
                 } => {
-                    if cut(placeholder, SELECT_PLACEHOLDER_CHARS) {
-                        v.push(format!(
-                            "select placeholder cut at {SELECT_PLACEHOLDER_CHARS} characters"
-                        ));
+                    if cut(placeholder, Limit::SelectPlaceholder) {
+                        v.push(Cut {
+                            limit: Limit::SelectPlaceholder,
+                        });
                     }
                     if options
                         .iter()
-                        .any(|(label, _)| cut(label, SELECT_OPTION_LABEL_CHARS))
+                        .any(|(label, _)| cut(label, Limit::OptionLabel))
                     {
-                        v.push(format!(
-                            "select option label cut at {SELECT_OPTION_LABEL_CHARS} characters"
-                        ));
+                        v.push(Cut {
+                            limit: Limit::OptionLabel,
+                        });
                     }
                 }
-                Component::Button { .. } => {}
             }
         }
         v
     }
 
-    /// Every way this message breaks Discord's limits; empty when it fits.
+    /// Every way this message breaks Discord's limits, as operators read them; empty
+    /// when it fits.
     pub fn violations(&self) -> Vec<String> {
-        use limits::*;
+        self.breaches().iter().map(Violation::to_string).collect()
+    }
+
+    /// Every limit this message breaks, with the count found; empty when it fits.
+    pub fn breaches(&self) -> Vec<Violation> {
         let mut v = Vec::new();
-        let mut over = |what: &str, n: usize, max: usize| {
-            if n > max {
-                v.push(format!("{what}: {n} > {max}"));
+        let mut over = |limit: Limit, found: usize| {
+            if found > limit.max() {
+                v.push(Violation { limit, found });
             }
         };
-        over(
-            "content",
-            self.content.as_deref().map_or(0, chars),
-            CONTENT_CHARS,
-        );
-        over("embeds", self.embeds.len(), EMBEDS_PER_MESSAGE);
-        over("embed characters", self.embed_chars(), EMBED_TOTAL_CHARS);
+        over(Limit::Content, self.content.as_deref().map_or(0, chars));
+        over(Limit::Embeds, self.embeds.len());
+        over(Limit::EmbedTotal, self.embed_chars());
         for e in &self.embeds {
+            over(Limit::EmbedTitle, e.title.as_deref().map_or(0, chars));
             over(
-                "embed title",
-                e.title.as_deref().map_or(0, chars),
-                EMBED_TITLE_CHARS,
-            );
-            over(
-                "embed description",
+                Limit::EmbedDescription,
                 e.description.as_deref().map_or(0, chars),
-                EMBED_DESCRIPTION_CHARS,
             );
-            over(
-                "embed footer",
-                e.footer.as_deref().map_or(0, chars),
-                FOOTER_CHARS,
-            );
-            over("embed fields", e.fields.len(), EMBED_FIELDS);
+            over(Limit::EmbedFooter, e.footer.as_deref().map_or(0, chars));
+            over(Limit::EmbedFields, e.fields.len());
             for f in &e.fields {
-                over("field name", chars(&f.name), FIELD_NAME_CHARS);
-                over("field value", chars(&f.value), FIELD_VALUE_CHARS);
+                over(Limit::FieldName, chars(&f.name));
+                over(Limit::FieldValue, chars(&f.value));
             }
         }
-        over("action rows", self.rows.len(), ACTION_ROWS);
+        over(Limit::ActionRows, self.rows.len());
         for row in &self.rows {
             let selects = row
                 .iter()
                 .filter(|c| matches!(c, Component::Select { .. }))
                 .count();
             // A select menu must be alone in its row.
-            over(
-                "components beside a select menu",
-                (selects > 0) as usize * row.len(),
-                1,
-            );
-            over("buttons in a row", row.len(), BUTTONS_PER_ROW);
+            over(Limit::BesideSelect, (selects > 0) as usize * row.len());
+            over(Limit::ButtonsPerRow, row.len());
             for c in row {
                 match c {
                     Component::Button {
                         custom_id, label, ..
                     } => {
-                        over("custom_id", custom_id.len(), CUSTOM_ID_CHARS);
-                        over("button label", chars(label), BUTTON_LABEL_CHARS);
+                        over(Limit::CustomId, custom_id.len());
+                        over(Limit::ButtonLabel, chars(label));
                     }
                     Component::Select {
                         custom_id,
                         placeholder,
                         options,
                     } => {
-                        over("custom_id", custom_id.len(), CUSTOM_ID_CHARS);
-                        over(
-                            "select placeholder",
-                            chars(placeholder),
-                            SELECT_PLACEHOLDER_CHARS,
-                        );
-                        over("select options", options.len(), SELECT_OPTIONS);
+                        over(Limit::CustomId, custom_id.len());
+                        over(Limit::SelectPlaceholder, chars(placeholder));
+                        over(Limit::SelectOptions, options.len());
                         for (label, _) in options {
-                            over("option label", chars(label), SELECT_OPTION_LABEL_CHARS);
+                            over(Limit::OptionLabel, chars(label));
                         }
                     }
                 }
@@ -303,6 +401,19 @@ impl Owner {
             disabled: false,
         }
     }
+
+    /// The conversation's own buttons (not answers), each labelled by its message id.
+    fn controls(
+        &self,
+        l10n: &Localizer,
+        locale: LocaleId,
+        which: &[(Action, &str, ButtonStyle)],
+    ) -> Vec<Component> {
+        which
+            .iter()
+            .map(|&(action, label, style)| self.button(action, l10n.text(locale, label), style))
+            .collect()
+    }
 }
 
 /// The most choice buttons shown before switching to a select menu: four rows, leaving
@@ -315,28 +426,16 @@ pub fn view_message(view: &View, l10n: &Localizer, locale: LocaleId, owner: &Own
         View::Question(q) => question_message(q, l10n, locale, owner),
         View::Card(card) => {
             let mut m = card_message(card);
-            m.rows = vec![vec![
-                owner.button(
-                    Action::Back,
-                    l10n.text(locale, "button-back"),
-                    ButtonStyle::Secondary,
-                ),
-                owner.button(
-                    Action::Restart,
-                    l10n.text(locale, "button-restart"),
-                    ButtonStyle::Secondary,
-                ),
-                owner.button(
-                    Action::Post,
-                    l10n.text(locale, "button-post"),
-                    ButtonStyle::Success,
-                ),
-                owner.button(
-                    Action::Forget,
-                    l10n.text(locale, "button-forget"),
-                    ButtonStyle::Danger,
-                ),
-            ]];
+            m.rows = vec![owner.controls(
+                l10n,
+                locale,
+                &[
+                    (Action::Back, "button-back", ButtonStyle::Secondary),
+                    (Action::Restart, "button-restart", ButtonStyle::Secondary),
+                    (Action::Post, "button-post", ButtonStyle::Success),
+                    (Action::Forget, "button-forget", ButtonStyle::Danger),
+                ],
+            )];
             m
         }
     }
@@ -401,22 +500,18 @@ fn question_message(
                 .collect(),
         }]]
     };
-    let mut back = owner.button(
-        Action::Back,
-        l10n.text(locale, "button-back"),
-        ButtonStyle::Secondary,
+    let mut controls = owner.controls(
+        l10n,
+        locale,
+        &[
+            (Action::Back, "button-back", ButtonStyle::Secondary),
+            (Action::Restart, "button-restart", ButtonStyle::Secondary),
+        ],
     );
-    if let Component::Button { disabled, .. } = &mut back {
+    if let Component::Button { disabled, .. } = &mut controls[0] {
         *disabled = !q.can_go_back;
     }
-    rows.push(vec![
-        back,
-        owner.button(
-            Action::Restart,
-            l10n.text(locale, "button-restart"),
-            ButtonStyle::Secondary,
-        ),
-    ]);
+    rows.push(controls);
     MessageSpec {
         content: None,
         embeds: vec![embed],
@@ -542,14 +637,14 @@ enum Slot {
 }
 
 impl Slot {
-    fn limit(self) -> usize {
+    fn limit(self) -> Limit {
         match self {
-            Slot::ButtonLabel => limits::BUTTON_LABEL_CHARS,
-            Slot::SelectOption => limits::SELECT_OPTION_LABEL_CHARS,
-            Slot::EmbedTitle => limits::EMBED_TITLE_CHARS,
-            Slot::EmbedDescription => limits::EMBED_DESCRIPTION_CHARS,
-            Slot::SelectPlaceholder => limits::SELECT_PLACEHOLDER_CHARS,
-            Slot::Content => limits::CONTENT_CHARS,
+            Slot::ButtonLabel => Limit::ButtonLabel,
+            Slot::SelectOption => Limit::OptionLabel,
+            Slot::EmbedTitle => Limit::EmbedTitle,
+            Slot::EmbedDescription => Limit::EmbedDescription,
+            Slot::SelectPlaceholder => Limit::SelectPlaceholder,
+            Slot::Content => Limit::Content,
         }
     }
 
@@ -650,7 +745,7 @@ pub fn text_fit_problems(k: &Knowledge) -> Vec<Problem> {
                 continue;
             };
             let n = chars(&l10n.format(locale, id, &numbers));
-            let limit = slot.limit();
+            let limit = slot.limit().max();
             if n <= limit {
                 continue;
             }
@@ -752,11 +847,11 @@ fn message_fit_problems(k: &Knowledge) -> Vec<Problem> {
 pub fn start_again(text: String, l10n: &Localizer, locale: LocaleId, owner: &Owner) -> MessageSpec {
     notice(
         text,
-        vec![vec![owner.button(
-            Action::Restart,
-            l10n.text(locale, "button-restart"),
-            ButtonStyle::Primary,
-        )]],
+        vec![owner.controls(
+            l10n,
+            locale,
+            &[(Action::Restart, "button-restart", ButtonStyle::Primary)],
+        )],
     )
 }
 
@@ -785,23 +880,15 @@ pub fn resume_offer(
             colour: Some(QUESTION_COLOUR),
             ..Embed::default()
         }],
-        rows: vec![vec![
-            owner.button(
-                Action::Continue,
-                l10n.text(locale, "button-continue"),
-                ButtonStyle::Primary,
-            ),
-            owner.button(
-                Action::Restart,
-                l10n.text(locale, "button-restart"),
-                ButtonStyle::Secondary,
-            ),
-            owner.button(
-                Action::Forget,
-                l10n.text(locale, "button-forget"),
-                ButtonStyle::Danger,
-            ),
-        ]],
+        rows: vec![owner.controls(
+            l10n,
+            locale,
+            &[
+                (Action::Continue, "button-continue", ButtonStyle::Primary),
+                (Action::Restart, "button-restart", ButtonStyle::Secondary),
+                (Action::Forget, "button-forget", ButtonStyle::Danger),
+            ],
+        )],
     }
 }
 
@@ -840,6 +927,59 @@ mod tests {
             progress_text: "1 of 2".into(),
             can_go_back: false,
         })
+    }
+
+    #[test]
+    fn each_broken_limit_is_named_with_what_was_found() {
+        let button = |custom_id: String, label: &str| Component::Button {
+            custom_id,
+            label: label.to_owned(),
+            style: ButtonStyle::Primary,
+            disabled: false,
+        };
+        let m = MessageSpec {
+            content: Some("c".repeat(2001)),
+            embeds: vec![Embed {
+                footer: Some(clip(&"f".repeat(3000), limits::FOOTER_CHARS)),
+                ..Embed::default()
+            }],
+            rows: vec![
+                vec![button("x".repeat(101), "ok")],
+                (0..6).map(|i| button(i.to_string(), "ok")).collect(),
+            ],
+        };
+        assert_eq!(
+            m.breaches(),
+            vec![
+                Violation {
+                    limit: Limit::Content,
+                    found: 2001
+                },
+                Violation {
+                    limit: Limit::CustomId,
+                    found: 101
+                },
+                Violation {
+                    limit: Limit::ButtonsPerRow,
+                    found: 6
+                },
+            ]
+        );
+        assert_eq!(
+            m.violations(),
+            vec![
+                "content: 2001 > 2000",
+                "custom_id: 101 > 100",
+                "buttons in a row: 6 > 5"
+            ]
+        );
+        assert_eq!(
+            m.cuts(),
+            vec![Cut {
+                limit: Limit::EmbedFooter
+            }]
+        );
+        assert_eq!(m.clipped(), vec!["embed footer cut at 2048 characters"]);
     }
 
     #[test]

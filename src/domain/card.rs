@@ -553,15 +553,14 @@ fn cited_sources<'r>(rules: &'r Rules, cited_facts: &[&str]) -> Vec<CitedSource<
 /// A source and the facts of it a card cites, with their kinds.
 type CitedSource<'r> = (&'r crate::domain::rules::Source, Vec<(&'r str, Kind)>);
 
-/// A cited source's line on the card: its title, date and the cited facts by kind.
-fn source_ref(
+/// A source's facts grouped by how they were obtained ("desk: a, b · author: c"), the
+/// groups in a fixed order; `t` gives the kinds' names and the separator.
+pub fn fact_groups(
     l10n: &Localizer,
     locale: LocaleId,
-    s: &crate::domain::rules::Source,
-    cited: &[(&str, Kind)],
+    facts: &[(&str, Kind)],
     t: &dyn Fn(&str) -> String,
-    date: &dyn Fn(&str) -> String,
-) -> SourceRef {
+) -> String {
     let mut groups: Vec<String> = Vec::new();
     for (kind, label) in [
         (Kind::Desk, "card-kind-desk"),
@@ -569,7 +568,7 @@ fn source_ref(
         (Kind::Outside, "card-kind-outside"),
         (Kind::Note, "card-kind-note"),
     ] {
-        let ids: Vec<&str> = cited
+        let ids: Vec<&str> = facts
             .iter()
             .filter(|(_, k)| *k == kind)
             .map(|(f, _)| *f)
@@ -582,7 +581,19 @@ fn source_ref(
             ));
         }
     }
-    let facts = groups.join(&t("card-fact-separator"));
+    groups.join(&t("card-fact-separator"))
+}
+
+/// A cited source's line on the card: its title, date and the cited facts by kind.
+fn source_ref(
+    l10n: &Localizer,
+    locale: LocaleId,
+    s: &crate::domain::rules::Source,
+    cited: &[(&str, Kind)],
+    t: &dyn Fn(&str) -> String,
+    date: &dyn Fn(&str) -> String,
+) -> SourceRef {
+    let facts = fact_groups(l10n, locale, cited, t);
     let title = t(&s.title);
     let line = match &s.date {
         Some(d) => l10n.format(

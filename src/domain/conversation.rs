@@ -719,36 +719,27 @@ impl<S: SessionStore> Conversation<S> {
     /// What `walk` looks like in `locale`; a card is dated `generated_at`. The same as
     /// [`view_of`], with the question's texts formatted once rather than every time.
     pub fn view(&self, walk: &Walk, generated_at: i64, locale: LocaleId) -> View {
-        match walk.position(&self.rules) {
-            Position::Asking(idx, q) => match self.texts.questions.get(&(idx, locale)) {
-                Some(texts) => {
-                    let progress = walk.progress(&self.rules);
-                    let said = self
-                        .texts
-                        .progress
-                        .get(&(locale, progress.number, progress.at_most))
-                        .cloned()
-                        .unwrap_or_else(|| progress_text(&self.l10n, locale, progress));
-                    question_view(walk, q, texts, progress, said)
-                }
-                None => view_of(
-                    &self.rules,
-                    &self.l10n,
-                    walk,
-                    generated_at,
-                    locale,
-                    self.style,
-                ),
-            },
-            Position::Done(..) => view_of(
-                &self.rules,
-                &self.l10n,
-                walk,
-                generated_at,
-                locale,
-                self.style,
-            ),
+        if let Position::Asking(idx, q) = walk.position(&self.rules) {
+            if let Some(texts) = self.texts.questions.get(&(idx, locale)) {
+                let progress = walk.progress(&self.rules);
+                let said = self
+                    .texts
+                    .progress
+                    .get(&(locale, progress.number, progress.at_most))
+                    .cloned()
+                    .unwrap_or_else(|| progress_text(&self.l10n, locale, progress));
+                return question_view(walk, q, texts, progress, said);
+            }
         }
+        // A card, or a question whose texts were not formatted ahead.
+        view_of(
+            &self.rules,
+            &self.l10n,
+            walk,
+            generated_at,
+            locale,
+            self.style,
+        )
     }
 }
 

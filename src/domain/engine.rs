@@ -184,13 +184,20 @@ impl Walk {
         walk
     }
 
-    /// The answers as a button carries them. Every value of validated rules has a
-    /// symbol (the loader checks), and no path is longer than a button holds.
-    pub fn symbols(&self, rules: &Rules) -> Answers {
-        let symbols = self.steps.iter().map(|&(idx, choice)| {
+    /// Each question answered so far, with the position of the choice taken.
+    fn asked<'r>(&'r self, rules: &'r Rules) -> impl Iterator<Item = (&'r Question, usize)> + 'r {
+        self.steps.iter().map(|&(idx, choice)| {
             let q = rules
                 .question(idx)
                 .expect("a walk's steps are questions of its rules");
+            (q, choice)
+        })
+    }
+
+    /// The answers as a button carries them. Every value of validated rules has a
+    /// symbol (the loader checks), and no path is longer than a button holds.
+    pub fn symbols(&self, rules: &Rules) -> Answers {
+        let symbols = self.asked(rules).map(|(q, choice)| {
             Symbol::of(&q.fact, &q.choices[choice].value)
                 .expect("validated rules only use values of the contract")
         });
@@ -322,12 +329,8 @@ impl Walk {
     }
 
     pub fn transcript(&self, rules: &Rules) -> Vec<TranscriptEntry> {
-        self.steps
-            .iter()
-            .map(|&(idx, choice)| {
-                let q = rules
-                    .question(idx)
-                    .expect("a walk's steps are questions of its rules");
+        self.asked(rules)
+            .map(|(q, choice)| {
                 let c = &q.choices[choice];
                 TranscriptEntry {
                     question: q.id.clone(),
@@ -342,16 +345,10 @@ impl Walk {
 
     /// The answers in storable form.
     pub fn answers(&self, rules: &Rules) -> Vec<Answer> {
-        self.steps
-            .iter()
-            .map(|&(idx, choice)| {
-                let q = rules
-                    .question(idx)
-                    .expect("a walk's steps are questions of its rules");
-                Answer {
-                    node: q.id.clone(),
-                    value: q.choices[choice].value.clone(),
-                }
+        self.asked(rules)
+            .map(|(q, choice)| Answer {
+                node: q.id.clone(),
+                value: q.choices[choice].value.clone(),
             })
             .collect()
     }

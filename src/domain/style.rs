@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use crate::domain::i18n::{LocaleId, Localizer};
+use crate::domain::i18n::{LocaleId, Localizer, MessageInfo};
 use crate::domain::rules::Rules;
 
 /// The longest Japanese sentence, in characters.
@@ -69,15 +69,15 @@ pub fn sample(variable: &str, rules: &Rules) -> String {
 
 /// Every style warning for the shipped texts.
 pub fn check(rules: &Rules, l10n: &Localizer) -> Vec<Warning> {
-    let mut files = Files::default();
-    let mut out = Vec::new();
+    let mut w = Warnings::default();
     for locale in l10n.locale_ids() {
         let japanese = l10n.tag(locale) == "ja" || l10n.tag(locale).starts_with("ja-");
         if japanese {
-            japanese_lengths(rules, l10n, locale, &mut files, &mut out);
+            japanese_lengths(rules, l10n, locale, &mut w);
         }
-        quoted_labels(rules, l10n, locale, &mut files, &mut out);
+        quoted_labels(rules, l10n, locale, &mut w);
     }
+    let mut out = w.out;
     out.sort_by(|a, b| (&a.file, a.line, &a.message).cmp(&(&b.file, b.line, &b.message)));
     out.dedup();
     out
@@ -105,6 +105,51 @@ impl Files {
             .skip(from.saturating_sub(1))
             .find(|(_, l)| l.contains(needle))
             .map_or(from, |(i, _)| i + 1)
+    }
+}
+
+/// The warnings found so far, each at its message's line or at the line of the text it
+/// quotes.
+#[derive(Default)]
+struct Warnings {
+    files: Files,
+    out: Vec<Warning>,
+}
+
+impl Warnings {
+    /// A warning about the message `info` describes, at the first line from its start
+    /// that contains `needle` (at its start when `needle` is empty).
+    fn add(&mut self, info: &MessageInfo, needle: &str, message: String) {
+        let line = if needle.is_empty() {
+            info.line
+        } else {
+            self.files.line_of(&info.file, info.line, needle)
+        };
+        self.out.push(Warning {
+            file: info.file.clone(),
+            line,
+            message,
+        });
+    }
+
+    /// A warning at message `id` when its text, trimmed, is over `max` characters long;
+    /// `message` says so from the length and the text.
+    fn too_long(
+        &mut self,
+        l10n: &Localizer,
+        locale: LocaleId,
+        id: &str,
+        max: usize,
+        message: impl FnOnce(usize, &str) -> String,
+    ) {
+        let Some(info) = l10n.messages(locale).get(id) else {
+            return;
+        };
+        let text = l10n.text(locale, id);
+        let n = chars(text.trim());
+        if n > max {
+            self.add(info, "", message(n, &text));
+        }
     }
 }
 
@@ -170,13 +215,7 @@ fn opening(s: &str) -> String {
     }
 }
 
-fn japanese_lengths(
-    rules: &Rules,
-    l10n: &Localizer,
-    locale: LocaleId,
-    files: &mut Files,
-    out: &mut Vec<Warning>,
-) {
+fn japanese_lengths(rules: &Rules, l10n: &Localizer, locale: LocaleId, w: &mut Warnings) {
     let messages = l10n.messages(locale);
     // Every sentence of every message.
     for (id, info) in messages {
@@ -187,38 +226,29 @@ fn japanese_lengths(
             let n = chars(&s);
             if n > JA_SENTENCE_MAX {
                 let needle: String = s.chars().take(8).collect();
-                out.push(Warning {
-                    file: info.file.clone(),
-                    line: files.line_of(&info.file, info.line, &needle),
-                    message: format!(
+                w.add(
+                    info,
+                    &needle,
+                    format!(
                         "`{id}`: a sentence of {n} characters (at most {JA_SENTENCE_MAX}; split \
                          it): 「{}」",
                         opening(&s)
                     ),
-                });
+                );
             }
         }
     }
     // Headlines.
     for o in rules.outcomes() {
-        let Some(info) = messages.get(&o.headline) else {
-            continue;
-        };
-        let text = l10n.text(locale, &o.headline);
-        let n = chars(text.trim());
-        if n > JA_HEADLINE_MAX {
-            out.push(Warning {
-                file: info.file.clone(),
-                line: info.line,
-                message: format!(
-                    "`{}`: the headline of outcome `{}` has {n} characters (at most \
-                     {JA_HEADLINE_MAX}): 「{}」",
-                    o.headline,
-                    o.id,
-                    opening(&text)
-                ),
-            });
-        }
+        w.too_long(l10n, locale, &o.headline, JA_HEADLINE_MAX, |n, text| {
+            format!(
+                "`{}`: the headline of outcome `{}` has {n} characters (at most \
+                 {JA_HEADLINE_MAX}): 「{}」",
+                o.headline,
+                o.id,
+                opening(text)
+            )
+        });
     }
     // Button labels: the choices, and the bot's own buttons.
     let mut labels: Vec<&str> = rules
@@ -234,20 +264,9 @@ fn japanese_lengths(
     labels.sort_unstable();
     labels.dedup();
     for id in labels {
-        let Some(info) = messages.get(id) else {
-            continue;
-        };
-        let text = l10n.text(locale, id);
-        let n = chars(text.trim());
-        if n > JA_LABEL_MAX {
-            out.push(Warning {
-                file: info.file.clone(),
-                line: info.line,
-                message: format!(
-                    "`{id}`: a button label of {n} characters (at most {JA_LABEL_MAX}): 「{text}」"
-                ),
-            });
-        }
+        w.too_long(l10n, locale, id, JA_LABEL_MAX, |n, text| {
+            format!("`{id}`: a button label of {n} characters (at most {JA_LABEL_MAX}): 「{text}」")
+        });
     }
 }
 
@@ -272,13 +291,7 @@ pub fn quotes(text: &str) -> Vec<String> {
 /// word. A quote counts as a label when it is some question's label, or when it is part of
 /// one of this question's labels or contains one (a label quoted inexactly); other quotes
 /// (「slui 4」, “Settings”) are left alone.
-fn quoted_labels(
-    rules: &Rules,
-    l10n: &Localizer,
-    locale: LocaleId,
-    files: &mut Files,
-    out: &mut Vec<Warning>,
-) {
+fn quoted_labels(rules: &Rules, l10n: &Localizer, locale: LocaleId, w: &mut Warnings) {
     let messages = l10n.messages(locale);
     let all_labels: Vec<String> = rules
         .questions()
@@ -318,10 +331,10 @@ fn quoted_labels(
     }
     for ((help, quoted, own), questions) in found {
         let info = &messages[&help];
-        out.push(Warning {
-            file: info.file.clone(),
-            line: files.line_of(&info.file, info.line, &quoted),
-            message: format!(
+        w.add(
+            info,
+            &quoted,
+            format!(
                 "`{help}`, the hint of question(s) {}, quotes “{quoted}”, which none of their \
                  buttons shows (they show: {})",
                 questions
@@ -334,7 +347,7 @@ fn quoted_labels(
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
-        });
+        );
     }
 }
 

@@ -44,7 +44,7 @@ pub const SESSIONS_RECOUNT: Duration = Duration::from_secs(5);
 /// The file the probe writes in the data directory, then removes.
 pub const PROBE_FILE: &str = "health-probe.tmp";
 /// The tree (of the store's JSON trees) and key the probe writes.
-const PROBE_TREE: &str = "ops";
+pub const PROBE_TREE: &str = "ops";
 const PROBE_KEY: &str = "probe";
 
 /// Why the listener could not start.

@@ -28,7 +28,7 @@ use std::path::{Path, PathBuf};
 use time::macros::format_description;
 use time::{Date, OffsetDateTime};
 
-use crate::card::{rfc3339, Card, TimeStyle};
+use crate::card::{fact_groups, rfc3339, Card, TimeStyle};
 use crate::discord::spec;
 use crate::engine::{Position, Walk};
 use crate::graph::layout::Layout;
@@ -253,33 +253,48 @@ impl Ctx<'_> {
         escape(&self.l10n.text(locale, id))
     }
 
+    /// A titled table's opening, up to its body: the heading, then a header cell for
+    /// each column, all as texts of `l`.
+    fn table_head(&self, l: LocaleId, title: &str, class: &str, columns: &[&str]) -> String {
+        let mut s = format!(
+            "<h2>{}</h2>\n<table class=\"{class}\">\n<thead><tr>",
+            self.t(l, title)
+        );
+        for c in columns {
+            let _ = write!(s, "<th>{}</th>", self.t(l, c));
+        }
+        s.push_str("</tr></thead>\n<tbody>\n");
+        s
+    }
+
     /// One block per locale, each made by `f`.
     fn localized(&self, f: impl Fn(LocaleId) -> String) -> String {
-        let mut out = String::new();
-        for &l in self.locales {
-            let tag = escape(self.l10n.tag(l));
-            let _ = write!(
-                out,
+        self.each_locale(|l, tag| {
+            format!(
                 "<div class=\"l10n\" data-locale=\"{tag}\" lang=\"{tag}\">\n{}</div>\n",
                 f(l)
-            );
-        }
-        out
+            )
+        })
+    }
+
+    /// What `f` makes of each locale and its escaped tag, one after another.
+    fn each_locale(&self, f: impl Fn(LocaleId, &str) -> String) -> String {
+        self.locales
+            .iter()
+            .map(|&l| f(l, &escape(self.l10n.tag(l))))
+            .collect()
     }
 
     /// A whole page; `root` is the way back to the site's root (`""` or `"../"`).
     fn page(&self, root: &str, title: &str, body: &str) -> String {
         let default = self.l10n.tag(self.l10n.default_locale());
         let tags: Vec<&str> = self.locales.iter().map(|l| self.l10n.tag(*l)).collect();
-        let mut switch = String::new();
-        for &l in self.locales {
-            let tag = escape(self.l10n.tag(l));
-            let _ = write!(
-                switch,
+        let switch = self.each_locale(|l, tag| {
+            format!(
                 "<button type=\"button\" data-set-locale=\"{tag}\" lang=\"{tag}\">{}</button>",
                 self.t(l, "site-locale-name")
-            );
-        }
+            )
+        });
         let switch_label = self
             .locales
             .iter()
@@ -347,13 +362,16 @@ impl Ctx<'_> {
         body.push_str("</section>\n");
 
         body.push_str(&self.localized(|l| {
-            let mut s = format!(
-                "<h2>{}</h2>\n<table class=\"outcomes\">\n<thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>\n<tbody>\n",
-                self.t(l, "site-outcomes-title"),
-                self.t(l, "site-col-card"),
-                self.t(l, "site-col-verdict"),
-                self.t(l, "site-col-severity"),
-                self.t(l, "site-col-paths"),
+            let mut s = self.table_head(
+                l,
+                "site-outcomes-title",
+                "outcomes",
+                &[
+                    "site-col-card",
+                    "site-col-verdict",
+                    "site-col-severity",
+                    "site-col-paths",
+                ],
             );
             for o in rules.outcomes() {
                 let count = by_outcome.get(o.id.as_str()).map_or(0, Vec::len);
@@ -378,14 +396,17 @@ impl Ctx<'_> {
 
     fn sources(&self, l: LocaleId) -> String {
         let today = day_of(self.generated_at);
-        let mut s = format!(
-            "<h2>{}</h2>\n<table class=\"sources\">\n<thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>\n<tbody>\n",
-            self.t(l, "card-sources-title"),
-            self.t(l, "site-col-source"),
-            self.t(l, "site-col-title"),
-            self.t(l, "site-col-date"),
-            self.t(l, "site-col-age"),
-            self.t(l, "site-col-facts"),
+        let mut s = self.table_head(
+            l,
+            "card-sources-title",
+            "sources",
+            &[
+                "site-col-source",
+                "site-col-title",
+                "site-col-date",
+                "site-col-age",
+                "site-col-facts",
+            ],
         );
         for src in &self.rules.sources {
             let (date, age) = match src.date.as_deref() {
@@ -397,28 +418,9 @@ impl Ctx<'_> {
                 ),
                 None => (self.t(l, "site-undated"), String::new()),
             };
-            let mut groups = Vec::new();
-            for (kind, label) in [
-                (Kind::Desk, "card-kind-desk"),
-                (Kind::Author, "card-kind-author"),
-                (Kind::Outside, "card-kind-outside"),
-                (Kind::Note, "card-kind-note"),
-            ] {
-                let ids: Vec<&str> = src
-                    .facts
-                    .iter()
-                    .filter(|(_, k)| *k == kind)
-                    .map(|(f, _)| f.as_str())
-                    .collect();
-                if !ids.is_empty() {
-                    groups.push(self.l10n.format(
-                        l,
-                        "card-fact-group",
-                        &[("kind", self.l10n.text(l, label)), ("ids", ids.join(", "))],
-                    ));
-                }
-            }
-            let facts = groups.join(&self.l10n.text(l, "card-fact-separator"));
+            let cited: Vec<(&str, Kind)> =
+                src.facts.iter().map(|(f, k)| (f.as_str(), *k)).collect();
+            let facts = fact_groups(self.l10n, l, &cited, &|id| self.l10n.text(l, id));
             let _ = writeln!(
                 s,
                 "<tr data-source=\"{id}\"><td>{id}</td><td>{title}</td><td>{date}</td><td>{age}</td><td>{facts}</td></tr>",
@@ -516,40 +518,20 @@ mod tests {
 
     #[test]
     fn ages_are_counted_in_the_unit_a_reader_would_use() {
-        assert_eq!(Age::between(d("2024-11-28"), d("2024-11-28")), Age::Today);
-        assert_eq!(Age::between(d("2026-12-07"), d("2026-12-06")), Age::Today);
-        assert_eq!(
-            Age::between(d("2026-11-21"), d("2026-12-06")),
-            Age::Days(15)
-        );
-        assert_eq!(
-            Age::between(d("2026-11-06"), d("2026-12-06")),
-            Age::Months(1)
-        );
-        assert_eq!(
-            Age::between(d("2026-11-07"), d("2026-12-06")),
-            Age::Days(29)
-        );
-        assert_eq!(
-            Age::between(d("2025-12-07"), d("2026-12-06")),
-            Age::Months(11)
-        );
-        assert_eq!(
-            Age::between(d("2024-11-28"), d("2026-12-06")),
-            Age::Years(2)
-        );
-        assert_eq!(
-            Age::between(d("2024-12-06"), d("2026-12-06")),
-            Age::Years(2)
-        );
-        // 1 year 7 months is closer to 2 years.
-        assert_eq!(
-            Age::between(d("2025-05-01"), d("2026-12-06")),
-            Age::Years(2)
-        );
-        assert_eq!(
-            Age::between(d("2025-07-01"), d("2026-12-06")),
-            Age::Years(1)
-        );
+        for (from, to, age) in [
+            ("2024-11-28", "2024-11-28", Age::Today),
+            ("2026-12-07", "2026-12-06", Age::Today),
+            ("2026-11-21", "2026-12-06", Age::Days(15)),
+            ("2026-11-06", "2026-12-06", Age::Months(1)),
+            ("2026-11-07", "2026-12-06", Age::Days(29)),
+            ("2025-12-07", "2026-12-06", Age::Months(11)),
+            ("2024-11-28", "2026-12-06", Age::Years(2)),
+            ("2024-12-06", "2026-12-06", Age::Years(2)),
+            // 1 year 7 months is closer to 2 years.
+            ("2025-05-01", "2026-12-06", Age::Years(2)),
+            ("2025-07-01", "2026-12-06", Age::Years(1)),
+        ] {
+            assert_eq!(Age::between(d(from), d(to)), age, "{from} to {to}");
+        }
     }
 }

@@ -43,10 +43,18 @@ pub enum OpenError {
     Corrupt { dir: PathBuf, cause: String },
 }
 
-/// Entries sled itself creates in its directory. A directory holding anything else is
-/// not ours. `lost+found` is allowed so a dedicated volume's root can be the data dir.
+/// The socket a running bot serves `data export` on, in its data directory.
+pub const EXPORT_SOCKET: &str = "export.sock";
+
+/// Entries sled itself creates in its directory, and the two the bot keeps beside them
+/// (the export socket, and the health probe's file, left behind by a crash). A directory
+/// holding anything else is not ours. `lost+found` is allowed so a dedicated volume's
+/// root can be the data dir.
 pub(super) fn is_sled_entry(name: &str) -> bool {
-    matches!(name, "blobs" | "conf" | "db" | "lost+found") || name.starts_with("snap.")
+    matches!(
+        name,
+        "blobs" | "conf" | "db" | "lost+found" | EXPORT_SOCKET | "health-probe.tmp"
+    ) || name.starts_with("snap.")
 }
 
 /// The names in `dir`, or `None` if it cannot be listed (say, it does not exist yet).

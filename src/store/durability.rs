@@ -265,10 +265,10 @@ impl Shared {
             return Ok(());
         };
         let db = h.db.clone();
-        let result = tokio::task::spawn_blocking(move || timed_flush(&db))
+        let (result, took) = tokio::task::spawn_blocking(move || timed_flush(&db))
             .await
             .map_err(|e| StoreError::Write(format!("the flush did not run: {e}")))?;
-        self.flushed(&h, upto, result)
+        self.flushed(&h, upto, result, took)
     }
 
     /// Writes everything written so far to disk without blocking the async runtime.
@@ -341,22 +341,24 @@ impl Shared {
         let Some(group) = self.apply_queue()? else {
             return Ok(0);
         };
-        self.durable_blocking(group.generation)?;
+        self.durable_blocking(group.generation, group.written.len() as u64)?;
         let n = group.written.len();
         self.written(group);
         Ok(n)
     }
 
     /// [`Shared::durable`] on a thread outside the async runtime (the writer's): the same
-    /// turns and tickets, the flush run on the calling thread.
-    pub(super) fn durable_blocking(&self, written_to: u64) -> Result<(), StoreError> {
-        let ticket = self.tickets.fetch_add(1, Ordering::SeqCst) + 1;
+    /// turns and tickets, the flush run on the calling thread. `writes` is how many
+    /// records the group wrote: they take as many tickets, so that the flush metric
+    /// counts records.
+    pub(super) fn durable_blocking(&self, written_to: u64, writes: u64) -> Result<(), StoreError> {
+        let ticket = self.tickets.fetch_add(writes, Ordering::SeqCst) + writes;
         let _turn = self.turn.blocking_lock();
         let Some((h, upto)) = self.flush_due(written_to, ticket)? else {
             return Ok(());
         };
-        let result = timed_flush(&h.db);
-        self.flushed(&h, upto, result)
+        let (result, took) = timed_flush(&h.db);
+        self.flushed(&h, upto, result, took)
     }
 
     /// With the flush turn held: the open database and the highest ticket a flush
@@ -390,19 +392,25 @@ impl Shared {
     }
 
     /// Records a flush of `h` covering tickets up to `upto`, or closes `h` after its
-    /// error.
+    /// error. A successful one is reported to the metrics with its duration `took` and
+    /// the writes it made durable (the tickets taken since the last flush).
     fn flushed(
         &self,
         h: &Arc<Handles>,
         upto: u64,
         result: Result<usize, sled::Error>,
+        took: Duration,
     ) -> Result<(), StoreError> {
         match result {
             Ok(_) => {
                 let mut flushed = self.flushed.lock().unwrap_or_else(|e| e.into_inner());
+                // Tickets only grow, whatever the generation.
+                let before = flushed.1;
                 if flushed.0 != h.generation || flushed.1 < upto {
                     *flushed = (h.generation, upto);
                 }
+                drop(flushed);
+                crate::ops::metric::store_flush(took, upto.saturating_sub(before));
                 Ok(())
             }
             Err(e) => {
@@ -421,15 +429,16 @@ impl Shared {
     }
 }
 
-/// `db.flush()`, logged (at debug level) when slower than [`SLOW_FLUSH`].
-fn timed_flush(db: &sled::Db) -> Result<usize, sled::Error> {
+/// `db.flush()` and how long it took, logged (at debug level) when slower than
+/// [`SLOW_FLUSH`].
+fn timed_flush(db: &sled::Db) -> (Result<usize, sled::Error>, Duration) {
     let started = std::time::Instant::now();
     let result = db.flush();
     let took = started.elapsed();
     if took > SLOW_FLUSH {
         tracing::debug!(took_ms = took.as_secs_f64() * 1e3, "a slow flush");
     }
-    result
+    (result, took)
 }
 
 /// The writer started by [`SledStore::write_behind`], on a thread of its own: one group and

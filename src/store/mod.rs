@@ -78,11 +78,14 @@
 //!   [`OpenError`].
 //! - `json_tree.rs`: [`JsonTree`], typed JSON values in a tree of their own.
 //! - `record_bytes.rs`: the compact layout a session record is stored in.
+//! - `dump.rs`: the whole store read at one moment ([`SledStore::snapshot`]) and written
+//!   back record by record, for `data export` and `data import`.
 //!
 //! It may not touch Discord, the terminal or the conversation: it stores what it is given.
 
 pub mod backend;
 mod dir;
+mod dump;
 mod durability;
 mod index;
 mod json_tree;
@@ -106,7 +109,8 @@ use durability::{Pending, Shared};
 use index::{remove_index_entry, split_index_key};
 use record_bytes::DecodeError;
 
-pub use dir::OpenError;
+pub use dir::{OpenError, EXPORT_SOCKET};
+pub use dump::{Snapshot, TreeDump};
 pub use durability::WRITE_BEHIND;
 pub use json_tree::JsonTree;
 

@@ -166,6 +166,14 @@ fn is_date(s: &str) -> bool {
         && (1..=31).contains(&s[8..10].parse::<u32>().unwrap_or(0))
 }
 
+/// The nodes a node's choices lead to, in order (none for an outcome).
+fn successors(n: &Node) -> Vec<usize> {
+    match n {
+        Node::Question(q) => q.choices.iter().map(|c| c.next.0).collect(),
+        Node::Outcome(_) => Vec::new(),
+    }
+}
+
 impl Validator<'_> {
     fn line<T>(&self, s: &Spanned<T>) -> usize {
         self.lines.line(s.span().start)
@@ -184,6 +192,55 @@ impl Validator<'_> {
             .collect();
 
         // Node ids first, so that `next` can refer forward.
+        let by_id = self.node_ids(&raw);
+
+        let mut nodes = Vec::new();
+        for q in &raw.question {
+            nodes.push(self.question(q, &facts, &by_id));
+        }
+        for o in &raw.outcome {
+            nodes.push(self.outcome(o, &evidence));
+        }
+
+        let meta = &raw.meta.get_ref();
+        let start = self.start(meta, &by_id);
+        self.meta(meta);
+        self.phones(&raw.phone);
+        self.always_cited(&raw.meta, &evidence);
+        if raw.outcome.is_empty() {
+            self.report(self.line(&raw.meta), "the rules declare no outcome");
+        }
+
+        // Everything below needs a complete graph.
+        let nodes: Vec<Node> = nodes.into_iter().collect::<Option<_>>()?;
+        let start = start?;
+        let depth = self.graph(&nodes, start)?;
+        if !self.problems.is_empty() {
+            return None;
+        }
+        Some(Rules {
+            meta: Meta {
+                id: meta.id.get_ref().clone(),
+                version: meta.version.get_ref().clone(),
+                review_by: meta.review_by.get_ref().clone(),
+                start,
+            },
+            phone: Phone {
+                activation_desk: raw.phone.activation_desk.get_ref().clone(),
+                general_support: raw.phone.general_support.get_ref().clone(),
+            },
+            sources,
+            facts,
+            nodes,
+            by_id,
+            depth,
+            file: self.path.to_path_buf(),
+        })
+    }
+
+    /// Each node's index by id, questions first; reports ids that are malformed, too
+    /// long for a button, or used twice.
+    fn node_ids(&mut self, raw: &RawRules) -> HashMap<String, NodeIdx> {
         let mut by_id: HashMap<String, NodeIdx> = HashMap::new();
         let ids = raw
             .question
@@ -214,27 +271,24 @@ impl Validator<'_> {
                 self.report(line, format!("node id `{name}` is used twice"));
             }
         }
+        by_id
+    }
 
-        let mut nodes = Vec::new();
-        for q in &raw.question {
-            nodes.push(self.question(q, &facts, &by_id));
+    /// The start node, which must be a node.
+    fn start(&mut self, meta: &RawMeta, by_id: &HashMap<String, NodeIdx>) -> Option<NodeIdx> {
+        let start = by_id.get(meta.start.get_ref()).copied();
+        if start.is_none() {
+            let line = self.line(&meta.start);
+            self.report(
+                line,
+                format!("`start` names `{}`, which is no node", meta.start.get_ref()),
+            );
         }
-        for o in &raw.outcome {
-            nodes.push(self.outcome(o, &evidence));
-        }
+        start
+    }
 
-        let meta = &raw.meta.get_ref();
-        let start = match by_id.get(meta.start.get_ref()) {
-            Some(idx) => Some(*idx),
-            None => {
-                let line = self.line(&meta.start);
-                self.report(
-                    line,
-                    format!("`start` names `{}`, which is no node", meta.start.get_ref()),
-                );
-                None
-            }
-        };
+    /// `[meta]`: a version and an id, and a review date.
+    fn meta(&mut self, meta: &RawMeta) {
         if meta.version.get_ref().trim().is_empty() {
             let line = self.line(&meta.version);
             self.report(line, "`version` must not be empty");
@@ -253,7 +307,11 @@ impl Validator<'_> {
                 ),
             );
         }
-        for number in [&raw.phone.activation_desk, &raw.phone.general_support] {
+    }
+
+    /// `[phone]`: numbers a user can dial.
+    fn phones(&mut self, phone: &RawPhone) {
+        for number in [&phone.activation_desk, &phone.general_support] {
             let ok = !number.get_ref().is_empty()
                 && number
                     .get_ref()
@@ -270,8 +328,11 @@ impl Validator<'_> {
                 );
             }
         }
-        // Every card states the caveat's facts, and the notes for the origin the user gave:
-        // their sources must be listed so that the card can show them with their dates.
+    }
+
+    /// Every card states the caveat's facts, and the notes for the origin the user gave:
+    /// their sources must be listed so that the card can show them with their dates.
+    fn always_cited(&mut self, meta: &Spanned<RawMeta>, evidence: &HashSet<&str>) {
         let always = CAVEAT_RESTS_ON
             .iter()
             .copied()
@@ -279,7 +340,7 @@ impl Validator<'_> {
         let mut missing_always: Vec<&str> = always.filter(|f| !evidence.contains(f)).collect();
         missing_always.dedup();
         if !missing_always.is_empty() {
-            let line = self.line(&raw.meta);
+            let line = self.line(meta);
             self.report(
                 line,
                 format!(
@@ -288,36 +349,6 @@ impl Validator<'_> {
                 ),
             );
         }
-        let outcome_count = raw.outcome.len();
-        if outcome_count == 0 {
-            self.report(self.line(&raw.meta), "the rules declare no outcome");
-        }
-
-        // Everything below needs a complete graph.
-        let nodes: Vec<Node> = nodes.into_iter().collect::<Option<_>>()?;
-        let start = start?;
-        let depth = self.graph(&nodes, start)?;
-        if !self.problems.is_empty() {
-            return None;
-        }
-        Some(Rules {
-            meta: Meta {
-                id: meta.id.get_ref().clone(),
-                version: meta.version.get_ref().clone(),
-                review_by: meta.review_by.get_ref().clone(),
-                start,
-            },
-            phone: Phone {
-                activation_desk: raw.phone.activation_desk.get_ref().clone(),
-                general_support: raw.phone.general_support.get_ref().clone(),
-            },
-            sources,
-            facts,
-            nodes,
-            by_id,
-            depth,
-            file: self.path.to_path_buf(),
-        })
     }
 
     fn sources(&mut self, raw: &[Spanned<RawSource>]) -> Vec<Source> {
@@ -451,6 +482,28 @@ impl Validator<'_> {
         let q = raw.get_ref();
         let id = q.id.get_ref();
         let line = self.line(&q.id);
+        let fact = self.asked_fact(q, facts);
+        self.choice_count(q, line);
+        let (choices, seen, complete) = self.choices(q, fact, by_id);
+        let not_offered = self.not_offered(q, fact, &seen);
+        if let Some(fact) = fact {
+            self.every_value_offered(id, line, fact, &seen, &not_offered);
+        }
+        (complete && fact.is_some()).then(|| {
+            Node::Question(Question {
+                id: id.clone(),
+                fact: q.fact.get_ref().clone(),
+                text: q.text.clone(),
+                help: q.help.clone(),
+                choices,
+                not_offered,
+                line,
+            })
+        })
+    }
+
+    /// The declared fact a question asks for.
+    fn asked_fact<'f>(&mut self, q: &RawQuestion, facts: &'f [Fact]) -> Option<&'f Fact> {
         let fact = facts.iter().find(|f| &f.name == q.fact.get_ref());
         if fact.is_none() {
             let known: Vec<_> = facts.iter().map(|f| f.name.as_str()).collect();
@@ -458,12 +511,19 @@ impl Validator<'_> {
             self.report(
                 fline,
                 format!(
-                    "question `{id}` asks for fact `{}`, which is not declared (known: {})",
+                    "question `{}` asks for fact `{}`, which is not declared (known: {})",
+                    q.id.get_ref(),
                     q.fact.get_ref(),
                     known.join(", ")
                 ),
             );
         }
+        fact
+    }
+
+    /// At least one choice, and no more than one message holds.
+    fn choice_count(&mut self, q: &RawQuestion, line: usize) {
+        let id = q.id.get_ref();
         if q.choices.is_empty() {
             self.report(line, format!("question `{id}` has no choices"));
         }
@@ -477,6 +537,17 @@ impl Validator<'_> {
                 ),
             );
         }
+    }
+
+    /// The choices whose `next` is a node, the values offered, and whether every
+    /// choice leads somewhere. Each value must be one of the fact's, and offered once.
+    fn choices(
+        &mut self,
+        q: &RawQuestion,
+        fact: Option<&Fact>,
+        by_id: &HashMap<String, NodeIdx>,
+    ) -> (Vec<Choice>, BTreeSet<String>, bool) {
+        let id = q.id.get_ref();
         let mut choices = Vec::new();
         let mut complete = true;
         let mut seen = BTreeSet::new();
@@ -529,6 +600,17 @@ impl Validator<'_> {
                 next,
             });
         }
+        (choices, seen, complete)
+    }
+
+    /// `not_offered`: values of the fact, none of them also offered.
+    fn not_offered(
+        &mut self,
+        q: &RawQuestion,
+        fact: Option<&Fact>,
+        seen: &BTreeSet<String>,
+    ) -> Vec<String> {
+        let id = q.id.get_ref();
         let mut not_offered = Vec::new();
         for v in &q.not_offered {
             let value = v.get_ref();
@@ -554,42 +636,76 @@ impl Validator<'_> {
             }
             not_offered.push(value.clone());
         }
-        if let Some(fact) = fact {
-            let missing: Vec<_> = fact
-                .values
-                .iter()
-                .filter(|v| !seen.contains(*v) && !not_offered.contains(*v))
-                .map(String::as_str)
-                .collect();
-            if !missing.is_empty() {
-                self.report(
-                    line,
-                    format!(
-                        "question `{id}` does not offer every value of fact `{}`: missing {} \
-                         (offer it, or list it in `not_offered` if this question must not ask it)",
-                        fact.name,
-                        missing.join(", ")
-                    ),
-                );
-            }
-        }
-        (complete && fact.is_some()).then(|| {
-            Node::Question(Question {
-                id: id.clone(),
-                fact: q.fact.get_ref().clone(),
-                text: q.text.clone(),
-                help: q.help.clone(),
-                choices,
-                not_offered,
+        not_offered
+    }
+
+    /// Every value of the fact is offered or deliberately left out.
+    fn every_value_offered(
+        &mut self,
+        id: &str,
+        line: usize,
+        fact: &Fact,
+        seen: &BTreeSet<String>,
+        not_offered: &[String],
+    ) {
+        let missing: Vec<_> = fact
+            .values
+            .iter()
+            .filter(|v| !seen.contains(*v) && !not_offered.contains(*v))
+            .map(String::as_str)
+            .collect();
+        if !missing.is_empty() {
+            self.report(
                 line,
-            })
-        })
+                format!(
+                    "question `{id}` does not offer every value of fact `{}`: missing {} \
+                     (offer it, or list it in `not_offered` if this question must not ask it)",
+                    fact.name,
+                    missing.join(", ")
+                ),
+            );
+        }
     }
 
     fn outcome(&mut self, raw: &Spanned<RawOutcome>, evidence: &HashSet<&str>) -> Option<Node> {
         let o = raw.get_ref();
         let id = o.id.get_ref();
         let line = self.line(&o.id);
+        let verdict = self.verdict(o);
+        let severity = self.severity(o);
+        self.rests_on(o, line, verdict, evidence);
+        if o.steps.is_empty() {
+            self.report(line, format!("outcome `{id}` has no steps"));
+        }
+        let (phone, support, checklist) = self.blocks(o, line, evidence);
+        if let Some(v) = verdict {
+            self.blocks_fit_verdict(id, line, v, phone, support);
+        }
+        if (phone.is_some() || support) && !checklist {
+            self.report(
+                line,
+                format!(
+                    "outcome `{id}` involves a call, so it must show the `{CALL_CHECKLIST}` block"
+                ),
+            );
+        }
+        Some(Node::Outcome(Outcome {
+            id: id.clone(),
+            verdict: verdict?,
+            severity: severity?,
+            rests_on: o.rests_on.iter().map(|f| f.get_ref().clone()).collect(),
+            headline: o.headline.clone(),
+            explain: o.explain.clone(),
+            steps: o.steps.clone(),
+            phone,
+            support,
+            checklist,
+            line,
+        }))
+    }
+
+    /// An outcome's verdict, one of the contract's.
+    fn verdict(&mut self, o: &RawOutcome) -> Option<Verdict> {
         let verdict = Verdict::parse(o.verdict.get_ref());
         if verdict.is_none() {
             let vline = self.line(&o.verdict);
@@ -597,13 +713,19 @@ impl Validator<'_> {
             self.report(
                 vline,
                 format!(
-                    "outcome `{id}` declares verdict `{}`, which is not in the contract \
+                    "outcome `{}` declares verdict `{}`, which is not in the contract \
                      (known: {})",
+                    o.id.get_ref(),
                     o.verdict.get_ref(),
                     known.join(", ")
                 ),
             );
         }
+        verdict
+    }
+
+    /// An outcome's severity (its card's colour).
+    fn severity(&mut self, o: &RawOutcome) -> Option<Severity> {
         let severity = Severity::ALL
             .into_iter()
             .find(|s| s.as_str() == o.severity.get_ref());
@@ -612,11 +734,25 @@ impl Validator<'_> {
             self.report(
                 sline,
                 format!(
-                    "outcome `{id}` has severity `{}`; expected good, info, caution or danger",
+                    "outcome `{}` has severity `{}`; expected good, info, caution or danger",
+                    o.id.get_ref(),
                     o.severity.get_ref()
                 ),
             );
         }
+        severity
+    }
+
+    /// `rests_on`: facts some source lists, and at least those the verdict's contract
+    /// names.
+    fn rests_on(
+        &mut self,
+        o: &RawOutcome,
+        line: usize,
+        verdict: Option<Verdict>,
+        evidence: &HashSet<&str>,
+    ) {
+        let id = o.id.get_ref();
         for f in &o.rests_on {
             if !evidence.contains(f.get_ref().as_str()) {
                 let fline = self.line(f);
@@ -648,9 +784,18 @@ impl Validator<'_> {
                 );
             }
         }
-        if o.steps.is_empty() {
-            self.report(line, format!("outcome `{id}` has no steps"));
-        }
+    }
+
+    /// The blocks an outcome shows: its phone block, whether it shows general support
+    /// and the call checklist. Each block is a known one whose facts some source lists,
+    /// with at most one phone block.
+    fn blocks(
+        &mut self,
+        o: &RawOutcome,
+        line: usize,
+        evidence: &HashSet<&str>,
+    ) -> (Option<PhoneBlock>, bool, bool) {
+        let id = o.id.get_ref();
         let mut phone = None;
         let mut support = false;
         let mut checklist = false;
@@ -702,62 +847,63 @@ impl Validator<'_> {
                 format!("outcome `{id}` shows more than one phone block"),
             );
         }
-        if let Some(v) = verdict {
-            if v.phone_block() != phone {
-                let want = v.phone_block().map_or("no phone block", PhoneBlock::as_str);
-                let got = phone.map_or("none", PhoneBlock::as_str);
-                self.report(
-                    line,
-                    format!("outcome `{id}` (verdict `{v}`) must show {want}; it shows {got}"),
-                );
-            }
+        (phone, support, checklist)
+    }
+
+    /// The phone block the verdict calls for, and general support where it needs it.
+    fn blocks_fit_verdict(
+        &mut self,
+        id: &str,
+        line: usize,
+        v: Verdict,
+        phone: Option<PhoneBlock>,
+        support: bool,
+    ) {
+        if v.phone_block() != phone {
+            let want = v.phone_block().map_or("no phone block", PhoneBlock::as_str);
+            let got = phone.map_or("none", PhoneBlock::as_str);
+            self.report(
+                line,
+                format!("outcome `{id}` (verdict `{v}`) must show {want}; it shows {got}"),
+            );
         }
-        if let Some(v) = verdict {
-            if v.needs_support() && !support {
-                self.report(
-                    line,
-                    format!(
-                        "outcome `{id}` (verdict `{v}`) must show the `{GENERAL_SUPPORT}` block \
-                         (B9's line and web form beside the desk)"
-                    ),
-                );
-            }
-        }
-        if (phone.is_some() || support) && !checklist {
+        if v.needs_support() && !support {
             self.report(
                 line,
                 format!(
-                    "outcome `{id}` involves a call, so it must show the `{CALL_CHECKLIST}` block"
+                    "outcome `{id}` (verdict `{v}`) must show the `{GENERAL_SUPPORT}` block \
+                     (B9's line and web form beside the desk)"
                 ),
             );
         }
-        Some(Node::Outcome(Outcome {
-            id: id.clone(),
-            verdict: verdict?,
-            severity: severity?,
-            rests_on: o.rests_on.iter().map(|f| f.get_ref().clone()).collect(),
-            headline: o.headline.clone(),
-            explain: o.explain.clone(),
-            steps: o.steps.clone(),
-            phone,
-            support,
-            checklist,
-            line,
-        }))
     }
 
     /// Checks reachability, cycles and repeated facts along a path; returns each node's
     /// depth (questions to the farthest outcome).
     fn graph(&mut self, nodes: &[Node], start: NodeIdx) -> Option<Vec<usize>> {
-        let next = |n: &Node| -> Vec<usize> {
-            match n {
-                Node::Question(q) => q.choices.iter().map(|c| c.next.0).collect(),
-                Node::Outcome(_) => Vec::new(),
-            }
-        };
+        let (order, cyclic) = self.cycles(nodes);
+        self.unreachable(nodes, start);
+        if cyclic {
+            return None;
+        }
 
-        // Cycles: iterative depth-first search with colours, from every node so that a
-        // cycle among unreachable nodes is reported too.
+        // Depths in post-order: successors are done before their predecessors.
+        let mut depth = vec![0usize; nodes.len()];
+        for &n in &order {
+            depth[n] = match &nodes[n] {
+                Node::Outcome(_) => 0,
+                Node::Question(_) => 1 + successors(&nodes[n]).iter().map(|&m| depth[m]).max()?,
+            };
+        }
+
+        self.facts_asked_twice(nodes, start);
+        Some(depth)
+    }
+
+    /// Cycles: iterative depth-first search with colours, from every node so that a
+    /// cycle among unreachable nodes is reported too. Returns the nodes in post-order,
+    /// and whether there is a cycle.
+    fn cycles(&mut self, nodes: &[Node]) -> (Vec<usize>, bool) {
         #[derive(Clone, Copy, PartialEq)]
         enum Colour {
             White,
@@ -774,7 +920,7 @@ impl Validator<'_> {
             let mut stack = vec![(root, 0usize)];
             colour[root] = Colour::Grey;
             while let Some((n, i)) = stack.pop() {
-                let succ = next(&nodes[n]);
+                let succ = successors(&nodes[n]);
                 if i < succ.len() {
                     stack.push((n, i + 1));
                     let m = succ[i];
@@ -803,11 +949,16 @@ impl Validator<'_> {
             }
         }
 
+        (order, cyclic)
+    }
+
+    /// Each node that cannot be reached from the start.
+    fn unreachable(&mut self, nodes: &[Node], start: NodeIdx) {
         let mut reachable = vec![false; nodes.len()];
         let mut todo = vec![start.0];
         while let Some(n) = todo.pop() {
             if !std::mem::replace(&mut reachable[n], true) {
-                todo.extend(next(&nodes[n]));
+                todo.extend(successors(&nodes[n]));
             }
         }
         for (n, node) in nodes.iter().enumerate() {
@@ -822,22 +973,12 @@ impl Validator<'_> {
                 );
             }
         }
-        if cyclic {
-            return None;
-        }
+    }
 
-        // Depths in post-order: successors are done before their predecessors.
-        let mut depth = vec![0usize; nodes.len()];
-        for &n in &order {
-            depth[n] = match &nodes[n] {
-                Node::Outcome(_) => 0,
-                Node::Question(_) => 1 + next(&nodes[n]).iter().map(|&m| depth[m]).max()?,
-            };
-        }
-
-        // A fact asked twice along one path would make `--answer FACT=VALUE` ambiguous.
-        // The facts asked before a node differ by path, so walk paths (the tree is small;
-        // the walk is bounded by the number of paths, which the depth bound keeps small).
+    /// A fact asked twice along one path would make `--answer FACT=VALUE` ambiguous.
+    /// The facts asked before a node differ by path, so walk paths (the tree is small;
+    /// the walk is bounded by the number of paths, which the depth bound keeps small).
+    fn facts_asked_twice(&mut self, nodes: &[Node], start: NodeIdx) {
         let mut stack: Vec<(usize, Vec<&str>)> = vec![(start.0, Vec::new())];
         let mut reported = HashSet::new();
         while let Some((n, asked)) = stack.pop() {
@@ -857,7 +998,7 @@ impl Validator<'_> {
                 }
                 let mut asked = asked.clone();
                 asked.push(q.fact.as_str());
-                let mut succ = next(&nodes[n]);
+                let mut succ = successors(&nodes[n]);
                 succ.sort_unstable();
                 succ.dedup();
                 for m in succ {
@@ -865,6 +1006,5 @@ impl Validator<'_> {
                 }
             }
         }
-        Some(depth)
     }
 }
