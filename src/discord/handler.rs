@@ -136,12 +136,7 @@ impl Handler {
         spec::view_message(&reply.view, self.l10n(), reply.locale, &owner)
     }
 
-    async fn on_command(
-        &self,
-        ctx: &Rest,
-        c: &CommandInteraction,
-        received: Instant,
-    ) -> Outcome {
+    async fn on_command(&self, ctx: &Rest, c: &CommandInteraction, received: Instant) -> Outcome {
         let user = c.user.id.get();
         let locale = self.locale(&c.locale, c.guild_locale.as_deref());
         let result = match (c.data.kind, c.data.name.as_str()) {
