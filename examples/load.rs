@@ -231,6 +231,12 @@ enum Which {
     Ours,
     Floor,
     Sized,
+    /// `serve` on sled: one worker answering HTTP interactions.
+    Serve,
+    /// `serve` on PostgreSQL, one worker.
+    ServePg,
+    /// Two `serve` workers on one PostgreSQL database, round robin.
+    ServePg2,
 }
 
 impl Which {
@@ -239,6 +245,18 @@ impl Which {
             Which::Ours => "activation-check",
             Which::Floor => "floor (bare serenity)",
             Which::Sized => "floor at the bot's message sizes",
+            Which::Serve => "serve, sled",
+            Which::ServePg => "serve, PostgreSQL",
+            Which::ServePg2 => "2 × serve, PostgreSQL",
+        }
+    }
+
+    /// How many `serve` workers (0 for the gateway bots).
+    fn workers(self) -> usize {
+        match self {
+            Which::Serve | Which::ServePg => 1,
+            Which::ServePg2 => 2,
+            _ => 0,
         }
     }
 }
@@ -301,6 +319,9 @@ fn spawn(which: Which, args: &Args, standin: &StandIn, data: &Path, log: &Path) 
                 .clone()
                 .unwrap_or_else(|| examples.join("floor_bot_sized")),
         ),
+        Which::Serve | Which::ServePg | Which::ServePg2 => {
+            unreachable!("serve workers start with spawn_serve")
+        }
     };
     cmd.env("DISCORD_TOKEN", standin.token())
         .env("DISCORD_API_BASE", standin.base_url())
@@ -316,6 +337,90 @@ fn spawn(which: Which, args: &Args, standin: &StandIn, data: &Path, log: &Path) 
             )
         }),
     }
+}
+
+/// A `serve` worker on `store` (sled in `data` when `None`); its address once listening.
+fn spawn_serve(
+    args: &Args,
+    standin: &StandIn,
+    key: &str,
+    data: &Path,
+    store: Option<&str>,
+    log: &Path,
+) -> (Proc, std::net::SocketAddr) {
+    use std::io::BufRead;
+    let here = std::env::current_exe().expect("the current exe is known");
+    let bin = args.bot_bin.clone().unwrap_or_else(|| {
+        here.parent()
+            .and_then(Path::parent)
+            .expect("examples/ has a parent")
+            .join("activation-check")
+    });
+    let mut cmd = Command::new(bin);
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(data);
+    if let Some(url) = store {
+        cmd.args(["--store", url]);
+    }
+    let mut child = cmd
+        .env("DISCORD_TOKEN", standin.token())
+        .env("DISCORD_API_BASE", standin.base_url())
+        .env("DISCORD_PUBLIC_KEY", key)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(log).expect("the log file can be created"))
+        .spawn()
+        .expect("cannot start activation-check serve; build it first");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().expect("piped"))
+        .read_line(&mut line)
+        .expect("the worker writes where it listens");
+    let addr = line
+        .trim()
+        .strip_prefix("listening on http://")
+        .and_then(|a| a.parse().ok())
+        .unwrap_or_else(|| {
+            panic!(
+                "serve did not start: {line:?}\n{}",
+                std::fs::read_to_string(log).unwrap_or_default()
+            )
+        });
+    (Proc { child }, addr)
+}
+
+/// CPU seconds of the test PostgreSQL cluster (`.ci/postgres start`): the postmaster and
+/// every backend it forked.
+fn database_cpu() -> f64 {
+    let Ok(dir) = std::env::var("ACTIVATION_CHECK_TEST_POSTGRES_DIR") else {
+        return 0.0;
+    };
+    let Some(master) = std::fs::read_to_string(Path::new(&dir).join("data/postmaster.pid"))
+        .ok()
+        .and_then(|t| t.lines().next().map(str::to_owned))
+    else {
+        return 0.0;
+    };
+    let mut total = {
+        let (u, s) = cpu_secs(&master);
+        u + s
+    };
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let pid = entry.file_name().to_string_lossy().into_owned();
+        if !pid.bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+        let ppid = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().nth(1).map(str::to_owned));
+        if ppid.as_deref() == Some(master.as_str()) {
+            let (u, s) = cpu_secs(&pid);
+            total += u + s;
+        }
+    }
+    total
 }
 
 // ---- waiting for callbacks -----------------------------------------------------------------
@@ -612,6 +717,8 @@ struct Report {
     buttons: u64,
     cards: u64,
     disk_mib: f64,
+    /// CPU of the PostgreSQL cluster per 1,000 clicks (the `serve` runs on it).
+    db_cpu_per_1000: f64,
     first_error: Option<String>,
 }
 
@@ -679,22 +786,64 @@ async fn run_bot(which: Which, args: &Args, tmp: &Path) -> Report {
     }
     let log = tmp.join(format!("{which:?}.log"));
 
-    // Start-up: process start → READY → the first interaction answered.
+    // Start-up: process start → READY (for `serve`: listening) → the first interaction
+    // answered.
+    let store = if matches!(which, Which::ServePg | Which::ServePg2) {
+        Some(support::postgres::fresh_database().await.expect(
+            "a PostgreSQL cluster for the serve runs: eval \"$(.ci/postgres start)\" first",
+        ))
+    } else {
+        None
+    };
     let t0 = Instant::now();
-    let proc = spawn(which, args, &standin, &data, &log);
-    let pid = proc.pid();
-    let ready = standin
-        .wait_for(Duration::from_secs(30), |s| {
-            (s.ready_count() > 0).then(Instant::now)
+    let (procs, ready) = if which.workers() == 0 {
+        let proc = spawn(which, args, &standin, &data, &log);
+        let ready = standin
+            .wait_for(Duration::from_secs(30), |s| {
+                (s.ready_count() > 0).then(Instant::now)
+            })
+            .await
+            .unwrap_or_else(|| {
+                panic!(
+                    "{} never became ready:\n{}",
+                    which.name(),
+                    std::fs::read_to_string(&log).unwrap_or_default()
+                )
+            });
+        (vec![proc], ready)
+    } else {
+        let signer = support::interactions::Signer::new(3);
+        let key = signer.public_key_hex();
+        let (procs, addrs): (Vec<Proc>, Vec<std::net::SocketAddr>) = (0..which.workers())
+            .map(|i| {
+                spawn_serve(
+                    args,
+                    &standin,
+                    &key,
+                    &data.join(format!("w{i}")),
+                    store.as_deref(),
+                    &log.with_extension(format!("w{i}.log")),
+                )
+            })
+            .unzip();
+        let balancer = support::interactions::Balancer::new(
+            addrs,
+            support::interactions::Policy::RoundRobin,
+            signer,
+        );
+        standin.deliver_over_http(move |o| balancer.clone().post(o));
+        (procs, Instant::now())
+    };
+    let pids: Vec<String> = procs.iter().map(Proc::pid).collect();
+    let pid = pids[0].clone();
+    let cpu_all = |pids: &[String]| {
+        pids.iter().fold((0.0, 0.0), |(u, s), p| {
+            let (pu, ps) = cpu_secs(p);
+            (u + pu, s + ps)
         })
-        .await
-        .unwrap_or_else(|| {
-            panic!(
-                "{} never became ready:\n{}",
-                which.name(),
-                std::fs::read_to_string(&log).unwrap_or_default()
-            )
-        });
+    };
+    let switches_all = |pids: &[String]| pids.iter().map(|p| context_switches(p)).sum::<u64>();
+    let rss_all = |field: &str| pids.iter().map(|p| status_kib(p, field)).sum::<f64>();
     report.start_to_ready_ms = (ready - t0).as_secs_f64() * 1000.0;
     let d = standin
         .send_slash_command(
@@ -709,7 +858,7 @@ async fn run_bot(which: Which, args: &Args, tmp: &Path) -> Report {
         .map(|cb| (cb.received_at - t0).as_secs_f64() * 1000.0)
         .unwrap_or(f64::NAN);
     tokio::time::sleep(Duration::from_secs(2)).await;
-    report.rss_idle_mib = mib(status_kib(&pid, "VmRSS"));
+    report.rss_idle_mib = mib(rss_all("VmRSS"));
 
     let open_loop = (!args.max).then_some(args.rate);
     let shared = Arc::new(Shared {
@@ -739,12 +888,14 @@ async fn run_bot(which: Which, args: &Args, tmp: &Path) -> Report {
     }
     shared.measuring.store(true, Ordering::SeqCst);
     let me = std::process::id().to_string();
-    let ((bu0, bs0), (mu0, ms0)) = (cpu_secs(&pid), cpu_secs(&me));
-    let cs0 = context_switches(&pid);
+    let ((bu0, bs0), (mu0, ms0)) = (cpu_all(&pids), cpu_secs(&me));
+    let cs0 = switches_all(&pids);
+    let db0 = database_cpu();
     let by_thread0 = by_thread(&pid);
     let secs = run_phase(&shared, args.clicks, open_loop, args.max_seconds).await;
-    let ((bu1, bs1), (mu1, ms1)) = (cpu_secs(&pid), cpu_secs(&me));
-    let cs1 = context_switches(&pid);
+    let ((bu1, bs1), (mu1, ms1)) = (cpu_all(&pids), cpu_secs(&me));
+    let cs1 = switches_all(&pids);
+    let db1 = database_cpu();
     if args.threads {
         let clicks = (shared.stats.lock().unwrap().latencies_us.len() as f64).max(1.0);
         let list: Vec<String> = by_thread(&pid)
@@ -799,6 +950,11 @@ async fn run_bot(which: Which, args: &Args, tmp: &Path) -> Report {
     report.bot_switches_per_click = cs1.saturating_sub(cs0) as f64 / lat.len().max(1) as f64;
     report.harness_cpu_per_1000 = (me1 - me0) / k;
     report.harness_cpu_util = (me1 - me0) / secs;
+    report.db_cpu_per_1000 = if store.is_some() {
+        (db1 - db0) / k
+    } else {
+        0.0
+    };
     report.lost = s.lost;
     report.errors = s.errors;
     report.slash = s.slash;
@@ -806,9 +962,9 @@ async fn run_bot(which: Which, args: &Args, tmp: &Path) -> Report {
     report.cards = s.cards;
     report.first_error = s.first_error;
     tokio::time::sleep(Duration::from_secs(1)).await;
-    report.rss_after_mib = mib(status_kib(&pid, "VmRSS"));
-    report.hwm_after_mib = mib(status_kib(&pid, "VmHWM"));
-    drop(proc);
+    report.rss_after_mib = mib(rss_all("VmRSS"));
+    report.hwm_after_mib = mib(rss_all("VmHWM"));
+    drop(procs);
     if which == Which::Ours {
         report.disk_mib = dir_size(&data) as f64 / 1048576.0;
     }
@@ -991,13 +1147,26 @@ fn main() {
     let which: Vec<Which> = match args.only.as_str() {
         "all" => vec![Which::Floor, Which::Sized, Which::Ours],
         "both" => vec![Which::Floor, Which::Ours],
+        "scale" => vec![
+            Which::Floor,
+            Which::Ours,
+            Which::Serve,
+            Which::ServePg,
+            Which::ServePg2,
+        ],
         list => list
             .split(',')
             .map(|w| match w.trim() {
                 "ours" => Which::Ours,
                 "floor" => Which::Floor,
                 "sized" => Which::Sized,
-                other => panic!("--only: unknown bot {other:?} (ours, floor, sized, all, both)"),
+                "serve" => Which::Serve,
+                "serve-pg" => Which::ServePg,
+                "serve-pg2" => Which::ServePg2,
+                other => panic!(
+                    "--only: unknown bot {other:?} (ours, floor, sized, serve, serve-pg, \
+                     serve-pg2, all, both, scale)"
+                ),
             })
             .collect(),
     };
@@ -1026,5 +1195,63 @@ fn main() {
             reports.push((w, r));
         }
     }
-    print(&reports, &args);
+    if reports.iter().any(|(w, _)| w.workers() > 0) {
+        print_columns(&reports, &args);
+    } else {
+        print(&reports, &args);
+    }
+}
+
+/// The table with one column per run (for `serve` and its stores beside `run`).
+fn print_columns(reports: &[(Which, Report)], args: &Args) {
+    let mode = if args.max {
+        "closed loop (max throughput)".to_owned()
+    } else {
+        format!("open loop at {} clicks/s", args.rate)
+    };
+    println!();
+    println!(
+        "{mode}; {} users; {} measured clicks per run after {} warm-up",
+        args.users, args.clicks, args.warmup
+    );
+    let rows: Vec<Row> = vec![
+        ("clicks measured", |r| r.clicks as f64, 0),
+        ("sustained clicks/s", |r| r.clicks_per_s, 1),
+        ("latency p50 (ms)", |r| r.p50_ms, 3),
+        ("latency p99 (ms)", |r| r.p99_ms, 3),
+        (
+            "bot CPU s / 1,000 clicks (all workers)",
+            |r| r.bot_cpu_per_1000,
+            3,
+        ),
+        ("PostgreSQL CPU s / 1,000 clicks", |r| r.db_cpu_per_1000, 3),
+        ("bot CPU (cores busy)", |r| r.bot_cpu_util, 2),
+        (
+            "stand-in+driver CPU s / 1,000 clicks",
+            |r| r.harness_cpu_per_1000,
+            3,
+        ),
+        (
+            "VmRSS after the load (MiB, all workers)",
+            |r| r.rss_after_mib,
+            1,
+        ),
+        ("lost clicks", |r| r.lost as f64, 0),
+        ("refused/outdated clicks", |r| r.errors as f64, 0),
+    ];
+    let names: Vec<&str> = reports.iter().map(|(w, _)| w.name()).collect();
+    println!("| measure | {} |", names.join(" | "));
+    println!("|---|{}", "---:|".repeat(names.len()));
+    for (name, f, digits) in &rows {
+        let cells: Vec<String> = reports
+            .iter()
+            .map(|(_, r)| format!("{:.*}", *digits, f(r)))
+            .collect();
+        println!("| {name} | {} |", cells.join(" | "));
+    }
+    for (w, r) in reports {
+        if let Some(e) = &r.first_error {
+            println!("{}: first problem: {e}", w.name());
+        }
+    }
 }

@@ -22,7 +22,7 @@
 //!     style.rs           warnings about texts that read badly
 //!     problem.rs         file:line diagnostics
 //!     clock.rs           the one clock, passed in
-//!   store/               sessions in sled (the only folder that names sled)
+//!   store/               sessions in sled (the only folder that names sled) or PostgreSQL
 //!     mod.rs             SledStore: the SessionStore methods, expiry, forget, checkpoint
 //!     durability.rs      reopen after a storage error, group flush, the write-behind writer
 //!     index.rs           the expiry index's byte layout
@@ -30,6 +30,10 @@
 //!     json_tree.rs       typed JSON trees (the registry of posted cards)
 //!     record_bytes.rs    the compact layout a session is stored in
 //!     dump.rs            the whole store read at one moment, and written back (backups)
+//!     postgres/          the same in PostgreSQL, shared by `serve` workers: sessions with
+//!                        a conditional write on the step, handled interaction ids, posted
+//!                        cards, versioned migrations (migrations.rs)
+//!     backend.rs         the choice between the two, as the bot uses it
 //!   discord/             the bot over the gateway (the only folder that names serenity)
 //!     handler.rs         routing: every event in, each interaction to its function
 //!     click.rs           a click decoded into the button the bot made, and answered
@@ -40,6 +44,9 @@
 //!     spec.rs            message specs and Discord's limits as named constants
 //!     permissions.rs     a member's permissions in a channel (PIN_MESSAGES)
 //!     commands.rs, gate.rs, watch.rs   commands, one click at a time, the gateway watch
+//!     endpoint/          `serve`: the same bot over HTTP interactions, each request's
+//!                        Ed25519 signature verified (verify.rs), the first response in the
+//!                        HTTP response (reply.rs); rest.rs is what handlers reach Discord by
 //!   term.rs              `activation-check ask`, the terminal front end
 //!   ops/                 running as a service: health and metrics listener, metric names
 //!   data/                backup and restore as JSON lines (`data export`, `data import`);

@@ -14,6 +14,7 @@ use activation_check::config::{Config, ConfigArgs};
 use activation_check::conversation::Conversation;
 use activation_check::knowledge::{self, Knowledge};
 use activation_check::session::{Scope, SessionKey};
+use activation_check::store::backend::Backend;
 use activation_check::store::{SledStore, StoreOptions};
 use activation_check::term;
 
@@ -56,6 +57,9 @@ enum Command {
     Run(BotArgs),
     /// Register the bot's commands with Discord and exit.
     Register(BotArgs),
+    /// Answer interactions over HTTP (the application's Interactions Endpoint URL)
+    /// instead of the gateway; several workers may share one PostgreSQL store.
+    Serve(Box<ServeArgs>),
     /// Operate on stored sessions.
     Sessions {
         #[command(subcommand)]
@@ -108,6 +112,10 @@ enum SessionsCommand {
         /// ID"), or the login name a terminal conversation ran under.
         #[arg(long, value_name = "ID")]
         user: String,
+        /// The PostgreSQL store the workers share (`postgres://...`), instead of sled in
+        /// --data-dir.
+        #[arg(long, env = "ACTIVATION_CHECK_STORE", value_name = "URL")]
+        store: Option<String>,
     },
 }
 
@@ -175,6 +183,24 @@ struct BotArgs {
 }
 
 #[derive(Debug, clap::Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    bot: BotArgs,
+    /// Where to listen for Discord's POSTs, for example 127.0.0.1:8080 behind a reverse
+    /// proxy that terminates TLS (port 0 picks a free port; the address is printed).
+    #[arg(long, env = "ACTIVATION_CHECK_LISTEN", value_name = "ADDR")]
+    listen: std::net::SocketAddr,
+    /// The application's public key (Developer Portal → General Information → Public
+    /// Key); a request not signed with it gets 401.
+    #[arg(long, env = "DISCORD_PUBLIC_KEY", value_name = "HEX")]
+    public_key: activation_check::discord::endpoint::verify::PublicKey,
+    /// Where the sessions and posted cards live: `postgres://user:password@host/db` for
+    /// a database several workers share [default: sled in --data-dir, one process].
+    #[arg(long, env = "ACTIVATION_CHECK_STORE", value_name = "URL")]
+    store: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
 struct AskArgs {
     /// Language of the conversation, such as `ja` or `en-US` [default: from LC_ALL,
     /// LC_MESSAGES or LANG, else --default-locale].
@@ -205,13 +231,10 @@ fn main() -> ExitCode {
         Err(e) => return unusable_arguments(e),
     };
     // The token is read before logging starts, so that it is redacted from every line.
-    let token = match &cli.command {
-        Command::Run(a) | Command::Register(a) => Some(activation_check::token::from_env(
-            a.token.as_deref(),
-            a.token_file.as_deref(),
-        )),
-        _ => None,
-    };
+    let token = cli
+        .command
+        .bot_args()
+        .map(|a| activation_check::token::from_env(a.token.as_deref(), a.token_file.as_deref()));
     let secrets = match &token {
         Some(Ok(t)) => vec![t.secret().to_owned()],
         _ => a_token_as_given(&cli.command),
@@ -224,9 +247,10 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Ask(args) => ask(&config, args),
         Command::Run(args) => bot(&config, args, token, false),
+        Command::Serve(args) => serve(&config, *args, token),
         Command::Sessions {
-            command: SessionsCommand::Forget { user },
-        } => forget(&config, &user),
+            command: SessionsCommand::Forget { user, store },
+        } => forget(&config, &user, store.as_deref()),
         Command::Register(args) => bot(&config, args, token, true),
         Command::Rules {
             command: RulesCommand::Check,
@@ -454,9 +478,20 @@ fn load_for_discord(config: &Config) -> Result<Knowledge, ExitCode> {
 /// `DISCORD_TOKEN` as given, for redaction when no token could be resolved (say, both
 /// it and `DISCORD_TOKEN_FILE` are set).
 fn a_token_as_given(command: &Command) -> Vec<String> {
-    match command {
-        Command::Run(a) | Command::Register(a) => a.token.iter().cloned().collect(),
-        _ => Vec::new(),
+    command
+        .bot_args()
+        .map(|a| a.token.iter().cloned().collect())
+        .unwrap_or_default()
+}
+
+impl Command {
+    /// The token and Discord settings of a command that talks to Discord.
+    fn bot_args(&self) -> Option<&BotArgs> {
+        match self {
+            Command::Run(a) | Command::Register(a) => Some(a),
+            Command::Serve(s) => Some(&s.bot),
+            _ => None,
+        }
     }
 }
 
@@ -566,15 +601,85 @@ fn bot(
     exit_with(result)
 }
 
-fn forget(config: &Config, user: &str) -> ExitCode {
-    let store = match open_store(config) {
+/// `serve`: the conversation over HTTP interactions.
+fn serve(
+    config: &Config,
+    args: ServeArgs,
+    token: Option<Result<activation_check::token::Token, activation_check::token::TokenError>>,
+) -> ExitCode {
+    let token = match token {
+        Some(Ok(t)) => t,
+        Some(Err(e)) => return failed(e),
+        None => return failed(activation_check::token::TokenError::Missing),
+    };
+    let k = match load_for_discord(config) {
+        Ok(k) => k,
+        Err(code) => return code,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime starts");
+    let store = match open_backend(config, args.store.as_deref(), &runtime) {
         Ok(s) => s,
         Err(code) => return code,
     };
+    let opts = activation_check::discord::endpoint::ServeOptions {
+        listen: args.listen,
+        public_key: args.public_key,
+        bot: activation_check::discord::BotOptions {
+            token: token.secret().to_owned(),
+            api_base: args.bot.api_base,
+            guild: args.bot.guild,
+            health: None,
+        },
+    };
+    let hourly = std::time::Duration::from_secs(3600);
+    let pruner = match &store {
+        Backend::Sled(s) => runtime.spawn(activation_check::store::prune_periodically(
+            s.clone(),
+            hourly,
+            std::future::pending(),
+        )),
+        Backend::Postgres(p) => {
+            runtime.spawn(activation_check::store::postgres::prune_periodically(
+                p.clone(),
+                hourly,
+                std::future::pending(),
+            ))
+        }
+    };
+    let result = runtime.block_on(activation_check::discord::endpoint::serve(
+        k,
+        store.clone(),
+        opts,
+        |addr| {
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "listening on http://{addr}");
+            let _ = out.flush();
+        },
+        activation_check::discord::shutdown_signal(),
+    ));
+    pruner.abort();
+    if let Backend::Sled(s) = &store {
+        if let Err(e) = s.checkpoint(std::time::Duration::from_secs(5)) {
+            tracing::warn!(error = %e, "the store was not checkpointed; the next start replays its log");
+        }
+    }
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    exit_with(result)
+}
+
+fn forget(config: &Config, user: &str, store: Option<&str>) -> ExitCode {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("a tokio runtime starts");
+    let store = match open_backend(config, store, &runtime) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
     match runtime.block_on(store.forget_user(user)) {
         Ok(n) => {
             println!("deleted {n} session(s) of user {user}");
@@ -643,6 +748,35 @@ fn exit_with<E: std::error::Error + 'static>(result: Result<(), E>) -> ExitCode 
 fn open_store(config: &Config) -> Result<Arc<SledStore>, ExitCode> {
     SledStore::open(&config.data_dir, store_options(config))
         .map(Arc::new)
+        .map_err(|e| failed_with_causes(&e))
+}
+
+/// The store named by `--store`: PostgreSQL for a `postgres://` URL, else sled in the
+/// data directory.
+fn open_backend(
+    config: &Config,
+    url: Option<&str>,
+    runtime: &tokio::runtime::Runtime,
+) -> Result<Backend, ExitCode> {
+    let Some(url) = url.filter(|u| !u.is_empty()) else {
+        return open_store(config).map(Backend::Sled);
+    };
+    if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        return Err(failed(format!(
+            "--store (ACTIVATION_CHECK_STORE) must be a postgres:// or postgresql:// URL, \
+             or empty for the store in the data directory; got `{}`",
+            url.split('@').next_back().unwrap_or_default()
+        )));
+    }
+    let options = StoreOptions {
+        ttl: config.session_ttl,
+        ..StoreOptions::default()
+    };
+    runtime
+        .block_on(activation_check::store::postgres::PgStore::connect(
+            url, options,
+        ))
+        .map(|p| Backend::Postgres(Arc::new(p)))
         .map_err(|e| failed_with_causes(&e))
 }
 

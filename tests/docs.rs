@@ -48,11 +48,12 @@ fn bracket(line: &str, key: &str) -> Option<String> {
 }
 
 /// The subcommands, as the words that reach them.
-const SUBCOMMANDS: [&[&str]; 8] = [
+const SUBCOMMANDS: [&[&str]; 9] = [
     &[],
     &["ask"],
     &["run"],
     &["register"],
+    &["serve"],
     &["sessions", "forget"],
     &["rules", "check"],
     &["data", "export"],

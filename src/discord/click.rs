@@ -3,7 +3,9 @@
 
 use std::time::Instant;
 
-use serenity::all::{ComponentInteraction, ComponentInteractionDataKind, Context};
+use serenity::all::{ComponentInteraction, ComponentInteractionDataKind};
+
+use super::rest::Rest;
 
 use super::failure::Failure;
 use super::handler::{key_for, Handler};
@@ -46,7 +48,7 @@ impl Handler {
     /// is not read here, and the conversation is entered once.
     pub(super) async fn component(
         &self,
-        ctx: &Context,
+        ctx: &Rest,
         c: &ComponentInteraction,
         locale: LocaleId,
         received: Instant,

@@ -3,7 +3,7 @@
 //! and a log line for the operator. It never fails itself: a sentence that cannot be sent
 //! is logged.
 
-use serenity::all::Context;
+use super::rest::Rest;
 
 use super::gate::Busy;
 use super::respond::{CallError, Responder, Unacknowledged};
@@ -99,7 +99,7 @@ impl Failure {
     /// edit of a deferred response). Never fails.
     pub(super) async fn tell(
         self,
-        ctx: &Context,
+        ctx: &Rest,
         respond: Responder<'_>,
         l10n: &Localizer,
         locale: LocaleId,

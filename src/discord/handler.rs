@@ -13,6 +13,9 @@ use serenity::all::{
     CommandInteraction, CommandType, ComponentInteraction, Context, Event, Interaction,
     InteractionId, RawEventHandler,
 };
+
+use super::endpoint::reply;
+use super::rest::Rest;
 use serenity::async_trait;
 
 use super::commands;
@@ -29,10 +32,10 @@ use crate::i18n::{LocaleId, Localizer};
 use crate::knowledge::Knowledge;
 use crate::ops::metric::{self, Kind, Outcome};
 use crate::session::{Scope, SessionKey};
-use crate::store::SledStore;
+use crate::store::backend::Backend;
 
 pub struct Handler {
-    pub(super) conv: Conversation<SledStore>,
+    pub(super) conv: Conversation<Backend>,
     pub(super) registry: Registry,
     pub(super) bot_user: u64,
     pub(super) rules_tag: String,
@@ -56,10 +59,18 @@ pub(super) fn key_for(guild: Option<u64>, user: u64) -> SessionKey {
 }
 
 impl Handler {
-    pub fn new(k: Knowledge, store: Arc<SledStore>, registry: Registry, bot_user: u64) -> Self {
+    pub fn new(k: Knowledge, store: Backend, registry: Registry, bot_user: u64) -> Self {
         let rules_tag = rules_tag(&k.rules.meta.version);
+        let shared = store.is_shared();
+        let conv = Conversation::new(
+            k.rules,
+            k.l10n,
+            Arc::new(store),
+            system_clock(),
+            TimeStyle::Discord,
+        );
         Self {
-            conv: Conversation::new(k.rules, k.l10n, store, system_clock(), TimeStyle::Discord),
+            conv: if shared { conv.shared() } else { conv },
             registry,
             bot_user,
             rules_tag,
@@ -72,7 +83,7 @@ impl Handler {
     /// The one place failures become replies (see [`Failure::tell`]). Never fails.
     pub(super) async fn fail(
         &self,
-        ctx: &Context,
+        ctx: &Rest,
         respond: Responder<'_>,
         locale: LocaleId,
         user: u64,
@@ -125,12 +136,7 @@ impl Handler {
         spec::view_message(&reply.view, self.l10n(), reply.locale, &owner)
     }
 
-    async fn on_command(
-        &self,
-        ctx: &Context,
-        c: &CommandInteraction,
-        received: Instant,
-    ) -> Outcome {
+    async fn on_command(&self, ctx: &Rest, c: &CommandInteraction, received: Instant) -> Outcome {
         let user = c.user.id.get();
         let locale = self.locale(&c.locale, c.guild_locale.as_deref());
         let result = match (c.data.kind, c.data.name.as_str()) {
@@ -157,7 +163,7 @@ impl Handler {
     /// `/activation-check`: offer to continue an unfinished conversation, else start.
     async fn ask(
         &self,
-        ctx: &Context,
+        ctx: &Rest,
         c: &CommandInteraction,
         locale: LocaleId,
         received: Instant,
@@ -181,7 +187,7 @@ impl Handler {
 
     async fn on_component(
         &self,
-        ctx: &Context,
+        ctx: &Rest,
         c: &ComponentInteraction,
         received: Instant,
     ) -> Outcome {
@@ -214,12 +220,12 @@ impl Handler {
 impl RawEventHandler for Handler {
     async fn raw_event(&self, ctx: Context, event: Event) {
         match event {
-            Event::InteractionCreate(e) => self.interaction(ctx, e.interaction).await,
+            Event::InteractionCreate(e) => self.interaction(Rest::from(&ctx), e.interaction).await,
             Event::Unknown(unknown) if unknown.kind == "INTERACTION_CREATE" => {
                 // serenity's own JSON value (serde_json's, or simd_json's when that
                 // feature is on), read here as serde_json's.
                 let value = serde_json::to_value(&unknown.value).unwrap_or_default();
-                self.unreadable(ctx, &value).await
+                self.unreadable(Rest::from(&ctx), &value).await
             }
             Event::Ready(e) => {
                 tracing::info!(user = %e.ready.user.name, guilds = e.ready.guilds.len(), "connected to the gateway")
@@ -230,7 +236,7 @@ impl RawEventHandler for Handler {
 }
 
 impl Handler {
-    async fn interaction(&self, ctx: Context, interaction: Interaction) {
+    pub(crate) async fn interaction(&self, ctx: Rest, interaction: Interaction) {
         let received = Instant::now();
         if !self.seen.first_time(interaction.id().get()) {
             tracing::info!(interaction = %interaction.id(), "ignoring a replayed interaction");
@@ -284,7 +290,7 @@ impl Handler {
 
     /// An interaction serenity could not read: the user still gets a sentence, the
     /// operator a log line, instead of "This interaction failed".
-    async fn unreadable(&self, ctx: Context, v: &serde_json::Value) {
+    pub(crate) async fn unreadable(&self, ctx: Rest, v: &serde_json::Value) {
         let id = v["id"]
             .as_str()
             .and_then(|s| s.parse::<u64>().ok())
@@ -318,8 +324,14 @@ impl Handler {
         });
         let deadline = Instant::now() + FIRST_RESPONSE_BUDGET;
         let sent = with_retry(deadline, "answering an unreadable interaction", || {
-            ctx.http
-                .create_interaction_response(InteractionId::new(id), token, &body, Vec::new())
+            reply::first_json(&body, || {
+                ctx.http.create_interaction_response(
+                    InteractionId::new(id),
+                    token,
+                    &body,
+                    Vec::new(),
+                )
+            })
         })
         .await;
         if let Err(e) = &sent {

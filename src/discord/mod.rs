@@ -18,6 +18,7 @@
 
 mod click;
 pub mod commands;
+pub mod endpoint;
 mod failure;
 pub mod gate;
 mod handler;
@@ -26,6 +27,7 @@ mod pins;
 mod post;
 pub mod registry;
 mod respond;
+mod rest;
 pub mod spec;
 pub mod watch;
 
@@ -43,6 +45,7 @@ use registry::Registry;
 pub use handler::Handler;
 pub use permissions::PIN_MESSAGES;
 pub use respond::response_message;
+pub use rest::Rest;
 
 /// Where and how to connect.
 #[derive(Clone)]
@@ -87,6 +90,8 @@ pub enum BotError {
     Gateway(serenity::Error),
     #[error("the posted-cards registry cannot be opened: {0}")]
     Registry(#[from] crate::session::StoreError),
+    #[error("cannot serve interactions on {0}: {1}")]
+    Listen(std::net::SocketAddr, std::io::Error),
 }
 
 /// Why a REST call could not reach Discord, in words an operator can act on (the host
@@ -136,7 +141,7 @@ fn is_unauthorized(e: &serenity::Error) -> bool {
 }
 
 /// Checks the token and learns the application and bot user ids.
-async fn connect(opts: &BotOptions) -> Result<(serenity::http::Http, u64), BotError> {
+pub(crate) async fn connect(opts: &BotOptions) -> Result<(serenity::http::Http, u64), BotError> {
     let http = http(opts);
     let me = http.get_current_user().await.map_err(|e| {
         if is_unauthorized(&e) {
@@ -195,7 +200,12 @@ pub async fn run(
     let registry = Registry::open(store.open_tree_json(Registry::TREE)?);
     // Sessions are resume points: written behind the replies, in groups.
     store.write_behind();
-    let handler = Handler::new(k, store.clone(), registry, bot_user);
+    let handler = Handler::new(
+        k,
+        crate::store::backend::Backend::Sled(store.clone()),
+        registry,
+        bot_user,
+    );
     // Interactions arrive without any intent; GUILDS is the least the gateway accepts
     // usefully and is not privileged. One raw-event handler takes every event (see
     // `Handler`'s `RawEventHandler`); the health watch, when configured, listens beside it.

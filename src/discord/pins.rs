@@ -5,7 +5,9 @@
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use serenity::all::{ChannelId, CommandInteraction, Context};
+use serenity::all::{ChannelId, CommandInteraction};
+
+use super::rest::Rest;
 
 use super::failure::Failure;
 use super::handler::Handler;
@@ -18,7 +20,7 @@ impl Handler {
     /// "Pin activation answer": pins one of the bot's own posted cards.
     pub(super) async fn pin(
         &self,
-        ctx: &Context,
+        ctx: &Rest,
         c: &CommandInteraction,
         locale: LocaleId,
         received: Instant,
@@ -35,7 +37,7 @@ impl Handler {
             .messages
             .get(&target.into())
             .is_some_and(|m| m.author.id.get() == self.bot_user);
-        let Some(card) = self.registry.get(target)? else {
+        let Some(card) = self.registry.get(target).await? else {
             return Err(Failure::NotACard);
         };
         if !authored_by_bot || card.guild_id != Some(guild.get()) {
@@ -94,7 +96,7 @@ impl Handler {
     /// ([`super::permissions`]).
     async fn member_may_pin(
         &self,
-        ctx: &Context,
+        ctx: &Rest,
         c: &CommandInteraction,
         guild: u64,
         channel: u64,
@@ -160,7 +162,7 @@ impl Handler {
     /// `/activation-pins`: pinned cards made under older rules, with links.
     pub(super) async fn list_outdated(
         &self,
-        ctx: &Context,
+        ctx: &Rest,
         c: &CommandInteraction,
         locale: LocaleId,
         received: Instant,
@@ -174,7 +176,11 @@ impl Handler {
         self.sync_pins(ctx, guild.get()).await;
         let rules = &self.conv.rules;
         let current = &rules.meta.version;
-        let cards = match self.registry.outdated_pins(Some(guild.get()), current) {
+        let cards = match self
+            .registry
+            .outdated_pins(Some(guild.get()), current)
+            .await
+        {
             Ok(cards) => cards,
             Err(e) => {
                 let user = c.user.id.get();
@@ -239,8 +245,8 @@ impl Handler {
     /// channel holding one of the bot's cards: moderators also pin and unpin in
     /// Discord's own menu. A channel whose pins cannot be read keeps what the registry
     /// knows, with a warning in the log.
-    async fn sync_pins(&self, ctx: &Context, guild: u64) {
-        let channels: BTreeSet<u64> = match self.registry.all() {
+    async fn sync_pins(&self, ctx: &Rest, guild: u64) {
+        let channels: BTreeSet<u64> = match self.registry.all().await {
             Ok(cards) => cards
                 .iter()
                 .filter(|c| c.guild_id == Some(guild))

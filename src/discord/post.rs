@@ -4,14 +4,13 @@
 
 use std::time::Instant;
 
-use serenity::all::{
-    ComponentInteraction, Context, CreateAllowedMentions, CreateMessage, Message, Nonce,
-};
+use serenity::all::{ComponentInteraction, CreateAllowedMentions, CreateMessage, Message, Nonce};
 
 use super::failure::Failure;
 use super::handler::Handler;
 use super::registry::PostedCard;
 use super::respond::{embeds, with_retry, CallError, ComponentAnswer, Responder};
+use super::rest::Rest;
 use super::spec;
 use crate::conversation::ToPost;
 use crate::i18n::LocaleId;
@@ -32,7 +31,7 @@ impl Handler {
     /// "Post in this channel": the finished card as a new public message.
     pub(super) async fn post(
         &self,
-        ctx: &Context,
+        ctx: &Rest,
         c: &ComponentInteraction,
         key: &SessionKey,
         post: ToPost,

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::session::StoreError;
+use crate::store::postgres::PgStore;
 use crate::store::JsonTree;
 
 /// A pin of a posted card.
@@ -64,13 +65,39 @@ pub struct ChannelPins {
     pub complete: bool,
 }
 
+/// Where the posted cards are kept.
+#[derive(Debug, Clone)]
+enum Cards {
+    /// A tree in the sled store (one process).
+    Sled(JsonTree<PostedCard>),
+    /// A table in PostgreSQL, shared by every worker; each change is one statement or
+    /// one transaction there.
+    Postgres(Arc<PgStore>),
+}
+
 /// Posted cards by message id.
 #[derive(Debug, Clone)]
 pub struct Registry {
-    cards: JsonTree<PostedCard>,
+    cards: Cards,
     /// Updates read an entry and write it back (a post again, a pin); one at a time, so
-    /// neither undoes the other.
+    /// neither undoes the other. (In PostgreSQL the database orders them.)
     updating: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// A card brought in line with its channel's pins as listed at `asked_at` (see
+/// [`Registry::sync_pins`]); `None` when it does not change.
+fn resynced(mut card: PostedCard, channels: &[ChannelPins], asked_at: i64) -> Option<PostedCard> {
+    let list = channels.iter().find(|c| c.channel_id == card.channel_id)?;
+    let listed = list.pinned.contains(&card.message_id);
+    card.pin = match (card.pin.take(), listed) {
+        (None, true) => Some(Pin {
+            by: None,
+            at: asked_at,
+        }),
+        (Some(pin), false) if list.complete && pin.at < asked_at => None,
+        _ => return None,
+    };
+    Some(card)
 }
 
 impl Registry {
@@ -82,7 +109,15 @@ impl Registry {
     /// the session store.
     pub fn open(cards: JsonTree<PostedCard>) -> Self {
         Self {
-            cards,
+            cards: Cards::Sled(cards),
+            updating: Arc::default(),
+        }
+    }
+
+    /// The registry in PostgreSQL.
+    pub fn postgres(store: Arc<PgStore>) -> Self {
+        Self {
+            cards: Cards::Postgres(store),
             updating: Arc::default(),
         }
     }
@@ -91,9 +126,12 @@ impl Registry {
     /// Discord already made (see the post's nonce), so an entry for that message may
     /// exist: its first post time and its pin are kept.
     pub async fn record_post(&self, card: &PostedCard) -> Result<PostedCard, StoreError> {
+        if let Cards::Postgres(pg) = &self.cards {
+            return pg.record_post(card).await;
+        }
         let _one_at_a_time = self.updating.lock().await;
         let mut entry = card.clone();
-        if let Some(known) = self.get(card.message_id)? {
+        if let Some(known) = self.get(card.message_id).await? {
             entry.posted_at = known.posted_at;
             entry.pin = known.pin;
         }
@@ -103,11 +141,17 @@ impl Registry {
 
     /// Writes an entry as it is.
     async fn record(&self, card: &PostedCard) -> Result<(), StoreError> {
-        self.cards.insert(&card.message_id.to_string(), card).await
+        match &self.cards {
+            Cards::Sled(tree) => tree.insert(&card.message_id.to_string(), card).await,
+            Cards::Postgres(pg) => pg.put_card(card).await,
+        }
     }
 
-    pub fn get(&self, message_id: u64) -> Result<Option<PostedCard>, StoreError> {
-        self.cards.get(&message_id.to_string())
+    pub async fn get(&self, message_id: u64) -> Result<Option<PostedCard>, StoreError> {
+        match &self.cards {
+            Cards::Sled(tree) => tree.get(&message_id.to_string()),
+            Cards::Postgres(pg) => pg.card(message_id).await,
+        }
     }
 
     /// Records that `by` pinned the card; returns the updated entry, or `None` if the
@@ -118,11 +162,15 @@ impl Registry {
         by: u64,
         at: i64,
     ) -> Result<Option<PostedCard>, StoreError> {
+        let pin = Pin { by: Some(by), at };
+        if let Cards::Postgres(pg) = &self.cards {
+            return pg.mark_pinned(message_id, &pin).await;
+        }
         let _one_at_a_time = self.updating.lock().await;
-        let Some(mut card) = self.get(message_id)? else {
+        let Some(mut card) = self.get(message_id).await? else {
             return Ok(None);
         };
-        card.pin = Some(Pin { by: Some(by), at });
+        card.pin = Some(pin);
         self.record(&card).await?;
         Ok(Some(card))
     }
@@ -139,40 +187,39 @@ impl Registry {
         channels: &[ChannelPins],
         asked_at: i64,
     ) -> Result<usize, StoreError> {
+        if let Cards::Postgres(pg) = &self.cards {
+            return pg
+                .update_cards(|card| resynced(card, channels, asked_at))
+                .await;
+        }
         let _one_at_a_time = self.updating.lock().await;
         let mut changed = 0;
-        for mut card in self.all()? {
-            let Some(list) = channels.iter().find(|c| c.channel_id == card.channel_id) else {
-                continue;
-            };
-            let listed = list.pinned.contains(&card.message_id);
-            card.pin = match (card.pin.take(), listed) {
-                (None, true) => Some(Pin {
-                    by: None,
-                    at: asked_at,
-                }),
-                (Some(pin), false) if list.complete && pin.at < asked_at => None,
-                _ => continue,
-            };
-            self.record(&card).await?;
-            changed += 1;
+        for card in self.all().await? {
+            if let Some(card) = resynced(card, channels, asked_at) {
+                self.record(&card).await?;
+                changed += 1;
+            }
         }
         Ok(changed)
     }
 
     /// Every posted card, in message id order.
-    pub fn all(&self) -> Result<Vec<PostedCard>, StoreError> {
-        self.cards.iter().map(|e| e.map(|(_, c)| c)).collect()
+    pub async fn all(&self) -> Result<Vec<PostedCard>, StoreError> {
+        match &self.cards {
+            Cards::Sled(tree) => tree.iter().map(|e| e.map(|(_, c)| c)).collect(),
+            Cards::Postgres(pg) => pg.cards().await,
+        }
     }
 
     /// Pinned cards in `guild` made under a rules version other than `current`.
-    pub fn outdated_pins(
+    pub async fn outdated_pins(
         &self,
         guild_id: Option<u64>,
         current: &str,
     ) -> Result<Vec<PostedCard>, StoreError> {
         Ok(self
-            .all()?
+            .all()
+            .await?
             .into_iter()
             .filter(|c| c.guild_id == guild_id && c.pin.is_some() && c.rules_version != current)
             .collect())
@@ -223,8 +270,9 @@ mod tests {
     }
 
     /// The message ids of guild 1's pinned cards made under rules older than "new".
-    fn outdated(reg: &Registry) -> Vec<u64> {
+    async fn outdated(reg: &Registry) -> Vec<u64> {
         reg.outdated_pins(Some(1), "new")
+            .await
             .unwrap()
             .iter()
             .map(|c| c.message_id)
@@ -260,10 +308,10 @@ mod tests {
             dir.path(),
             StoreOptions::default,
         ));
-        assert_eq!(outdated(&reg), vec![100]);
-        assert!(reg.outdated_pins(Some(7), "new").unwrap().is_empty());
+        assert_eq!(outdated(&reg).await, vec![100]);
+        assert!(reg.outdated_pins(Some(7), "new").await.unwrap().is_empty());
         assert_eq!(
-            reg.get(100).unwrap().unwrap().link(),
+            reg.get(100).await.unwrap().unwrap().link(),
             "https://discord.com/channels/1/2/100"
         );
     }
@@ -285,8 +333,8 @@ mod tests {
             })
         );
         assert_eq!(kept.posted_at, 11);
-        assert_eq!(reg.get(100).unwrap(), Some(kept));
-        assert_eq!(outdated(&reg), vec![100]);
+        assert_eq!(reg.get(100).await.unwrap(), Some(kept));
+        assert_eq!(outdated(&reg).await, vec![100]);
         // A message seen for the first time is recorded as given.
         let fresh = reg.record_post(&card(101, "old", false)).await.unwrap();
         assert_eq!(fresh, card(101, "old", false));
@@ -303,7 +351,10 @@ mod tests {
         let mut elsewhere = card(103, "old", true);
         elsewhere.channel_id = 3;
         reg.record(&elsewhere).await.unwrap();
-        let pins = |id: u64| reg.get(id).unwrap().unwrap().pin;
+        let pins = |id: u64| {
+            let reg = &reg;
+            async move { reg.get(id).await.unwrap().unwrap().pin }
+        };
         let list = |ids: &[u64], complete: bool| {
             vec![ChannelPins {
                 channel_id: 2,
@@ -318,24 +369,24 @@ mod tests {
             reg.sync_pins(&list(&[100, 101], false), 70).await.unwrap(),
             1
         );
-        assert_eq!(pins(101), Some(Pin { by: None, at: 70 }));
-        assert!(pins(102).is_some());
+        assert_eq!(pins(101).await, Some(Pin { by: None, at: 70 }));
+        assert!(pins(102).await.is_some());
         // A complete list also tells what is no longer pinned.
         assert_eq!(
             reg.sync_pins(&list(&[100, 101], true), 80).await.unwrap(),
             1
         );
         assert_eq!(
-            pins(100),
+            pins(100).await,
             Some(Pin {
                 by: Some(5),
                 at: 12
             })
         );
-        assert_eq!(pins(101), Some(Pin { by: None, at: 70 }));
-        assert_eq!(pins(102), None);
+        assert_eq!(pins(101).await, Some(Pin { by: None, at: 70 }));
+        assert_eq!(pins(102).await, None);
         // Channels without a list are left alone; nothing changes twice.
-        assert!(pins(103).is_some());
+        assert!(pins(103).await.is_some());
         assert_eq!(
             reg.sync_pins(&list(&[100, 101], true), 90).await.unwrap(),
             0
@@ -347,7 +398,7 @@ mod tests {
             0
         );
         assert_eq!(
-            pins(102),
+            pins(102).await,
             Some(Pin {
                 by: Some(9),
                 at: 95

@@ -6,11 +6,14 @@
 use std::time::{Duration, Instant};
 
 use serenity::all::{
-    ButtonStyle as SButtonStyle, CommandInteraction, ComponentInteraction, Context,
-    CreateActionRow, CreateAllowedMentions, CreateButton, CreateEmbed, CreateEmbedFooter,
-    CreateInteractionResponse, CreateInteractionResponseMessage, CreateSelectMenu,
-    CreateSelectMenuKind, CreateSelectMenuOption, EditInteractionResponse, InteractionId,
+    ButtonStyle as SButtonStyle, CommandInteraction, ComponentInteraction, CreateActionRow,
+    CreateAllowedMentions, CreateButton, CreateEmbed, CreateEmbedFooter, CreateInteractionResponse,
+    CreateInteractionResponseMessage, CreateSelectMenu, CreateSelectMenuKind,
+    CreateSelectMenuOption, EditInteractionResponse, InteractionId,
 };
+
+use super::endpoint::reply;
+use super::rest::Rest;
 use serenity::http::HttpError;
 
 use super::spec::{ButtonStyle, Component, MessageSpec};
@@ -268,7 +271,7 @@ impl Responder<'_> {
 
     /// Acknowledges `what` now to answer later (type 5, ephemeral); returns the
     /// responder that edits that answer.
-    pub(super) async fn defer(self, ctx: &Context, what: &str) -> Result<Self, Unacknowledged> {
+    pub(super) async fn defer(self, ctx: &Rest, what: &str) -> Result<Self, Unacknowledged> {
         let defer = || {
             CreateInteractionResponse::Defer(
                 CreateInteractionResponseMessage::new().ephemeral(true),
@@ -277,10 +280,10 @@ impl Responder<'_> {
         with_retry(self.deadline(), "deferring a response", || async {
             match self {
                 Responder::Command(c, _) | Responder::DeferredCommand(c, _) => {
-                    c.create_response(&ctx.http, defer()).await
+                    reply::first(defer(), |r| c.create_response(&ctx.http, r)).await
                 }
                 Responder::Component(c, _, _) | Responder::DeferredComponent(c, _) => {
-                    c.create_response(&ctx.http, defer()).await
+                    reply::first(defer(), |r| c.create_response(&ctx.http, r)).await
                 }
             }
         })
@@ -289,29 +292,20 @@ impl Responder<'_> {
         Ok(self.as_deferred().unwrap_or(self))
     }
 
-    pub(super) async fn send(self, ctx: &Context, spec: &MessageSpec) -> Result<(), CallError> {
+    pub(super) async fn send(self, ctx: &Rest, spec: &MessageSpec) -> Result<(), CallError> {
         with_retry(self.deadline(), "answering an interaction", || async {
             match self {
                 Responder::Command(c, _) => {
-                    c.create_response(
-                        &ctx.http,
-                        CreateInteractionResponse::Message(response_message(spec, true)),
-                    )
-                    .await
+                    let r = CreateInteractionResponse::Message(response_message(spec, true));
+                    reply::first(r, |r| c.create_response(&ctx.http, r)).await
                 }
                 Responder::Component(c, ComponentAnswer::UpdateMessage, _) => {
-                    c.create_response(
-                        &ctx.http,
-                        CreateInteractionResponse::UpdateMessage(response_message(spec, false)),
-                    )
-                    .await
+                    let r = CreateInteractionResponse::UpdateMessage(response_message(spec, false));
+                    reply::first(r, |r| c.create_response(&ctx.http, r)).await
                 }
                 Responder::Component(c, ComponentAnswer::NewMessage, _) => {
-                    c.create_response(
-                        &ctx.http,
-                        CreateInteractionResponse::Message(response_message(spec, true)),
-                    )
-                    .await
+                    let r = CreateInteractionResponse::Message(response_message(spec, true));
+                    reply::first(r, |r| c.create_response(&ctx.http, r)).await
                 }
                 Responder::DeferredCommand(c, _) => {
                     c.edit_response(&ctx.http, edit(spec)).await.map(drop)

@@ -36,7 +36,9 @@ use crate::domain::custom_id::{rules_tag, Action, Answers, CustomId, Place, Symb
 use crate::domain::engine::{Position, Progress, Walk};
 use crate::domain::i18n::{LocaleId, Localizer};
 use crate::domain::rules::{NodeIdx, Question, Rules};
-use crate::domain::session::{Scope, SessionKey, SessionRecord, SessionStore, StoreError};
+use crate::domain::session::{
+    Advanced, Scope, SessionKey, SessionRecord, SessionStore, StoreError,
+};
 
 /// What the user did, in the rules' own terms: the model the tests use, and what a
 /// saved session records as its last input ([`Input::key`]).
@@ -231,6 +233,17 @@ pub struct Conversation<S> {
     /// Every question's texts in every locale, formatted once, and what else a reply
     /// needs that does not change while the bot runs.
     texts: Arc<Texts>,
+    /// Other processes take steps in the same store (see [`Conversation::shared`]).
+    shared: bool,
+}
+
+/// What saving a step found.
+enum Saved {
+    /// The step is the resume point now.
+    Now(Reply),
+    /// The store had this step or a later one already (another process took it):
+    /// where the conversation stands, and whether it was this very click.
+    Already { reply: Reply, same: bool },
 }
 
 impl<S> Clone for Conversation<S> {
@@ -244,6 +257,7 @@ impl<S> Clone for Conversation<S> {
             tag: self.tag.clone(),
             recent: self.recent.clone(),
             texts: self.texts.clone(),
+            shared: self.shared,
         }
     }
 }
@@ -276,6 +290,26 @@ impl<S: SessionStore> Conversation<S> {
             tag,
             recent: Arc::default(),
             texts: Arc::new(texts),
+            shared: false,
+        }
+    }
+
+    /// For a store that several processes share (workers behind a load balancer): what
+    /// this process showed each user last is not what the conversation stands at, since
+    /// any worker may have taken the next step. The memory of recent steps is not
+    /// consulted; the button decides, and the store's conditional write
+    /// ([`SessionStore::advance`]) finds a step another worker took first.
+    pub fn shared(mut self) -> Self {
+        self.shared = true;
+        self
+    }
+
+    /// The last step shown to `key`'s user, when this process can know it.
+    fn latest(&self, key: &SessionKey) -> Option<Latest> {
+        if self.shared {
+            None
+        } else {
+            self.recent.get(key)
         }
     }
 
@@ -293,7 +327,7 @@ impl<S: SessionStore> Conversation<S> {
     /// otherwise a new one starts (and is saved). Reads the store: opening is the one
     /// thing that needs what was saved.
     pub async fn open(&self, key: &SessionKey, locale: LocaleId) -> Result<Opened, ConvError> {
-        let stored = self.store.get(key)?;
+        let stored = self.store.load(key).await?;
         if let Some(record) = &stored {
             if let Some(walk) = self.resumable(record) {
                 let answers = self.symbols(&walk);
@@ -313,7 +347,7 @@ impl<S: SessionStore> Conversation<S> {
             }
         }
         // Keep counting steps, so buttons of earlier conversations stay outdated.
-        let recent = self.recent.get(key);
+        let recent = self.latest(key);
         let before = stored
             .as_ref()
             .map(|r| r.step)
@@ -322,7 +356,7 @@ impl<S: SessionStore> Conversation<S> {
             .max();
         let step = before.map_or(0, |s| s.saturating_add(1));
         let created_at = stored.as_ref().map(|r| r.created_at);
-        let reply = self
+        let (Saved::Now(reply) | Saved::Already { reply, .. }) = self
             .save(
                 key,
                 locale,
@@ -360,7 +394,7 @@ impl<S: SessionStore> Conversation<S> {
         if id.place != place_of(&c.key.scope) {
             return Ok(Step::Gone);
         }
-        let latest = self.recent.get(c.key);
+        let latest = self.latest(c.key);
         if id.action == Action::Forget {
             return self.forget(c.key, id.step, latest).await;
         }
@@ -471,7 +505,7 @@ impl<S: SessionStore> Conversation<S> {
             // A forged step: no conversation gets there.
             return Ok(Step::Outdated(here(&walk)));
         };
-        let reply = self
+        let saved = self
             .save(
                 c.key,
                 c.locale,
@@ -482,7 +516,11 @@ impl<S: SessionStore> Conversation<S> {
                 created_at,
             )
             .await?;
-        Ok(Step::Moved(reply))
+        Ok(match saved {
+            Saved::Now(reply) => Step::Moved(reply),
+            Saved::Already { reply, same: true } => Step::Repeated(reply),
+            Saved::Already { reply, same: false } => Step::Outdated(reply),
+        })
     }
 
     /// The walk after answering the current question with the choice `pick` finds.
@@ -538,10 +576,13 @@ impl<S: SessionStore> Conversation<S> {
             return Ok(Step::Outdated(self.reply(&walk, &latest, c.locale)));
         };
         let by = (id.action, c.picked);
-        let reply = self
+        let saved = self
             .save(c.key, c.locale, &walk, step, Some(by), None, created_at)
             .await?;
-        Ok(Step::Updated { reply, dropped })
+        Ok(match saved {
+            Saved::Now(reply) => Step::Updated { reply, dropped },
+            Saved::Already { reply, .. } => Step::Outdated(reply),
+        })
     }
 
     /// "Delete my saved answers": removes the saved conversation durably, and remembers
@@ -578,14 +619,22 @@ impl<S: SessionStore> Conversation<S> {
         by: Option<(Action, Option<usize>)>,
         input: Option<Input>,
         created_at: Option<i64>,
-    ) -> Result<Reply, ConvError> {
+    ) -> Result<Saved, ConvError> {
         let now = self.now();
         let mut record = SessionRecord::new(&self.rules.meta.version, self.l10n.tag(locale), now);
         record.answers = walk.answers(&self.rules);
         record.step = step;
         record.last_input = input.map(|i| i.key());
         record.created_at = created_at.unwrap_or(now);
-        self.store.save(key, &record).await?;
+        if let Advanced::Behind(stored) = self.store.advance(key, &record).await? {
+            if let Some(reply) = self.stored_reply(key, &stored, locale) {
+                let same = stored.step == record.step
+                    && stored.last_input == record.last_input
+                    && stored.answers == record.answers;
+                return Ok(Saved::Already { reply, same });
+            }
+            // Stored under other rules: this step stands (the store keeps the later one).
+        }
         let latest = Latest {
             step,
             by,
@@ -595,7 +644,31 @@ impl<S: SessionStore> Conversation<S> {
             forgotten: false,
         };
         self.recent.set(key, latest, now);
-        Ok(self.reply(walk, &latest, locale))
+        Ok(Saved::Now(self.reply(walk, &latest, locale)))
+    }
+
+    /// Where a stored conversation stands, as a reply (`None` when it was saved under
+    /// other rules, or its answers no longer replay).
+    fn stored_reply(
+        &self,
+        key: &SessionKey,
+        stored: &SessionRecord,
+        locale: LocaleId,
+    ) -> Option<Reply> {
+        if stored.rules_version != self.rules.meta.version {
+            return None;
+        }
+        let walk = Walk::replay(&self.rules, &stored.answers).ok()?;
+        let latest = Latest {
+            step: stored.step,
+            by: None,
+            answers: self.symbols(&walk),
+            created_at: stored.created_at,
+            updated_at: stored.updated_at,
+            forgotten: false,
+        };
+        self.recent.set(key, latest, self.now());
+        Some(self.reply(&walk, &latest, locale))
     }
 
     fn reply_latest(&self, latest: &Latest, locale: LocaleId) -> Reply {

@@ -178,11 +178,45 @@ pub trait SessionStore: Send + Sync {
         self.put(key, record)
     }
 
+    /// [`SessionStore::get`] for async callers: a store across the network answers here
+    /// without holding a thread. By default, `get`.
+    fn load(
+        &self,
+        key: &SessionKey,
+    ) -> impl std::future::Future<Output = Result<Option<SessionRecord>, StoreError>> + Send {
+        std::future::ready(self.get(key))
+    }
+
+    /// Stores `record` as the resume point unless the one stored is at `record.step` or
+    /// later (and not expired): then it is left as it is and returned. This is what keeps
+    /// a step from being taken twice when several processes share the store (two workers
+    /// given the same click, or clicks on an older message): the store decides, in one
+    /// conditional write. By default, [`save`] and `Saved`: a store one process owns,
+    /// where the conversation's own memory orders the steps.
+    ///
+    /// [`save`]: SessionStore::save
+    fn advance(
+        &self,
+        key: &SessionKey,
+        record: &SessionRecord,
+    ) -> impl std::future::Future<Output = Result<Advanced, StoreError>> + Send {
+        async move { self.save(key, record).await.map(|()| Advanced::Saved) }
+    }
+
     /// Removes the record for `key`; `true` if there was one.
     fn remove(
         &self,
         key: &SessionKey,
     ) -> impl std::future::Future<Output = Result<bool, StoreError>> + Send;
+}
+
+/// What [`SessionStore::advance`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Advanced {
+    /// The record is the resume point now.
+    Saved,
+    /// A record at the same step or a later one was stored first; it stays, and this is it.
+    Behind(SessionRecord),
 }
 
 /// A [`SessionStore`] in memory, for tests and for wrapping with faults.

@@ -83,11 +83,13 @@
 //!
 //! It may not touch Discord, the terminal or the conversation: it stores what it is given.
 
+pub mod backend;
 mod dir;
 mod dump;
 mod durability;
 mod index;
 mod json_tree;
+pub mod postgres;
 pub mod record_bytes;
 
 use std::fmt;

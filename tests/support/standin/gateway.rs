@@ -297,6 +297,9 @@ impl StandIn {
     async fn wait_live_or_panic(&self) {
         let (wait, has_session) = {
             let st = self.inner.lock();
+            if st.http_out.is_some() {
+                return;
+            }
             (st.cfg.dispatch_wait, st.gw.session.is_some())
         };
         if wait.is_zero() {

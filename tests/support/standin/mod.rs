@@ -91,6 +91,7 @@ mod callbacks;
 mod channels;
 mod faults;
 mod gateway;
+mod http;
 mod interactions;
 pub mod limits;
 mod records;
@@ -102,6 +103,7 @@ use callbacks::*;
 use channels::*;
 pub use faults::*;
 use gateway::*;
+pub use http::*;
 pub use interactions::*;
 pub use records::*;
 use rest::*;
@@ -215,6 +217,7 @@ impl StandIn {
             gateway_override: None,
             perm_roles: Default::default(),
             callback_subs: Vec::new(),
+            http_out: None,
         };
         st.ensure_guild_channel(cfg.default_guild_id, cfg.default_channel_id);
         let (shutdown, _) = watch::channel(false);

@@ -113,6 +113,9 @@ pub(super) struct St {
     pub(super) perm_roles: std::collections::BTreeSet<u64>,
     /// Subscribers to callbacks (see [`StandIn::subscribe_callbacks`]).
     pub(super) callback_subs: Vec<mpsc::UnboundedSender<CallbackRecord>>,
+    /// HTTP interactions mode: where interactions go instead of the gateway (see
+    /// [`StandIn::deliver_over_http`]).
+    pub(super) http_out: Option<mpsc::UnboundedSender<Outgoing>>,
 }
 
 pub(super) struct Inner {
@@ -589,9 +592,19 @@ impl St {
             },
         );
         self.tokens.insert(token.clone(), id);
-        let seq = self
-            .push_dispatch("INTERACTION_CREATE", v)
-            .expect("stand-in: no gateway session");
+        let seq = match &self.http_out {
+            Some(out) => {
+                let _ = out.send(Outgoing {
+                    interaction_id: id,
+                    token: token.clone(),
+                    body: v.to_string().into_bytes(),
+                });
+                0
+            }
+            None => self
+                .push_dispatch("INTERACTION_CREATE", v)
+                .expect("stand-in: no gateway session"),
+        };
         Dispatched {
             interaction_id: id,
             token,

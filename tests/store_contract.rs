@@ -1,0 +1,333 @@
+//! The store contract, run against every store: sled (the default) and PostgreSQL (the
+//! store `serve` workers share), through the same `Backend` the bot uses. Then what only
+//! a shared store must do: take a step once however many workers try (`advance`), and
+//! record each handled interaction once.
+//!
+//! PostgreSQL comes from `.ci/postgres start` (`ACTIVATION_CHECK_TEST_POSTGRES`); each
+//! test gets a database of its own.
+
+mod support;
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use activation_check::discord::registry::{ChannelPins, Pin, PostedCard};
+use activation_check::session::{Advanced, Answer, Scope, SessionKey, SessionRecord, SessionStore};
+use activation_check::store::backend::Backend;
+use activation_check::store::postgres::PgStore;
+use activation_check::store::{SledStore, StoreOptions};
+
+const T0: i64 = 1_800_000_000;
+const TTL: Duration = Duration::from_secs(3600);
+
+/// A store and the clock it reads.
+struct Under {
+    store: Backend,
+    clock: Arc<AtomicI64>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+fn options(clock: &Arc<AtomicI64>) -> StoreOptions {
+    let c = clock.clone();
+    StoreOptions {
+        ttl: TTL,
+        clock: Arc::new(move || c.load(Ordering::SeqCst)),
+        ..StoreOptions::default()
+    }
+}
+
+fn sled() -> Under {
+    let clock = Arc::new(AtomicI64::new(T0));
+    let dir = tempfile::tempdir().unwrap();
+    let store = SledStore::open(dir.path(), options(&clock)).unwrap();
+    Under {
+        store: Backend::Sled(Arc::new(store)),
+        clock,
+        _dir: Some(dir),
+    }
+}
+
+async fn postgres() -> Option<Under> {
+    let url = support::postgres::fresh_database().await?;
+    let clock = Arc::new(AtomicI64::new(T0));
+    let store = PgStore::connect(&url, options(&clock))
+        .await
+        .expect("the test database migrates");
+    Some(Under {
+        store: Backend::Postgres(Arc::new(store)),
+        clock,
+        _dir: None,
+    })
+}
+
+/// Runs `check` against sled, then PostgreSQL (when a cluster runs).
+macro_rules! every_store {
+    ($name:ident, $check:ident) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $name() {
+            $check(sled()).await;
+            match postgres().await {
+                Some(pg) => $check(pg).await,
+                None => support::postgres::skipped(stringify!($name)),
+            }
+        }
+    };
+}
+
+fn key(user: &str) -> SessionKey {
+    SessionKey::new(Scope::Guild(42), user)
+}
+
+fn record(step: u64, at: i64) -> SessionRecord {
+    let mut r = SessionRecord::new("2026.12.06", "ja", at);
+    r.step = step;
+    r.answers = vec![Answer {
+        node: "concern".into(),
+        value: "lost-activation".into(),
+    }];
+    r.last_input = Some(format!("answer:concern:{step}"));
+    r
+}
+
+async fn records_round_trip_and_are_removed(u: Under) {
+    let s = &u.store;
+    assert_eq!(s.load(&key("1")).await.unwrap(), None);
+    s.put(&key("1"), &record(1, T0)).await.unwrap();
+    assert_eq!(s.load(&key("1")).await.unwrap(), Some(record(1, T0)));
+    // A save is read back at once, durable or not yet.
+    s.save(&key("1"), &record(2, T0)).await.unwrap();
+    assert_eq!(s.load(&key("1")).await.unwrap(), Some(record(2, T0)));
+    assert_eq!(s.get(&key("1")).unwrap(), Some(record(2, T0)));
+    // Scopes never mix.
+    let dm = SessionKey::new(Scope::Dm, "1");
+    assert_eq!(s.load(&dm).await.unwrap(), None);
+    assert!(s.remove(&key("1")).await.unwrap());
+    assert!(!s.remove(&key("1")).await.unwrap());
+    assert_eq!(s.load(&key("1")).await.unwrap(), None);
+}
+every_store!(records_round_trip, records_round_trip_and_are_removed);
+
+async fn records_expire_after_the_ttl_and_are_pruned(u: Under) {
+    let s = &u.store;
+    s.put(&key("old"), &record(1, T0)).await.unwrap();
+    s.put(&key("new"), &record(1, T0 + 1800)).await.unwrap();
+    u.clock.store(T0 + 3600, Ordering::SeqCst);
+    assert_eq!(
+        s.load(&key("old")).await.unwrap(),
+        None,
+        "expired at updated_at + ttl"
+    );
+    assert!(s.load(&key("new")).await.unwrap().is_some());
+    assert_eq!(s.prune_expired(T0 + 3600).await.unwrap(), 1);
+    assert_eq!(s.prune_expired(T0 + 3600).await.unwrap(), 0);
+    assert_eq!(s.len().await.unwrap(), 1);
+}
+every_store!(expiry, records_expire_after_the_ttl_and_are_pruned);
+
+async fn forgetting_a_user_removes_every_scope_and_nothing_else(u: Under) {
+    let s = &u.store;
+    for k in [
+        SessionKey::new(Scope::Guild(1), "7"),
+        SessionKey::new(Scope::Guild(2), "7"),
+        SessionKey::new(Scope::Dm, "7"),
+        SessionKey::new(Scope::Guild(1), "8"),
+        SessionKey::new(Scope::Guild(1), "77"),
+    ] {
+        s.put(&k, &record(1, T0)).await.unwrap();
+    }
+    assert_eq!(s.forget_user("7").await.unwrap(), 3);
+    assert_eq!(s.forget_user("7").await.unwrap(), 0);
+    assert!(s
+        .load(&SessionKey::new(Scope::Guild(1), "8"))
+        .await
+        .unwrap()
+        .is_some());
+    assert!(s
+        .load(&SessionKey::new(Scope::Guild(1), "77"))
+        .await
+        .unwrap()
+        .is_some());
+}
+every_store!(
+    forget_user,
+    forgetting_a_user_removes_every_scope_and_nothing_else
+);
+
+async fn a_first_advance_saves(u: Under) {
+    let s = &u.store;
+    assert_eq!(
+        s.advance(&key("a"), &record(1, T0)).await.unwrap(),
+        Advanced::Saved
+    );
+    assert_eq!(
+        s.advance(&key("a"), &record(2, T0)).await.unwrap(),
+        Advanced::Saved
+    );
+    assert_eq!(s.load(&key("a")).await.unwrap(), Some(record(2, T0)));
+}
+every_store!(advance_forward, a_first_advance_saves);
+
+fn card(message_id: u64, version: &str, pinned: bool) -> PostedCard {
+    PostedCard {
+        guild_id: Some(1),
+        channel_id: 2,
+        message_id,
+        outcome: "win10-phone".into(),
+        verdict: "phone-reactivation".into(),
+        locale: "ja".into(),
+        rules_version: version.into(),
+        generated_at: 10,
+        posted_at: 11,
+        pin: pinned.then_some(Pin {
+            by: Some(5),
+            at: 12,
+        }),
+    }
+}
+
+async fn the_registry_keeps_posts_pins_and_lists_outdated_ones(u: Under) {
+    let reg = u.store.registry().unwrap();
+    reg.record_post(&card(100, "old", false)).await.unwrap();
+    reg.record_post(&card(101, "new", false)).await.unwrap();
+    reg.record_post(&card(102, "old", false)).await.unwrap();
+    let pinned = reg.mark_pinned(100, 9, 99).await.unwrap().unwrap();
+    assert_eq!(
+        pinned.pin,
+        Some(Pin {
+            by: Some(9),
+            at: 99
+        })
+    );
+    assert_eq!(reg.mark_pinned(999, 9, 99).await.unwrap(), None);
+    reg.mark_pinned(101, 9, 99).await.unwrap();
+    // Posted again (the same message back from Discord): first post time and pin stay.
+    let mut again = card(100, "old", false);
+    again.posted_at = 500;
+    let kept = reg.record_post(&again).await.unwrap();
+    assert_eq!(
+        kept.pin,
+        Some(Pin {
+            by: Some(9),
+            at: 99
+        })
+    );
+    assert_eq!(kept.posted_at, 11);
+    assert_eq!(reg.get(100).await.unwrap(), Some(kept));
+    let outdated: Vec<u64> = reg
+        .outdated_pins(Some(1), "new")
+        .await
+        .unwrap()
+        .iter()
+        .map(|c| c.message_id)
+        .collect();
+    assert_eq!(outdated, vec![100]);
+    // Discord's complete list: 102 was pinned in its menu, 101 unpinned.
+    let list = [ChannelPins {
+        channel_id: 2,
+        pinned: vec![100, 102],
+        complete: true,
+    }];
+    assert_eq!(reg.sync_pins(&list, 200).await.unwrap(), 2);
+    assert_eq!(reg.get(101).await.unwrap().unwrap().pin, None);
+    assert_eq!(
+        reg.get(102).await.unwrap().unwrap().pin,
+        Some(Pin { by: None, at: 200 })
+    );
+    assert_eq!(reg.sync_pins(&list, 210).await.unwrap(), 0);
+    let all: Vec<u64> = reg
+        .all()
+        .await
+        .unwrap()
+        .iter()
+        .map(|c| c.message_id)
+        .collect();
+    assert_eq!(all, vec![100, 101, 102]);
+}
+every_store!(
+    registry,
+    the_registry_keeps_posts_pins_and_lists_outdated_ones
+);
+
+// ---- what a shared store must do --------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_takes_a_step_once_whoever_tries_it() {
+    let Some(u) = postgres().await else {
+        return support::postgres::skipped("postgres_takes_a_step_once_whoever_tries_it");
+    };
+    let s = &u.store;
+    assert_eq!(
+        s.advance(&key("a"), &record(3, T0)).await.unwrap(),
+        Advanced::Saved
+    );
+    // The same step again (another worker given the same click): left as it is.
+    let mut other = record(3, T0 + 5);
+    other.last_input = Some("back".into());
+    assert_eq!(
+        s.advance(&key("a"), &other).await.unwrap(),
+        Advanced::Behind(record(3, T0))
+    );
+    // An older step (a click on an older message) changes nothing either.
+    assert_eq!(
+        s.advance(&key("a"), &record(2, T0 + 5)).await.unwrap(),
+        Advanced::Behind(record(3, T0))
+    );
+    assert_eq!(s.load(&key("a")).await.unwrap(), Some(record(3, T0)));
+    // An expired record does not stand in the way of a new conversation.
+    u.clock.store(T0 + 4000, Ordering::SeqCst);
+    assert_eq!(
+        s.advance(&key("a"), &record(0, T0 + 4000)).await.unwrap(),
+        Advanced::Saved
+    );
+
+    // Many writers racing on one step: exactly one wins.
+    u.clock.store(T0 + 5000, Ordering::SeqCst);
+    s.put(&key("race"), &record(10, T0 + 5000)).await.unwrap();
+    let mut racers = Vec::new();
+    for i in 0..16 {
+        let s = s.clone();
+        racers.push(tokio::spawn(async move {
+            let mut r = record(11, T0 + 5000);
+            r.last_input = Some(format!("racer {i}"));
+            s.advance(&key("race"), &r).await.unwrap()
+        }));
+    }
+    let mut won = 0;
+    for r in racers {
+        if r.await.unwrap() == Advanced::Saved {
+            won += 1;
+        }
+    }
+    assert_eq!(won, 1, "one step, one winner");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_records_each_interaction_once_and_migrates_once() {
+    let Some(url) = support::postgres::fresh_database().await else {
+        return support::postgres::skipped("postgres_records_each_interaction_once");
+    };
+    // Two workers starting together migrate the database once.
+    let (a, b) = tokio::join!(
+        PgStore::connect(&url, StoreOptions::default()),
+        PgStore::connect(&url, StoreOptions::default())
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.schema_version().await.unwrap(), 1);
+    assert!(a
+        .claim_interaction(1_300_000_000_000_000_001)
+        .await
+        .unwrap());
+    assert!(!b
+        .claim_interaction(1_300_000_000_000_000_001)
+        .await
+        .unwrap());
+    assert!(!a
+        .claim_interaction(1_300_000_000_000_000_001)
+        .await
+        .unwrap());
+    assert!(b
+        .claim_interaction(1_300_000_000_000_000_002)
+        .await
+        .unwrap());
+}
