@@ -155,6 +155,16 @@ pub enum Step {
     Gone,
     /// Someone else's button.
     NotYours,
+    /// "Check my own PC" on a posted card: the clicker's own conversation, opened.
+    Opened(Opened),
+    /// "Did this help?" on the card of `outcome` (an outcome id), answered `yes` or no,
+    /// replacing `before` (this conversation's earlier answer on the card). Nothing moved.
+    Voted {
+        reply: Reply,
+        outcome: String,
+        yes: bool,
+        before: Option<bool>,
+    },
 }
 
 /// Why a click could not be served. Every variant maps to a localized sentence.
@@ -198,6 +208,8 @@ struct Latest {
     updated_at: i64,
     /// The user deleted their saved answers at this step.
     forgotten: bool,
+    /// "Did this help?" as answered on the card shown at this step.
+    vote: Option<bool>,
 }
 
 /// The last step shown to each user recently, in memory only (bounded).
@@ -316,6 +328,7 @@ impl<S: SessionStore> Conversation<S> {
                     created_at: record.created_at,
                     updated_at: record.updated_at,
                     forgotten: false,
+                    vote: None,
                 };
                 self.recent.set(key, latest, self.now());
                 return Ok(Opened {
@@ -366,6 +379,10 @@ impl<S: SessionStore> Conversation<S> {
     /// click. Never reads the store (see the module documentation).
     pub async fn click(&self, c: Click<'_>) -> Result<Step, ConvError> {
         let id = c.id;
+        if id.action == Action::Own {
+            // Anyone's button: the clicker's own conversation, not the poster's answers.
+            return self.open(c.key, c.locale).await.map(Step::Opened);
+        }
         if id.owner != c.clicker {
             return Ok(Step::NotYours);
         }
@@ -391,6 +408,9 @@ impl<S: SessionStore> Conversation<S> {
                 });
             }
         }
+        if let Action::Helped { yes, before } = id.action {
+            return self.helped(c, latest, yes, before);
+        }
         // From here on the button decides.
         let step = latest.map_or(id.step, |l| l.step.max(id.step));
         let created_at = latest.map(|l| l.created_at);
@@ -412,6 +432,7 @@ impl<S: SessionStore> Conversation<S> {
                 created_at: created_at.unwrap_or_else(|| self.now()),
                 updated_at: self.now(),
                 forgotten: false,
+                vote: None,
             };
             self.reply(walk, &latest, c.locale)
         };
@@ -426,6 +447,7 @@ impl<S: SessionStore> Conversation<S> {
                         created_at: now,
                         updated_at: now,
                         forgotten: false,
+                        vote: None,
                     };
                     self.recent.set(c.key, shown, now);
                 }
@@ -477,7 +499,9 @@ impl<S: SessionStore> Conversation<S> {
                 None => return Ok(Step::AtFirst(here(&walk))),
             },
             Action::Restart => (Walk::start(&self.rules), Input::Restart),
-            Action::Forget => unreachable!("handled above"),
+            Action::Forget | Action::Helped { .. } | Action::Own => {
+                unreachable!("handled above")
+            }
         };
         let Some(step) = step.checked_add(1) else {
             // A forged step: no conversation gets there.
@@ -495,6 +519,51 @@ impl<S: SessionStore> Conversation<S> {
             )
             .await?;
         Ok(Step::Moved(reply))
+    }
+
+    /// "Did this help?" on a finished card: one answer per conversation's card, which
+    /// may be changed. The earlier answer is the one remembered for this step, else the
+    /// one the message showed (after a restart); the same answer again changes nothing.
+    fn helped(
+        &self,
+        c: Click<'_>,
+        latest: Option<Latest>,
+        yes: bool,
+        before: Option<bool>,
+    ) -> Result<Step, ConvError> {
+        let id = c.id;
+        let walk = if id.rules_tag == self.tag {
+            self.replay(&id.answers)
+                .ok_or(ConvError::Forged(id.answers))?
+        } else {
+            // A card of other rules: its answers, carried into the running ones.
+            let answers: Vec<Symbol> = id.answers.iter().collect();
+            carried(&self.rules, &answers).0
+        };
+        let now = self.now();
+        let known = latest.filter(|l| l.step == id.step && !l.forgotten);
+        let mut shown = known.unwrap_or(Latest {
+            step: id.step,
+            by: None,
+            answers: self.symbols(&walk),
+            created_at: now,
+            updated_at: now,
+            forgotten: false,
+            vote: None,
+        });
+        let reply = self.reply(&walk, &shown, c.locale);
+        let Some(outcome) = walk.outcome(&self.rules) else {
+            return Ok(Step::Outdated(reply));
+        };
+        let before = known.and_then(|l| l.vote).or(before);
+        shown.vote = Some(yes);
+        self.recent.set(c.key, shown, now);
+        Ok(Step::Voted {
+            reply,
+            outcome: outcome.id.clone(),
+            yes,
+            before,
+        })
     }
 
     /// The walk after answering the current question with the choice `pick` finds.
@@ -546,6 +615,7 @@ impl<S: SessionStore> Conversation<S> {
                 created_at: self.now(),
                 updated_at: self.now(),
                 forgotten: false,
+                vote: None,
             };
             return Ok(Step::Outdated(self.reply(&walk, &latest, c.locale)));
         };
@@ -573,6 +643,7 @@ impl<S: SessionStore> Conversation<S> {
             created_at: now,
             updated_at: now,
             forgotten: true,
+            vote: None,
         };
         self.recent.set(key, gone, now);
         Ok(Step::Forgotten { removed })
@@ -605,6 +676,7 @@ impl<S: SessionStore> Conversation<S> {
             created_at: record.created_at,
             updated_at: now,
             forgotten: false,
+            vote: None,
         };
         self.recent.set(key, latest, now);
         Ok(self.reply(walk, &latest, locale))

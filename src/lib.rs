@@ -43,6 +43,10 @@
 //!     `rules graph` and the README.
 //!   - [`site`]: the knowledge as a static web site (`activation-check site`), each
 //!     card as the bot posts it.
+//!   - [`figures`]: usage figures without personal data (starts, finishes, drop-off per
+//!     question, outcomes, posts, pins, "Did this help?"), summed for `stats` and
+//!     `/activation-stats`; [`figures::tally`] keeps them in the store's `figures` tree.
+//!   - [`review`]: the rules' review-by date, and the warnings once it has passed.
 //!
 //! The binary (`src/main.rs`) only parses the command line and dispatches.
 
@@ -52,6 +56,7 @@ pub mod conversation;
 pub mod custom_id;
 pub mod discord;
 pub mod engine;
+pub mod figures;
 pub mod graph;
 pub mod i18n;
 pub mod knowledge;
@@ -60,6 +65,7 @@ pub mod ops;
 pub mod problem;
 pub mod record_bytes;
 pub mod registry;
+pub mod review;
 pub mod rules;
 pub mod session;
 pub mod site;

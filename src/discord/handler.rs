@@ -35,12 +35,14 @@ use crate::session::{Scope, SessionKey};
 use crate::store::SledStore;
 
 pub struct Handler {
-    conv: Conversation<SledStore>,
+    pub(super) conv: Conversation<SledStore>,
     registry: Registry,
     bot_user: u64,
-    rules_tag: String,
-    gates: Gates<SessionKey>,
-    seen: Seen,
+    pub(super) rules_tag: String,
+    gates: Arc<Gates<SessionKey>>,
+    seen: Arc<Seen>,
+    /// What outlives a reload of the rules and texts (see `reload`).
+    pub(super) kept: Arc<super::reload::Kept>,
     /// Negotiated locales by the user's and the server's locale codes.
     locales: std::sync::Mutex<
         std::collections::HashMap<String, std::collections::HashMap<String, LocaleId>>,
@@ -53,7 +55,7 @@ const LOCALES_REMEMBERED: usize = 256;
 
 /// Why an interaction could not be served; each maps to a localized sentence.
 #[derive(Debug)]
-enum Failure {
+pub(super) enum Failure {
     /// A `custom_id` the bot did not make (forged, or from another bot version).
     BadComponent(String),
     /// Someone clicked another user's buttons.
@@ -180,7 +182,7 @@ fn embeds(spec: &MessageSpec) -> Vec<CreateEmbed> {
         .collect()
 }
 
-fn rows(spec: &MessageSpec) -> Vec<CreateActionRow> {
+pub(super) fn rows(spec: &MessageSpec) -> Vec<CreateActionRow> {
     spec.rows
         .iter()
         .map(|row| match row.as_slice() {
@@ -246,20 +248,28 @@ pub fn response_message(spec: &MessageSpec, ephemeral: bool) -> CreateInteractio
 }
 
 impl Handler {
-    pub fn new(k: Knowledge, store: Arc<SledStore>, registry: Registry, bot_user: u64) -> Self {
+    /// The handler of one version of the rules and texts; `kept` is what outlives it.
+    pub fn new(k: Knowledge, kept: Arc<super::reload::Kept>) -> Self {
         let rules_tag = rules_tag(&k.rules.meta.version);
         Self {
-            conv: Conversation::new(k.rules, k.l10n, store, system_clock(), TimeStyle::Discord),
-            registry,
-            bot_user,
+            conv: Conversation::new(
+                k.rules,
+                k.l10n,
+                kept.store.clone(),
+                system_clock(),
+                TimeStyle::Discord,
+            ),
+            registry: kept.registry.clone(),
+            bot_user: kept.bot_user,
             rules_tag,
-            gates: Gates::new(),
-            seen: Seen::new(gate::SEEN_CAPACITY),
+            gates: kept.gates.clone(),
+            seen: kept.seen.clone(),
+            kept,
             locales: Default::default(),
         }
     }
 
-    fn l10n(&self) -> &Localizer {
+    pub(super) fn l10n(&self) -> &Localizer {
         &self.conv.l10n
     }
 
@@ -390,6 +400,14 @@ impl Handler {
                 self.list_outdated(ctx, c, locale, received).await
             }
             (CommandType::Message, commands::PIN) => self.pin(ctx, c, locale, received).await,
+            (CommandType::ChatInput, super::usage::STATS) => {
+                self.stats_command(ctx, c, locale, received).await;
+                Ok(())
+            }
+            (CommandType::ChatInput, super::reload::RELOAD) => {
+                self.reload_command(ctx, c, locale, received).await;
+                Ok(())
+            }
             (kind, name) => Err(Failure::Internal(format!(
                 "unknown command {name:?} ({kind:?})"
             ))),
@@ -412,6 +430,9 @@ impl Handler {
         let key = key_for(c.guild_id.map(|g| g.get()), user);
         let _pass = self.enter(&key).await?;
         let opened = self.conv.open(&key, locale).await?;
+        if !opened.resumed {
+            self.count(&key, locale, &crate::figures::Event::Started);
+        }
         let owner = self.owner(user, &key, &opened.reply);
         let spec = match (&opened.reply.view, opened.resumed) {
             (View::Question(q), true) => spec::resume_offer(q, self.l10n(), locale, &owner),
@@ -466,7 +487,11 @@ impl Handler {
         let l10n = self.l10n();
         let show = |reply: &Reply| self.view_spec(reply, user, &key);
         let (spec, changed) = match step {
-            Step::Moved(reply) | Step::Repeated(reply) => (show(&reply), true),
+            Step::Moved(reply) => {
+                self.count_finished(&key, &reply);
+                (show(&reply), true)
+            }
+            Step::Repeated(reply) => (show(&reply), true),
             Step::Shown(reply) => (show(&reply), false),
             Step::Outdated(reply) | Step::AtFirst(reply) => {
                 tracing::info!(
@@ -480,6 +505,7 @@ impl Handler {
                 (spec, false)
             }
             Step::Updated { reply, dropped } => {
+                self.count_finished(&key, &reply);
                 tracing::info!(
                     user,
                     tag = %id.rules_tag,
@@ -512,6 +538,23 @@ impl Handler {
                 (spec::start_again(text, l10n, locale, &owner), false)
             }
             Step::NotYours => return Err(Failure::NotYours),
+            Step::Opened(opened) => {
+                return self
+                    .own_opened(ctx, c, &key, opened, received)
+                    .await
+                    .map_err(Failure::Internal);
+            }
+            Step::Voted {
+                reply,
+                outcome,
+                yes,
+                before,
+            } => {
+                return self
+                    .voted(ctx, c, &key, reply, &outcome, yes, before, received)
+                    .await
+                    .map_err(Failure::Internal);
+            }
         };
         match Responder::Component(c, true, received)
             .send(ctx, &spec)
@@ -566,7 +609,13 @@ impl Handler {
             .defer(ctx, "the post")
             .await?;
         let card = post.card;
-        let message = spec::card_message(&card);
+        let message = spec::posted_card_message(
+            &card,
+            self.l10n(),
+            locale,
+            &self.rules_tag,
+            place_of(&key.scope),
+        );
         // One nonce per card (user, place, channel and step), with `enforce_nonce`: a
         // retry after a server error or a lost answer, a double click, or a click again
         // after the bot restarted, gets back the message Discord already made instead of
@@ -576,6 +625,7 @@ impl Handler {
         let posted = with_retry(deferred.deadline(), "posting a card", || {
             let create = CreateMessage::new()
                 .embeds(embeds(&message))
+                .components(rows(&message))
                 .allowed_mentions(CreateAllowedMentions::new())
                 .nonce(Nonce::String(nonce.clone()))
                 .enforce_nonce(true);
@@ -615,6 +665,13 @@ impl Handler {
             posted_at: self.conv.now(),
             pin: None,
         };
+        self.count(
+            key,
+            locale,
+            &crate::figures::Event::Posted {
+                outcome: &card.outcome,
+            },
+        );
         if let Err(e) = self.registry.record_post(&posted).await {
             // The card is public; only the registry entry is missing.
             tracing::error!(message = posted.message_id, error = %e, "posted a card but could not record it");
@@ -699,6 +756,18 @@ impl Handler {
             tracing::error!(message = target, error = %e, "pinned a card but could not record it");
         }
         tracing::info!(message = target, moderator = user, "pinned a card");
+        let at = crate::figures::Key::new(
+            self.conv.now(),
+            &card.rules_version,
+            &card.locale,
+            crate::figures::Place::Guild(guild.get()),
+        );
+        self.kept.tally.record(
+            at,
+            &crate::figures::Event::Pinned {
+                outcome: &card.outcome,
+            },
+        );
         deferred
             .send(
                 ctx,
@@ -713,7 +782,7 @@ impl Handler {
     /// `member.permissions`, so beyond ADMINISTRATOR (which it keeps) the permissions
     /// are computed from the guild's roles and the channel's overwrites as raw JSON
     /// ([`super::permissions`]).
-    async fn member_may_pin(
+    pub(super) async fn member_may_pin(
         &self,
         ctx: &Context,
         c: &CommandInteraction,
@@ -807,8 +876,10 @@ impl Handler {
             }
         };
         let l10n = self.l10n();
+        let review = self.review_sentence(locale);
         let text = if cards.is_empty() {
-            l10n.format(locale, "outdated-none", &[("version", current.clone())])
+            let none = l10n.format(locale, "outdated-none", &[("version", current.clone())]);
+            review.map_or(none.clone(), |r| format!("{r}\n\n{none}"))
         } else {
             let header = l10n.format(
                 locale,
@@ -818,6 +889,7 @@ impl Handler {
                     ("version", current.clone()),
                 ],
             );
+            let header = review.map_or(header.clone(), |r| format!("{r}\n\n{header}"));
             let lines: Vec<String> = cards
                 .iter()
                 .map(|card| {
@@ -925,7 +997,7 @@ const LEGACY_PINS_LISTED: usize = 50;
 /// How to answer an interaction; every variant carries when it was received, which
 /// sets how long a failed call may be retried.
 #[derive(Clone, Copy)]
-enum Responder<'a> {
+pub(super) enum Responder<'a> {
     /// A new ephemeral message in response to a command.
     Command(&'a CommandInteraction, Instant),
     /// In response to a component: replace its message (`true`) or send a new
@@ -1037,7 +1109,7 @@ impl Responder<'_> {
         }
     }
 
-    fn deadline(self) -> Instant {
+    pub(super) fn deadline(self) -> Instant {
         match self {
             Responder::Command(_, t) | Responder::Component(_, _, t) => t + FIRST_RESPONSE_BUDGET,
             Responder::DeferredCommand(_, t) | Responder::DeferredComponent(_, t) => {
@@ -1048,7 +1120,7 @@ impl Responder<'_> {
 
     /// Acknowledges `what` now to answer later (type 5, ephemeral); returns the
     /// responder that edits that answer.
-    async fn defer(self, ctx: &Context, what: &str) -> Result<Self, Failure> {
+    pub(super) async fn defer(self, ctx: &Context, what: &str) -> Result<Self, Failure> {
         let defer = || {
             CreateInteractionResponse::Defer(
                 CreateInteractionResponseMessage::new().ephemeral(true),
@@ -1069,7 +1141,11 @@ impl Responder<'_> {
         Ok(self.as_deferred().unwrap_or(self))
     }
 
-    async fn send(self, ctx: &Context, spec: &MessageSpec) -> Result<(), serenity::Error> {
+    pub(super) async fn send(
+        self,
+        ctx: &Context,
+        spec: &MessageSpec,
+    ) -> Result<(), serenity::Error> {
         with_retry(self.deadline(), "answering an interaction", || async {
             match self {
                 Responder::Command(c, _) => {

@@ -1,0 +1,319 @@
+//! The bot's side of the usage figures: counting what happens (without names), "Did
+//! this help?" on the user's own card, "Check my own PC" on a posted card, and
+//! `/activation-stats` for moderators.
+
+use std::time::Instant;
+
+use serenity::all::{
+    CommandInteraction, ComponentInteraction, Context, CreateAllowedMentions, CreateCommand,
+    CreateInteractionResponse, CreateInteractionResponseMessage, InstallationContext,
+    InteractionContext, Permissions,
+};
+
+use super::handler::{rows, Handler, Responder};
+use super::spec::{self, Owner};
+use crate::conversation::{place_of, Opened, Reply, View};
+use crate::figures::{Event, Filter, Key, Place, Report};
+use crate::i18n::{LocaleId, Localizer};
+use crate::session::SessionKey;
+
+/// The moderators' usage figures.
+pub const STATS: &str = "activation-stats";
+
+/// The command's definition, localized. Discord cannot offer a command to members with
+/// one permission *or* another, so it is offered to every member and the handler checks
+/// for Manage Server or Pin Messages.
+pub fn definition(l10n: &Localizer) -> CreateCommand {
+    let default = l10n.default_locale();
+    let mut c = CreateCommand::new(STATS)
+        .description(l10n.text(default, "cmd-stats-description"))
+        .contexts(vec![InteractionContext::Guild])
+        .integration_types(vec![InstallationContext::Guild]);
+    for loc in l10n.locale_ids() {
+        let tag = l10n.tag(loc);
+        c = c
+            .name_localized(tag, l10n.text(loc, "cmd-stats-name"))
+            .description_localized(tag, l10n.text(loc, "cmd-stats-description"));
+    }
+    c
+}
+
+impl Handler {
+    /// Counts `event` for a conversation in `key`'s place, served in `locale`, under the
+    /// running rules, today.
+    pub(super) fn count(&self, key: &SessionKey, locale: LocaleId, event: &Event<'_>) {
+        let at = Key::new(
+            self.conv.now(),
+            &self.conv.rules.meta.version,
+            self.l10n().tag(locale),
+            Place::of(&key.scope),
+        );
+        self.kept.tally.record(at, event);
+    }
+
+    /// Counts a card reached by a click that moved the conversation.
+    pub(super) fn count_finished(&self, key: &SessionKey, reply: &Reply) {
+        if let View::Card(card) = &reply.view {
+            self.count(
+                key,
+                reply.locale,
+                &Event::Finished {
+                    outcome: &card.outcome,
+                },
+            );
+        }
+    }
+
+    /// The sentence the moderators' commands open with while the knowledge is due for
+    /// review (see [`crate::review`]).
+    pub(super) fn review_sentence(&self, locale: LocaleId) -> Option<String> {
+        crate::review::sentence(&self.conv.rules, self.l10n(), locale, self.conv.now())
+    }
+
+    /// "Check my own PC": the clicker's own conversation, as `/activation-check` would
+    /// open it, in a new ephemeral message.
+    pub(super) async fn own_opened(
+        &self,
+        ctx: &Context,
+        c: &ComponentInteraction,
+        key: &SessionKey,
+        opened: Opened,
+        received: Instant,
+    ) -> Result<(), String> {
+        let user = c.user.id.get();
+        if !opened.resumed {
+            self.count(key, opened.reply.locale, &Event::Started);
+        }
+        let owner = Owner::of(user, place_of(&key.scope), &self.rules_tag, &opened.reply);
+        let l10n = self.l10n();
+        let locale = opened.reply.locale;
+        let spec = match (&opened.reply.view, opened.resumed) {
+            (View::Question(q), true) => spec::resume_offer(q, l10n, locale, &owner),
+            (view, _) => spec::view_message(view, l10n, locale, &owner),
+        };
+        tracing::info!(
+            user,
+            resumed = opened.resumed,
+            "a check started from a posted card"
+        );
+        Responder::Component(c, false, received)
+            .send(ctx, &spec)
+            .await
+            .map_err(|e| format!("opening a conversation from a posted card: {e}"))
+    }
+
+    /// "Did this help?": counts the vote (once per conversation's card; a change moves
+    /// it), and shows it on the card's buttons. The card itself is left as it is.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) async fn voted(
+        &self,
+        ctx: &Context,
+        c: &ComponentInteraction,
+        key: &SessionKey,
+        reply: Reply,
+        outcome: &str,
+        yes: bool,
+        before: Option<bool>,
+        received: Instant,
+    ) -> Result<(), String> {
+        let user = c.user.id.get();
+        if before != Some(yes) {
+            self.count(
+                key,
+                reply.locale,
+                &Event::Vote {
+                    outcome,
+                    helped: yes,
+                    before,
+                },
+            );
+        }
+        tracing::info!(
+            outcome,
+            helped = yes,
+            changed = before.is_some(),
+            "a card was rated"
+        );
+        let owner = Owner::of(user, place_of(&key.scope), &self.rules_tag, &reply);
+        let l10n = self.l10n();
+        let locale = reply.locale;
+        let text = l10n.text(
+            locale,
+            if yes {
+                "voted-helped"
+            } else {
+                "voted-not-helped"
+            },
+        );
+        let buttons = spec::card_rows(l10n, locale, &owner, Some(yes));
+        let shown = spec::MessageSpec {
+            content: Some(spec::clip(&text, spec::limits::CONTENT_CHARS)),
+            embeds: Vec::new(),
+            rows: buttons,
+        };
+        // Content and buttons only: Discord keeps the card's embeds as they are.
+        let update = CreateInteractionResponseMessage::new()
+            .content(shown.content.clone().unwrap_or_default())
+            .components(rows(&shown))
+            .allowed_mentions(CreateAllowedMentions::new());
+        super::handler::with_retry(
+            received + super::handler::FIRST_RESPONSE_BUDGET,
+            "showing a vote",
+            || {
+                c.create_response(
+                    &ctx.http,
+                    CreateInteractionResponse::UpdateMessage(update.clone()),
+                )
+            },
+        )
+        .await
+        .map_err(|e| format!("showing a vote: {e}"))
+    }
+
+    /// `/activation-stats`: this server's figures, for members with Manage Server or Pin
+    /// Messages, ephemeral, in the member's language.
+    pub(super) async fn stats_command(
+        &self,
+        ctx: &Context,
+        c: &CommandInteraction,
+        locale: LocaleId,
+        received: Instant,
+    ) {
+        let l10n = self.l10n();
+        let respond = Responder::Command(c, received);
+        let Some(guild) = c.guild_id else {
+            let text = l10n.text(locale, "error-guild-only");
+            if let Err(e) = respond.send(ctx, &spec::notice(text, Vec::new())).await {
+                tracing::error!(error = %e, "could not answer /activation-stats");
+            }
+            return;
+        };
+        let deferred = match respond.defer(ctx, "the usage figures").await {
+            Ok(d) => d,
+            Err(_) => respond,
+        };
+        let manages = c
+            .member
+            .as_ref()
+            .and_then(|m| m.permissions)
+            .is_some_and(|p| {
+                p.contains(Permissions::ADMINISTRATOR) || p.contains(Permissions::MANAGE_GUILD)
+            });
+        let allowed = manages
+            || self
+                .member_may_pin(ctx, c, guild.get(), c.channel_id.get(), deferred.deadline())
+                .await
+                .unwrap_or_else(|e| {
+                    tracing::warn!(error = %e, "could not read the member's permissions for /activation-stats");
+                    false
+                });
+        let text = if !allowed {
+            tracing::warn!(
+                user = c.user.id.get(),
+                "/activation-stats refused: neither Manage Server nor Pin Messages"
+            );
+            l10n.text(locale, "error-may-not-see-stats")
+        } else {
+            let filter = Filter {
+                place: Some(Place::Guild(guild.get())),
+                since: None,
+            };
+            match self.kept.tally.report(&filter).await {
+                Ok(report) => self.stats_text(&report, locale),
+                Err(e) => {
+                    tracing::error!(error = %e, "could not read the usage figures");
+                    l10n.text(locale, "error-internal")
+                }
+            }
+        };
+        if let Err(e) = deferred.send(ctx, &spec::notice(text, Vec::new())).await {
+            tracing::error!(error = %e, "could not answer /activation-stats");
+        }
+    }
+
+    /// The figures as one message in `locale`: the review sentence when due, the totals,
+    /// the top drop-off question, the least helpful answer, then each answer's line.
+    pub fn stats_text(&self, r: &Report, locale: LocaleId) -> String {
+        let l10n = self.l10n();
+        let rules = &self.conv.rules;
+        let mut head: Vec<String> = self.review_sentence(locale).into_iter().collect();
+        let (Some(from), Some(to)) = (&r.first_day, &r.last_day) else {
+            head.push(l10n.text(locale, "stats-none"));
+            return head.join("\n\n");
+        };
+        let day = |d: &str| {
+            d.parse()
+                .map(|d| crate::card::date_text(l10n, locale, d))
+                .unwrap_or_else(|_| d.to_owned())
+        };
+        let question = |id: &str| {
+            rules
+                .questions()
+                .find(|q| q.id == id)
+                .map_or_else(|| id.to_owned(), |q| l10n.text(locale, &q.text))
+        };
+        let answer = |id: &str| {
+            rules
+                .outcomes()
+                .find(|o| o.id == id)
+                .map_or_else(|| id.to_owned(), |o| l10n.text(locale, &o.headline))
+        };
+        let t = &r.totals;
+        head.push(l10n.format(
+            locale,
+            "stats-header",
+            &[
+                ("from", day(from)),
+                ("to", day(to)),
+                ("started", t.started.to_string()),
+                ("finished", t.finished.to_string()),
+                ("abandoned", t.abandoned_total().to_string()),
+            ],
+        ));
+        head.push(match &r.top_drop_off {
+            Some((q, n)) => l10n.format(
+                locale,
+                "stats-top-drop-off",
+                &[("question", question(q)), ("count", n.to_string())],
+            ),
+            None => l10n.text(locale, "stats-no-drop-off"),
+        });
+        head.push(match &r.least_helpful {
+            Some(w) => l10n.format(
+                locale,
+                "stats-least-helpful",
+                &[
+                    ("answer", answer(&w.outcome)),
+                    ("yes", w.helped.to_string()),
+                    ("no", w.not_helped.to_string()),
+                ],
+            ),
+            None => l10n.text(locale, "stats-no-votes"),
+        });
+        if r.outcomes.is_empty() {
+            return head.join("\n");
+        }
+        head.push(l10n.text(locale, "stats-outcomes"));
+        let lines: Vec<String> = r
+            .outcomes
+            .iter()
+            .map(|o| {
+                l10n.format(
+                    locale,
+                    "stats-outcome-line",
+                    &[
+                        ("answer", answer(&o.outcome)),
+                        ("reached", o.reached.to_string()),
+                        ("posted", o.posted.to_string()),
+                        ("pinned", o.pinned.to_string()),
+                        ("yes", o.helped.to_string()),
+                        ("no", o.not_helped.to_string()),
+                    ],
+                )
+            })
+            .collect();
+        spec::fit_list(head.join("\n"), &lines, |left| {
+            l10n.format(locale, "stats-more", &[("count", left.to_string())])
+        })
+    }
+}
