@@ -159,6 +159,28 @@ async fn an_invalid_reload_changes_nothing_and_a_valid_one_swaps_in_one_step() {
     // The conversation goes on under the running rules.
     let card = finish(&standin, q2, USER).await;
     assert!(footer(&card).contains(VERSION), "{}", footer(&card));
+    // Posted and pinned under this version.
+    let before = standin.messages_in(CHANNEL).len();
+    click(&standin, &card, &verb_id(&card, 'p'), USER, "en-US").await;
+    let posted = standin
+        .wait_for(WAIT, |s| {
+            let msgs = s.messages_in(CHANNEL);
+            (msgs.len() > before)
+                .then(|| msgs.last().cloned())
+                .flatten()
+        })
+        .await
+        .expect("the card was posted");
+    let d = standin
+        .send_message_command(
+            support::standin::MessageCommand::new(PIN_COMMAND, posted.id)
+                .user(STRANGER)
+                .in_guild(GUILD, CHANNEL)
+                .member_permissions(MOD_PERMS)
+                .locale("en-US"),
+        )
+        .await;
+    reply(&standin, d.interaction_id).await;
     // The owner asking from Discord gets the problems listed.
     let said = reload_as(&standin, owner).await;
     assert!(said.starts_with("Nothing changed"), "{said}");
@@ -198,6 +220,30 @@ async fn an_invalid_reload_changes_nothing_and_a_valid_one_swaps_in_one_step() {
     // From Discord, by the owner.
     let said = reload_as(&standin, owner).await;
     assert!(said.starts_with("Reloaded: rules 2026.12.07"), "{said}");
+
+    // The card pinned under the old version is listed as outdated.
+    let d = standin
+        .send_slash_command(
+            SlashCommand::new("activation-pins")
+                .user(STRANGER)
+                .in_guild(GUILD, CHANNEL)
+                .member_permissions(MOD_PERMS)
+                .locale("en-US"),
+        )
+        .await;
+    let listed = reply(&standin, d.interaction_id).await;
+    assert!(
+        listed
+            .content()
+            .contains(&format!("/{CHANNEL}/{}", posted.id)),
+        "{}",
+        listed.content()
+    );
+    assert!(
+        listed.content().contains("2026.12.07"),
+        "{}",
+        listed.content()
+    );
     drop(bot);
 }
 

@@ -196,24 +196,11 @@ pub async fn run(
     let tally = crate::figures::tally::Tally::open(&store)?;
     // A conversation whose session expires unfinished was given up at its question.
     {
-        let (rules, tally) = (rules.clone(), tally.clone());
-        store.on_pruned(Box::new(move |key, record| {
-            let rules = rules.read().unwrap_or_else(|e| e.into_inner()).clone();
-            if let Some(question) = crate::figures::abandoned_at(&rules, record) {
-                let at = crate::figures::Key::new(
-                    record.updated_at,
-                    &record.rules_version,
-                    &record.locale,
-                    crate::figures::Place::of(&key.scope),
-                );
-                tally.record(
-                    at,
-                    &crate::figures::Event::Abandoned {
-                        question: &question,
-                    },
-                );
-            }
-        }));
+        let rules = rules.clone();
+        store.on_pruned(crate::figures::tally::count_abandoned(
+            tally.clone(),
+            move || rules.read().unwrap_or_else(|e| e.into_inner()).clone(),
+        ));
     }
     let beside = Beside::start(&store, &tally, &rules);
     let result = serve(k, store.clone(), opts, &mut shutdown, rules, tally.clone()).await;

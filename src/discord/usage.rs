@@ -15,6 +15,7 @@ use super::spec::{self, Owner};
 use crate::conversation::{place_of, Opened, Reply, View};
 use crate::figures::{Event, Filter, Key, Place, Report};
 use crate::i18n::{LocaleId, Localizer};
+use crate::rules::Rules;
 use crate::session::SessionKey;
 
 /// The moderators' usage figures.
@@ -231,89 +232,175 @@ impl Handler {
         }
     }
 
-    /// The figures as one message in `locale`: the review sentence when due, the totals,
-    /// the top drop-off question, the least helpful answer, then each answer's line.
+    /// [`stats_text`] under the running rules and texts.
     pub fn stats_text(&self, r: &Report, locale: LocaleId) -> String {
-        let l10n = self.l10n();
-        let rules = &self.conv.rules;
-        let mut head: Vec<String> = self.review_sentence(locale).into_iter().collect();
-        let (Some(from), Some(to)) = (&r.first_day, &r.last_day) else {
-            head.push(l10n.text(locale, "stats-none"));
-            return head.join("\n\n");
-        };
-        let day = |d: &str| {
-            d.parse()
-                .map(|d| crate::card::date_text(l10n, locale, d))
-                .unwrap_or_else(|_| d.to_owned())
-        };
-        let question = |id: &str| {
-            rules
-                .questions()
-                .find(|q| q.id == id)
-                .map_or_else(|| id.to_owned(), |q| l10n.text(locale, &q.text))
-        };
-        let answer = |id: &str| {
-            rules
-                .outcomes()
-                .find(|o| o.id == id)
-                .map_or_else(|| id.to_owned(), |o| l10n.text(locale, &o.headline))
-        };
-        let t = &r.totals;
-        head.push(l10n.format(
+        stats_text(
+            &self.conv.rules,
+            self.l10n(),
             locale,
-            "stats-header",
+            r,
+            self.review_sentence(locale),
+        )
+    }
+}
+
+/// The figures as one message in `locale`: `review` (the review-by sentence, when due),
+/// the totals, the top drop-off question (its text), the least helpful answer (its
+/// headline), then each answer's line, as many as fit.
+pub fn stats_text(
+    rules: &Rules,
+    l10n: &Localizer,
+    locale: LocaleId,
+    r: &Report,
+    review: Option<String>,
+) -> String {
+    let with_review = |text: String| match &review {
+        Some(r) => format!("{r}\n\n{text}"),
+        None => text,
+    };
+    let mut head: Vec<String> = Vec::new();
+    let (Some(from), Some(to)) = (&r.first_day, &r.last_day) else {
+        return with_review(l10n.text(locale, "stats-none"));
+    };
+    let day = |d: &str| {
+        d.parse()
+            .map(|d| crate::card::date_text(l10n, locale, d))
+            .unwrap_or_else(|_| d.to_owned())
+    };
+    let question = |id: &str| {
+        rules
+            .questions()
+            .find(|q| q.id == id)
+            .map_or_else(|| id.to_owned(), |q| l10n.text(locale, &q.text))
+    };
+    let answer = |id: &str| {
+        rules
+            .outcomes()
+            .find(|o| o.id == id)
+            .map_or_else(|| id.to_owned(), |o| l10n.text(locale, &o.headline))
+    };
+    let t = &r.totals;
+    head.push(l10n.format(
+        locale,
+        "stats-header",
+        &[
+            ("from", day(from)),
+            ("to", day(to)),
+            ("started", t.started.to_string()),
+            ("finished", t.finished.to_string()),
+            ("abandoned", t.abandoned_total().to_string()),
+        ],
+    ));
+    head.push(match &r.top_drop_off {
+        Some((q, n)) => l10n.format(
+            locale,
+            "stats-top-drop-off",
+            &[("question", question(q)), ("count", n.to_string())],
+        ),
+        None => l10n.text(locale, "stats-no-drop-off"),
+    });
+    head.push(match &r.least_helpful {
+        Some(w) => l10n.format(
+            locale,
+            "stats-least-helpful",
             &[
-                ("from", day(from)),
-                ("to", day(to)),
-                ("started", t.started.to_string()),
-                ("finished", t.finished.to_string()),
-                ("abandoned", t.abandoned_total().to_string()),
+                ("answer", answer(&w.outcome)),
+                ("yes", w.helped.to_string()),
+                ("no", w.not_helped.to_string()),
             ],
-        ));
-        head.push(match &r.top_drop_off {
-            Some((q, n)) => l10n.format(
+        ),
+        None => l10n.text(locale, "stats-no-votes"),
+    });
+    if r.outcomes.is_empty() {
+        return with_review(head.join("\n"));
+    }
+    head.push(l10n.text(locale, "stats-outcomes"));
+    let lines: Vec<String> = r
+        .outcomes
+        .iter()
+        .map(|o| {
+            l10n.format(
                 locale,
-                "stats-top-drop-off",
-                &[("question", question(q)), ("count", n.to_string())],
-            ),
-            None => l10n.text(locale, "stats-no-drop-off"),
-        });
-        head.push(match &r.least_helpful {
-            Some(w) => l10n.format(
-                locale,
-                "stats-least-helpful",
+                "stats-outcome-line",
                 &[
-                    ("answer", answer(&w.outcome)),
-                    ("yes", w.helped.to_string()),
-                    ("no", w.not_helped.to_string()),
+                    ("answer", answer(&o.outcome)),
+                    ("reached", o.reached.to_string()),
+                    ("posted", o.posted.to_string()),
+                    ("pinned", o.pinned.to_string()),
+                    ("yes", o.helped.to_string()),
+                    ("no", o.not_helped.to_string()),
                 ],
-            ),
-            None => l10n.text(locale, "stats-no-votes"),
-        });
-        if r.outcomes.is_empty() {
-            return head.join("\n");
-        }
-        head.push(l10n.text(locale, "stats-outcomes"));
-        let lines: Vec<String> = r
-            .outcomes
-            .iter()
-            .map(|o| {
-                l10n.format(
-                    locale,
-                    "stats-outcome-line",
-                    &[
-                        ("answer", answer(&o.outcome)),
-                        ("reached", o.reached.to_string()),
-                        ("posted", o.posted.to_string()),
-                        ("pinned", o.pinned.to_string()),
-                        ("yes", o.helped.to_string()),
-                        ("no", o.not_helped.to_string()),
-                    ],
-                )
-            })
-            .collect();
-        spec::fit_list(head.join("\n"), &lines, |left| {
-            l10n.format(locale, "stats-more", &[("count", left.to_string())])
+            )
         })
+        .collect();
+    spec::fit_list(with_review(head.join("\n")), &lines, |left| {
+        l10n.format(locale, "stats-more", &[("count", left.to_string())])
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::figures::{Counts, Event, Filter, Key, Place};
+
+    #[test]
+    fn the_message_names_the_question_given_up_at_and_the_least_helpful_answer() {
+        let k = crate::knowledge::load(
+            std::path::Path::new("rules/activation-check.toml"),
+            std::path::Path::new("i18n"),
+            "en-US",
+        )
+        .unwrap();
+        let (rules, l10n) = (&k.rules, &k.l10n);
+        let outcome = rules.outcomes().next().unwrap();
+        let mut c = Counts::default();
+        for e in [
+            Event::Started,
+            Event::Started,
+            Event::Finished {
+                outcome: &outcome.id,
+            },
+            Event::Abandoned {
+                question: "lost-origin",
+            },
+            Event::Vote {
+                outcome: &outcome.id,
+                helped: false,
+                before: None,
+            },
+        ] {
+            c.apply(&e);
+        }
+        let key = Key::new(1_796_557_000, &rules.meta.version, "ja", Place::Guild(1));
+        let report = Report::of([(&key, &c)], &Filter::default());
+        let question = rules.question(rules.find("lost-origin").unwrap()).unwrap();
+        for tag in ["en-US", "ja"] {
+            let locale = l10n.exact(tag).unwrap();
+            let text = stats_text(rules, l10n, locale, &report, Some("REVIEW".to_owned()));
+            assert!(text.starts_with("REVIEW\n\n"), "{text}");
+            assert!(text.contains(&l10n.text(locale, &question.text)), "{text}");
+            let headline = l10n.text(locale, &outcome.headline);
+            assert!(
+                text.contains(&l10n.format(
+                    locale,
+                    "stats-least-helpful",
+                    &[
+                        ("answer", headline),
+                        ("yes", "0".to_owned()),
+                        ("no", "1".to_owned()),
+                    ],
+                )),
+                "{text}"
+            );
+            assert!(text.chars().count() <= spec::limits::CONTENT_CHARS);
+        }
+        let none = stats_text(
+            rules,
+            l10n,
+            l10n.exact("ja").unwrap(),
+            &Report::default(),
+            None,
+        );
+        assert_eq!(none, l10n.text(l10n.exact("ja").unwrap(), "stats-none"));
     }
 }

@@ -122,6 +122,32 @@ impl Tally {
     }
 }
 
+/// The store's hook for pruned sessions ([`SledStore::on_pruned`]): a conversation whose
+/// session expired before it reached an outcome is counted as abandoned at its question
+/// ([`super::abandoned_at`], judged by the rules `rules` gives at the time), on the day it
+/// was last touched, under its own rules version, locale and place.
+pub fn count_abandoned(
+    tally: Tally,
+    rules: impl Fn() -> Arc<crate::rules::Rules> + Send + Sync + 'static,
+) -> crate::store::PrunedHook {
+    Box::new(move |key, record| {
+        if let Some(question) = super::abandoned_at(&rules(), record) {
+            let at = Key::new(
+                record.updated_at,
+                &record.rules_version,
+                &record.locale,
+                super::Place::of(&key.scope),
+            );
+            tally.record(
+                at,
+                &Event::Abandoned {
+                    question: &question,
+                },
+            );
+        }
+    })
+}
+
 /// Flushes `tally` every [`FLUSH_EVERY`] until `shutdown` completes, then once more.
 pub async fn flush_periodically(tally: Tally, shutdown: impl std::future::Future<Output = ()>) {
     let mut ticks = tokio::time::interval(FLUSH_EVERY);
@@ -147,6 +173,76 @@ mod tests {
     use super::*;
     use crate::figures::Place;
     use crate::store::StoreOptions;
+
+    #[tokio::test]
+    async fn a_session_pruned_unfinished_counts_as_abandoned_at_its_question() {
+        use crate::session::{Answer, Scope, SessionKey, SessionRecord, SessionStore};
+        use std::sync::atomic::{AtomicI64, Ordering};
+        let rules = Arc::new(
+            crate::rules::load(std::path::Path::new("rules/activation-check.toml")).unwrap(),
+        );
+        let answer = |node: &str, choice: usize| Answer {
+            node: node.to_owned(),
+            value: rules.question(rules.find(node).unwrap()).unwrap().choices[choice]
+                .value
+                .clone(),
+        };
+        let day = 1_796_557_000; // 2026-12-06
+        let now = Arc::new(AtomicI64::new(day));
+        let clock = now.clone();
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(
+            dir.path(),
+            StoreOptions {
+                ttl: Duration::from_secs(86_400),
+                clock: Arc::new(move || clock.load(Ordering::SeqCst)),
+                ..StoreOptions::default()
+            },
+        )
+        .unwrap();
+        let tally = Tally::open(&store).unwrap();
+        let shipped = rules.clone();
+        store.on_pruned(count_abandoned(tally.clone(), move || shipped.clone()));
+        let put = |user: &str, scope: Scope, answers: Vec<Answer>| {
+            let mut r = SessionRecord::new(&rules.meta.version, "ja", day);
+            r.answers = answers;
+            let key = SessionKey::new(scope, user);
+            let store = &store;
+            async move { store.put(&key, &r).await.unwrap() }
+        };
+        // Opened and left at the first question; one answer in, then left; finished.
+        put("1", Scope::Guild(7), vec![]).await;
+        put("2", Scope::Guild(7), vec![answer("concern", 0)]).await;
+        put(
+            "3",
+            Scope::Dm,
+            vec![
+                answer("concern", 0),
+                answer("lost-origin", 2),
+                answer("win10-upgrade-id", 0),
+            ],
+        )
+        .await;
+        assert_eq!(store.prune_expired(day).unwrap(), 0, "nothing expired yet");
+        now.store(day + 2 * 86_400, Ordering::SeqCst);
+        assert_eq!(store.prune_expired(day + 2 * 86_400).unwrap(), 3);
+        tally.flush().await.unwrap();
+        let r = tally.report(&Filter::default()).await.unwrap();
+        assert_eq!(
+            r.drop_off,
+            vec![("concern".to_owned(), 1), ("lost-origin".to_owned(), 1)]
+        );
+        assert_eq!(r.by_place["g7"].abandoned_total(), 2);
+        assert!(
+            !r.by_place.contains_key("dm"),
+            "a finished one was not given up"
+        );
+        assert_eq!(
+            r.first_day.as_deref(),
+            Some("2026-12-06"),
+            "the day last touched"
+        );
+    }
 
     #[tokio::test]
     async fn counts_survive_a_reopen_and_add_up_with_those_in_memory() {
