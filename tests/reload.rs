@@ -202,8 +202,27 @@ async fn an_invalid_reload_changes_nothing_and_a_valid_one_swaps_in_one_step() {
         "button-restart = Start over",
         "button-restart = Start again",
     );
+    edit(
+        &i18n.join("en-US/discord.ftl"),
+        "cmd-pins-description = Moderators:",
+        "cmd-pins-description = Moderators (edited):",
+    );
     hangup(&bot);
     logged(&bot, "reloaded the rules and texts", 1).await;
+    // The commands' texts are registered again.
+    let described = eventually(WAIT, || {
+        standin
+            .commands()
+            .into_iter()
+            .find(|c| c.name == "activation-pins")
+            .filter(|c| {
+                c.json["description_localizations"]["en-US"]
+                    .as_str()
+                    .is_some_and(|d| d.starts_with("Moderators (edited):"))
+            })
+    })
+    .await;
+    assert!(described.is_some(), "{:?}", standin.commands());
     // A button of the old version carries its answers over.
     let carried = click(&standin, &card, &verb_id(&card, 'b'), USER, "en-US").await;
     assert_eq!(carried.content(), text("en-US", "rules-updated"));

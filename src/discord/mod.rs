@@ -191,6 +191,10 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), BotError> {
     let mut shutdown = std::pin::pin!(shutdown);
+    // From now on SIGHUP never ends the process (its default action): it reloads once the
+    // bot serves (see `reload::serve`), and is ignored before.
+    #[cfg(unix)]
+    let _hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup());
     // The rules in force, for what runs beside the handler; a reload replaces them.
     let rules = Arc::new(std::sync::RwLock::new(k.rules.clone()));
     let tally = crate::figures::tally::Tally::open(&store)?;
@@ -315,15 +319,7 @@ async fn serve<S: Future<Output = ()> + Unpin>(
         rules,
     });
     let live = Arc::new(reload::Live::new(Handler::new(k, kept.clone())));
-    let reloader = opts.reload.clone().map(|source| {
-        Arc::new(reload::Reloader {
-            live: live.clone(),
-            kept: kept.clone(),
-            source,
-        })
-    });
-    let reloads = tokio::spawn(reload::serve(reloader, requested));
-    let handler = reload::LiveHandler(live);
+    let handler = reload::LiveHandler(live.clone());
     // Interactions arrive without any intent; GUILDS is the least the gateway accepts
     // usefully and is not privileged. One raw-event handler takes every event (see
     // `Handler`'s `RawEventHandler`); the health watch, when configured, listens beside it.
@@ -337,6 +333,16 @@ async fn serve<S: Future<Output = ()> + Unpin>(
         builder = builder.event_handler_arc(w.clone());
     }
     let mut client = builder.await.map_err(BotError::Gateway)?;
+    let reloader = opts.reload.clone().map(|source| {
+        Arc::new(reload::Reloader {
+            live,
+            kept,
+            source,
+            http: client.http.clone(),
+            guild: opts.guild,
+        })
+    });
+    let reloads = tokio::spawn(reload::serve(reloader, requested));
     let poller = watch.map(|w| {
         w.watch(client.shard_manager.clone());
         tokio::spawn(w.poll())

@@ -147,9 +147,27 @@ pub struct Reloader {
     pub live: Arc<Live>,
     pub kept: Arc<Kept>,
     pub source: Source,
+    /// To register the commands again: their names and descriptions are texts too.
+    pub http: Arc<Http>,
+    /// The one server the commands are registered in, if not globally.
+    pub guild: Option<u64>,
 }
 
 impl Reloader {
+    /// Registers the commands with the texts in force (after a reload); a failure is
+    /// logged, and the commands keep their earlier names and descriptions.
+    pub async fn register_commands(&self) {
+        let handler = self.live.get();
+        let l10n = handler.l10n();
+        let registered = async {
+            super::commands::register(&self.http, l10n, self.guild.map(GuildId::new)).await?;
+            register(&self.http, l10n, &self.kept.admin_guilds).await
+        };
+        if let Err(e) = registered.await {
+            tracing::warn!(error = %e, "reloaded, but the commands' names and descriptions could not be registered again");
+        }
+    }
+
     /// One reload, asked for by `by` (for the log). Blocking: loading and checking every
     /// message takes a while.
     pub fn reload(&self, by: &str) -> Outcome {
@@ -200,9 +218,16 @@ pub async fn serve(
         let reloader = reloader.clone();
         async move {
             match reloader {
-                Some(r) => tokio::task::spawn_blocking(move || r.reload(by))
-                    .await
-                    .unwrap_or(Outcome::Unavailable),
+                Some(r) => {
+                    let reloading = r.clone();
+                    let outcome = tokio::task::spawn_blocking(move || reloading.reload(by))
+                        .await
+                        .unwrap_or(Outcome::Unavailable);
+                    if matches!(outcome, Outcome::Done { .. }) {
+                        r.register_commands().await;
+                    }
+                    outcome
+                }
                 None => {
                     tracing::warn!(
                         by,
