@@ -304,6 +304,28 @@ mod tests {
     }
 
     #[test]
+    fn admin_guilds_from_flag_or_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        let f = tmp.path().join("c.toml");
+        std::fs::write(&f, "admin_guilds = [1, 22]\n").unwrap();
+        let args = ConfigArgs {
+            config: Some(f),
+            ..Default::default()
+        };
+        assert_eq!(args.resolve().unwrap().admin_guilds, vec![1, 22]);
+        let flag = ConfigArgs {
+            admin_guilds: vec![3],
+            ..args
+        };
+        assert_eq!(flag.resolve().unwrap().admin_guilds, vec![3]);
+        assert!(ConfigArgs::default()
+            .resolve()
+            .unwrap()
+            .admin_guilds
+            .is_empty());
+    }
+
+    #[test]
     fn flags_override_file() {
         let tmp = tempfile::tempdir().unwrap();
         let f = tmp.path().join("c.toml");

@@ -184,6 +184,18 @@ async fn figures_appear_after_real_conversations_and_name_no_one() {
         assert!(!m.content().contains(&ALICE.to_string()), "{}", m.content());
     }
 
+    // The command line cannot read them while the bot holds the data directory, and
+    // says where they are.
+    let out = Command::new(env!("CARGO_BIN_EXE_activation-check"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["stats", "--data-dir"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("ask /activation-stats in Discord"), "{err}");
+
     // The same figures from the command line, once the bot has stopped.
     bot.stop();
     let out = Command::new(env!("CARGO_BIN_EXE_activation-check"))
