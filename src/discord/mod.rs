@@ -8,6 +8,10 @@
 //! Everything a button needs is in its `custom_id` (the conversation's answers among
 //! them), so buttons on old messages keep working after a restart; the sled store only
 //! holds resume points, written behind the replies.
+//!
+//! For the people who keep the knowledge: [`usage`] counts what happens (no names) and
+//! serves `/activation-stats`, "Did this help?" and "Check my own PC"; [`reload`] swaps in
+//! edited rules and texts on SIGHUP or `/activation-reload` without a restart.
 
 pub mod commands;
 pub mod gate;
