@@ -3,73 +3,80 @@
 //!
 //! # Layout
 //!
-//! The crate is a pure core with thin edges around it. The core knows nothing of Discord,
-//! storage engines or async runtimes, so everything it decides is tested without them.
+//! The folder tree is the architecture: a pure core in `src/domain/`, and an edge folder
+//! for each thing the core must not know (Discord, sled, the terminal, running as a
+//! service). `tests/layout.rs` keeps the core pure.
 //!
-//! - **Core** (pure, no tokio, serenity or sled):
-//!   - [`rules`]: the decision tree as validated data, loaded from `rules/*.toml`;
-//!     every problem is reported as `file:line`.
-//!   - [`engine`]: start, answer, back, restart, transcript and progress, as pure
-//!     functions over a [`engine::Walk`].
-//!   - [`card`]: the answer card as localized data, and its plain-text rendering.
-//!   - [`i18n`]: Fluent bundles from `i18n/<locale>/*.ftl`, locale negotiation from
-//!     Discord's codes, and the cross-locale consistency check.
-//!   - [`session`]: the stored session record and the [`session::SessionStore`] trait.
-//!   - [`custom_id`]: what a Discord button carries (owner, place, rules, step, the
-//!     answers given so far as symbols of the fixed facts contract), within 100
-//!     characters.
-//!   - [`knowledge`]: rules and texts loaded together and checked against each other.
-//!   - [`style`]: warnings about texts that read badly (long Japanese sentences,
-//!     headlines and labels; hints quoting a label no button shows).
-//!   - [`problem`]: `file:line: sentence` diagnostics shared by the loaders.
-//! - **Conversation** ([`conversation`]): `open` (resume or start) and one `click` per
-//!   user action, judged from the button alone, returning one `Step`; it saves resume
-//!   points and never reads the store to judge a click. Every front end goes through it.
-//! - **Edges**:
-//!   - [`store`]: the sled implementation of the session store (the only file that
-//!     names sled); [`record_bytes`] is the compact layout it stores a session in.
-//!   - [`discord`]: the bot: `/activation-check` over the gateway, answer cards as
-//!     embeds, posting and moderator pins (the only module that names serenity).
-//!   - [`registry`]: the posted cards the bot remembers, for pinning and refreshing.
-//!   - [`term`]: `activation-check ask`, the terminal front end.
-//!   - [`logging`]: logs to standard error with the bot token redacted.
-//!   - [`config`]: settings shared by every subcommand (flags, environment, TOML file).
-//!   - [`token`]: the bot token from `DISCORD_TOKEN`, a file, or systemd's credentials.
-//!   - [`ops`]: running as a service: the health and metrics listener, and the names of
-//!     every metric the bot exports.
+//! ```text
+//! src/
+//!   domain/              the pure core: no tokio, serenity, sled, nor any edge module
+//!     rules/             the decision tree as validated data (mod.rs), loaded from
+//!                        rules/*.toml with every problem at file:line (load.rs)
+//!     engine.rs          the walk: start, answer, back, restart, progress (pure functions)
+//!     conversation.rs    one input in, one step out; the only caller of the session store
+//!     session.rs         the session record and the SessionStore trait
+//!     custom_id.rs       what a button carries: owner, place, step, the answers so far
+//!     card.rs            the answer card as localized data, its dates and ages
+//!     i18n.rs            Fluent texts, locale negotiation, cross-locale checks
+//!     knowledge.rs       rules and texts loaded together and checked against each other
+//!     style.rs           warnings about texts that read badly
+//!     problem.rs         file:line diagnostics
+//!     clock.rs           the one clock, passed in
+//!     figures.rs         usage figures without personal data, summed into a report
+//!     review.rs          the rules' review-by date, and the warnings once it passed
+//!   store/               sessions in sled (the only folder that names sled)
+//!     mod.rs             SledStore: the SessionStore methods, expiry, forget, checkpoint
+//!     durability.rs      reopen after a storage error, group flush, the write-behind writer
+//!     index.rs           the expiry index's byte layout
+//!     dir.rs             the data-directory checks and OpenError
+//!     json_tree.rs       typed JSON trees (the registry of posted cards)
+//!     figures.rs         the usage figures in their `figures` tree, counted in memory first
+//!     record_bytes.rs    the compact layout a session is stored in
+//!   discord/             the bot over the gateway (the only folder that names serenity)
+//!     handler.rs         routing: every event in, each interaction to its function
+//!     click.rs           a click decoded into the button the bot made, and answered
+//!     respond.rs         answering within Discord's deadlines, retries, serenity builders
+//!     failure.rs         why an interaction failed, and the sentence the user gets
+//!     post.rs, pins.rs   posting a card; moderators' pins and their sync
+//!     registry.rs        the cards the bot posted, and their pins
+//!     spec.rs            message specs and Discord's limits as named constants
+//!     permissions.rs     a member's permissions in a channel (PIN_MESSAGES)
+//!     commands.rs, gate.rs, watch.rs   commands, one click at a time, the gateway watch
+//!     usage.rs           counting, "Did this help?", "Check my own PC", /activation-stats
+//!     reload.rs          SIGHUP and /activation-reload: check, then swap in one step
+//!   term.rs              `activation-check ask`, the terminal front end
+//!   ops/                 running as a service: health and metrics listener, metric names
+//!   graph/, site/        for the people who keep the knowledge: the tree as a picture,
+//!                        the knowledge as a static site (each card as the bot posts it)
+//!   config.rs, token.rs, logging.rs   settings, the bot token, logs with it redacted
+//!   main.rs              parses the command line and dispatches
+//! ```
 //!
-//! - **For the people who keep the knowledge** (pure, no tokio, serenity or sled):
-//!   - [`graph`]: the tree as a picture (Mermaid, DOT, or SVG laid out in Rust) for
-//!     `rules graph` and the README.
-//!   - [`site`]: the knowledge as a static web site (`activation-check site`), each
-//!     card as the bot posts it.
-//!   - [`figures`]: usage figures without personal data (starts, finishes, drop-off per
-//!     question, outcomes, posts, pins, "Did this help?"), summed for `stats` and
-//!     `/activation-stats`; [`figures::tally`] keeps them in the store's `figures` tree.
-//!   - [`review`]: the rules' review-by date, and the warnings once it has passed.
+//! Where things happen: a click is decoded in `discord/click.rs` (the id format in
+//! `domain/custom_id.rs`) and judged in `domain/conversation.rs`; a session is saved in
+//! `store/` through `domain/session.rs`'s trait; Discord's limits are checked in
+//! `discord/spec.rs`; the sentence for a failure is chosen in `discord/failure.rs`.
+//!
+//! The core modules keep their short paths ([`rules`], [`engine`], [`card`], [`i18n`],
+//! [`session`], [`custom_id`], [`knowledge`], [`style`], [`problem`], [`conversation`],
+//! [`clock`], [`figures`], [`review`]); the edges are [`store`], [`discord`], [`term`], [`ops`], [`graph`],
+//! [`site`], [`config`], [`token`] and [`logging`].
 //!
 //! The binary (`src/main.rs`) only parses the command line and dispatches.
 
-pub mod card;
 pub mod config;
-pub mod conversation;
-pub mod custom_id;
 pub mod discord;
-pub mod engine;
-pub mod figures;
+pub mod domain;
 pub mod graph;
-pub mod i18n;
-pub mod knowledge;
 pub mod logging;
 pub mod ops;
-pub mod problem;
-pub mod record_bytes;
-pub mod registry;
-pub mod review;
-pub mod rules;
-pub mod session;
 pub mod site;
 pub mod store;
-pub mod style;
 pub mod term;
 pub mod token;
+
+// The pure core keeps its short paths (`crate::engine`, `activation_check::rules`, ...).
+pub use domain::{
+    card, clock, conversation, custom_id, engine, figures, i18n, knowledge, problem, review, rules,
+    session, style,
+};

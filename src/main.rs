@@ -9,8 +9,9 @@ use std::sync::Arc;
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 use activation_check::card::TimeStyle;
+use activation_check::clock::{system_clock, unix_now};
 use activation_check::config::{Config, ConfigArgs};
-use activation_check::conversation::{system_clock, Conversation};
+use activation_check::conversation::Conversation;
 use activation_check::knowledge::{self, Knowledge};
 use activation_check::session::{Scope, SessionKey};
 use activation_check::store::{SledStore, StoreOptions};
@@ -627,7 +628,7 @@ fn ask(config: &Config, args: AskArgs) -> ExitCode {
             eprintln!("{text}");
             return ExitCode::from(2);
         }
-        let now = (system_clock())();
+        let now = unix_now();
         // People read the text in their own time zone; JSON keeps the unambiguous UTC form.
         let style = match args.format {
             Format::Text => TimeStyle::Local,
@@ -740,7 +741,7 @@ fn site(config: &Config, args: SiteArgs) -> ExitCode {
         Ok(k) => k,
         Err(code) => return code,
     };
-    let generated_at = args.generated_at.unwrap_or_else(|| (system_clock())());
+    let generated_at = args.generated_at.unwrap_or_else(unix_now);
     let site = activation_check::site::build(&k, generated_at);
     match activation_check::site::write(&site, &args.out) {
         Ok(written) => {
@@ -768,7 +769,8 @@ fn site(config: &Config, args: SiteArgs) -> ExitCode {
 }
 
 fn stats(config: &Config, args: StatsArgs) -> ExitCode {
-    use activation_check::figures::{self, tally::Tally, Filter, Place};
+    use activation_check::figures::{self, Filter, Place};
+    use activation_check::store::figures::Tally;
     let store = match SledStore::open(
         &config.data_dir,
         StoreOptions {

@@ -8,7 +8,7 @@
 //!   group DM, the moderator commands in a DM). Each one, in en-US and in ja, gets exactly
 //!   the expected localized sentence and exactly one log line, and the bot keeps serving.
 //! - Fuzzing: cargo-fuzz needs a nightly toolchain, which CI does not have, so fuzzing is
-//!   deterministic and seeded here (and proptest in `src/custom_id.rs`): 100,000 random
+//!   deterministic and seeded here (and proptest in `src/domain/custom_id.rs`): 100,000 random
 //!   and mutated `custom_id`s through the decoder, and thousands of mutated copies of the
 //!   shipped rules through the rules loader. Both print their counts
 //!   (`cargo test --test bad_input -- --nocapture fuzz`).

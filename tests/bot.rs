@@ -8,17 +8,17 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use serde_json::Value;
+use support::bot::{click, component, newest_post, reply, title, Bot, BotRun, WAIT};
 use support::standin::{
-    perms, ComponentClick, ForcedResponse, InteractionOpts, MentionsPolicy, MessageCommand,
-    SlashCommand, StandIn, StoredMessage,
+    perms, ForcedResponse, InteractionOpts, MentionsPolicy, MessageCommand, SlashCommand, StandIn,
+    StoredMessage,
 };
 
-const WAIT: Duration = Duration::from_secs(20);
 const GUILD: u64 = 920_000_000_000_000_001;
 const CHANNEL: u64 = 920_000_000_000_000_002;
 const USER: u64 = 920_000_000_000_000_003;
@@ -27,92 +27,6 @@ const MODERATOR: u64 = 920_000_000_000_000_005;
 const MEMBER: u64 = perms::VIEW_CHANNEL | perms::SEND_MESSAGES | perms::USE_APPLICATION_COMMANDS;
 const MOD_PERMS: u64 = MEMBER | perms::PIN_MESSAGES;
 const PIN_COMMAND: &str = "Pin activation answer";
-
-/// The bot as a child process.
-struct Bot {
-    child: Child,
-    log: PathBuf,
-}
-
-impl Bot {
-    async fn start(standin: &StandIn, data: &Path, rules: Option<&Path>) -> Bot {
-        let ready_before = standin.ready_count();
-        let log = data.with_extension(format!("log{}", ready_before));
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_activation-check"));
-        cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
-            .arg("run")
-            .arg("--data-dir")
-            .arg(data)
-            .env("DISCORD_TOKEN", standin.token())
-            .env("DISCORD_API_BASE", standin.base_url())
-            .env("RUST_LOG", "info")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).unwrap());
-        if let Some(r) = rules {
-            cmd.arg("--rules-dir").arg(r);
-        }
-        let child = cmd.spawn().expect("the bot starts");
-        let bot = Bot { child, log };
-        let ready = standin
-            .wait_for(WAIT, |s| (s.ready_count() > ready_before).then_some(()))
-            .await;
-        assert!(
-            ready.is_some(),
-            "the bot never became ready:\n{}",
-            bot.log()
-        );
-        bot
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    /// SIGKILL: no shutdown code runs.
-    fn kill(mut self) {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
-    }
-}
-
-impl Drop for Bot {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// The response message of an interaction once its callback arrived.
-async fn reply(standin: &StandIn, interaction: u64) -> StoredMessage {
-    let cb = standin
-        .wait_for_callback(interaction, WAIT)
-        .await
-        .expect("the bot answered");
-    assert_eq!(cb.status, 204, "callback refused: {:?}", cb.body);
-    assert!(
-        cb.latency < Duration::from_secs(3),
-        "late: {:?}",
-        cb.latency
-    );
-    standin
-        .wait_for(WAIT, |s| {
-            let m = s.original_response(interaction)?;
-            // A deferred response is complete once edited.
-            (cb.response_type != Some(5) || !m.content().is_empty() || !m.embeds().is_empty())
-                .then_some(m)
-        })
-        .await
-        .expect("the response message exists")
-}
-
-fn title(m: &StoredMessage) -> String {
-    m.embeds()
-        .first()
-        .and_then(|e| e["title"].as_str())
-        .unwrap_or_default()
-        .to_owned()
-}
 
 fn embed_chars(m: &StoredMessage) -> usize {
     let len = |v: &Value| v.as_str().map_or(0, |s| s.chars().count());
@@ -129,15 +43,6 @@ fn embed_chars(m: &StoredMessage) -> usize {
         .sum()
 }
 
-/// The custom_id of the component whose id ends with `suffix` (an action and its
-/// arguments, such as `:concern:0`), or whose verb is `verb`.
-fn component(m: &StoredMessage, pred: impl Fn(&str) -> bool) -> String {
-    m.custom_ids()
-        .into_iter()
-        .find(|id| pred(id))
-        .unwrap_or_else(|| panic!("no such component in {:?}", m.custom_ids()))
-}
-
 fn answer_id(m: &StoredMessage, node: &str, choice: usize) -> String {
     crate::support::buttons::answer_button(&m.custom_ids(), node, choice)
         .unwrap_or_else(|| panic!("no answer {node}:{choice} in {:?}", m.custom_ids()))
@@ -146,25 +51,6 @@ fn answer_id(m: &StoredMessage, node: &str, choice: usize) -> String {
 fn verb_id(m: &StoredMessage, verb: char) -> String {
     let prefix = format!("ac1:{verb}:");
     component(m, |id| id.starts_with(&prefix))
-}
-
-/// Clicks `custom_id` on message `m` as `user`; returns the message as it is afterwards
-/// (updated in place, or a new ephemeral reply).
-async fn click(
-    standin: &StandIn,
-    m: &StoredMessage,
-    custom_id: &str,
-    user: u64,
-    locale: &str,
-) -> StoredMessage {
-    let d = standin
-        .send_component(
-            ComponentClick::button(m.id, custom_id)
-                .user(user)
-                .locale(locale),
-        )
-        .await;
-    reply(standin, d.interaction_id).await
 }
 
 async fn slash(standin: &StandIn, user: u64, locale: &str, dm: bool) -> StoredMessage {
@@ -224,7 +110,7 @@ const JA: Texts = Texts {
 async fn guild_conversation_post_and_pin_in_both_languages() {
     let standin = StandIn::start().await;
     let data = tempfile::tempdir().unwrap();
-    let bot = Bot::start(&standin, &data.path().join("data"), None).await;
+    let bot = Bot::start(&standin, &data.path().join("data")).await;
 
     // Registration: both localizations, the moderator command gated by PIN_MESSAGES.
     let commands = standin.commands();
@@ -378,15 +264,7 @@ async fn guild_conversation_post_and_pin_in_both_languages() {
             "{}",
             confirm.content()
         );
-        let posted = standin
-            .wait_for(WAIT, |s| {
-                let msgs = s.messages_in(CHANNEL);
-                (msgs.len() > before)
-                    .then(|| msgs.last().cloned())
-                    .flatten()
-            })
-            .await
-            .expect("the card was posted");
+        let posted = newest_post(&standin, CHANNEL, before).await;
         assert!(!posted.is_ephemeral());
         assert!(title(&posted).contains(t.headline));
         let posted_json = serde_json::to_string(&posted.embeds()).unwrap();
@@ -527,14 +405,14 @@ async fn sigkill_midway_then_old_buttons_continue_in_a_dm() {
     let standin = StandIn::start().await;
     let data = tempfile::tempdir().unwrap();
     let dir = data.path().join("data");
-    let bot = Bot::start(&standin, &dir, None).await;
+    let bot = Bot::start(&standin, &dir).await;
     let q1 = slash(&standin, USER, "ja", true).await;
     assert!(title(&q1).contains(JA.q_concern));
     let q2 = click(&standin, &q1, &answer_id(&q1, "concern", 0), USER, "ja").await;
     assert!(title(&q2).contains(JA.q_origin));
     bot.kill();
 
-    let bot = Bot::start(&standin, &dir, None).await;
+    let bot = Bot::start(&standin, &dir).await;
     // The message shown before the kill still works and continues the same walk.
     let q3 = click(&standin, &q2, &answer_id(&q2, "lost-origin", 0), USER, "ja").await;
     assert_eq!(q3.id, q1.id);
@@ -586,7 +464,15 @@ async fn outdated_pins_are_listed_after_the_rules_change() {
     let text = std::fs::read_to_string(shipped).unwrap();
     std::fs::write(rules.join("activation-check.toml"), &text).unwrap();
 
-    let bot = Bot::start(&standin, &dir, Some(&rules)).await;
+    let bot = Bot::start_with(
+        &standin,
+        &dir,
+        BotRun {
+            rules_dir: Some(rules.clone()),
+            ..BotRun::default()
+        },
+    )
+    .await;
     let q1 = slash(&standin, USER, "en-US", false).await;
     let q2 = click(&standin, &q1, &answer_id(&q1, "concern", 0), USER, "en-US").await;
     let card = click(
@@ -670,7 +556,15 @@ async fn outdated_pins_are_listed_after_the_rules_change() {
     // A new rules version: the pinned card is now outdated.
     let new_text = text.replacen("version = \"", "version = \"9999.", 1);
     std::fs::write(rules.join("activation-check.toml"), new_text).unwrap();
-    let bot = Bot::start(&standin, &dir, Some(&rules)).await;
+    let bot = Bot::start_with(
+        &standin,
+        &dir,
+        BotRun {
+            rules_dir: Some(rules.clone()),
+            ..BotRun::default()
+        },
+    )
+    .await;
     let d = standin.send_slash_command(list()).await;
     let listed = reply(&standin, d.interaction_id).await;
     let link = format!(
@@ -792,11 +686,7 @@ async fn register_in_one_server_then_exit() {
         .env("DISCORD_TOKEN", standin.token())
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    support::bot::assert_succeeded(&out);
     let names: Vec<(String, Option<u64>)> = standin
         .commands()
         .into_iter()
@@ -821,7 +711,7 @@ async fn sigterm_shuts_down_cleanly_and_keeps_the_conversation() {
     let standin = StandIn::start().await;
     let data = tempfile::tempdir().unwrap();
     let dir = data.path().join("data");
-    let bot = Bot::start(&standin, &dir, None).await;
+    let bot = Bot::start(&standin, &dir).await;
     // The user's locale is not offered: the server's (ja) comes next.
     let d = standin
         .send_slash_command(
@@ -859,7 +749,7 @@ async fn sigterm_shuts_down_cleanly_and_keeps_the_conversation() {
     drop(exit);
 
     // Neither locale offered: the default (en-US).
-    let _bot = Bot::start(&standin, &dir, None).await;
+    let _bot = Bot::start(&standin, &dir).await;
     let offer = slash(&standin, USER, "zh-TW", false).await;
     assert!(
         offer.custom_ids().iter().any(|id| id.starts_with("ac1:c:")),

@@ -23,11 +23,11 @@ use activation_check::conversation::Input;
 
 use soak_support::{
     accepted, button, callback_data, start_user, step, verb_id, Bot, Model, Shown, User, CHANNEL,
-    GUILD, MOD_PERMS, PIN_COMMAND, THREE_SECONDS, WAIT,
+    GUILD, MOD_PERMS, THREE_SECONDS, WAIT,
 };
 use support::standin::{
-    CallbackRecord, ForcedResponse, InteractionOpts, MessageCommand, SlashCommand, StandIn,
-    StoredMessage, ViolationKind,
+    CallbackRecord, ForcedResponse, InteractionOpts, SlashCommand, StandIn, StoredMessage,
+    ViolationKind,
 };
 
 const USER: u64 = 960_000_000_000_000_001;
@@ -314,14 +314,7 @@ async fn a_failed_post_is_retried_without_posting_twice() {
 
 /// The moderator's "Pin activation answer" on `card`; returns the sentence they got.
 async fn pin(standin: &StandIn, card: u64, locale: &str, within: Duration) -> String {
-    let d = standin
-        .try_send_message_command(
-            MessageCommand::new(PIN_COMMAND, card)
-                .user(MODERATOR)
-                .in_guild(GUILD, CHANNEL)
-                .member_permissions(MOD_PERMS)
-                .locale(locale),
-        )
+    let d = support::bot::send_pin(standin, card, MODERATOR, MOD_PERMS, locale)
         .await
         .expect("moderators may pin");
     deferred_text(standin, d.interaction_id, within).await

@@ -21,15 +21,7 @@ async fn posted_card(standin: &StandIn, user: u64, locale: &str) -> StoredMessag
     let card = card(standin, user, locale).await;
     let before = standin.messages_in(CHANNEL).len();
     click(standin, &card, &verb_id(&card, 'p'), user, locale).await;
-    standin
-        .wait_for(WAIT, |s| {
-            let msgs = s.messages_in(CHANNEL);
-            (msgs.len() > before)
-                .then(|| msgs.last().cloned())
-                .flatten()
-        })
-        .await
-        .expect("the card was posted")
+    newest_post(standin, CHANNEL, before).await
 }
 
 /// The pin command as a member with `bits` sends it, whether or not Discord would offer

@@ -47,19 +47,6 @@ async fn standin() -> StandIn {
     .await
 }
 
-/// The newest public message in `channel` other than `except`.
-async fn newest_post(standin: &StandIn, channel: u64, before: usize) -> StoredMessage {
-    standin
-        .wait_for(WAIT, |s| {
-            let msgs = s.messages_in(channel);
-            (msgs.len() > before)
-                .then(|| msgs.last().cloned())
-                .flatten()
-        })
-        .await
-        .expect("a message was posted")
-}
-
 async fn pin_as(
     standin: &StandIn,
     target: u64,
@@ -67,15 +54,7 @@ async fn pin_as(
     permissions: u64,
     locale: &str,
 ) -> Option<StoredMessage> {
-    let d = standin
-        .try_send_message_command(
-            MessageCommand::new(PIN_COMMAND, target)
-                .user(user)
-                .in_guild(GUILD, CHANNEL)
-                .member_permissions(permissions)
-                .locale(locale),
-        )
-        .await?;
+    let d = support::bot::send_pin(standin, target, user, permissions, locale).await?;
     Some(reply(standin, d.interaction_id).await)
 }
 
@@ -596,11 +575,7 @@ fn sessions_forget_removes_one_user_in_every_scope() {
         .stdin(Stdio::null())
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    support::bot::assert_succeeded(&out);
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim(),
         format!("deleted 4 session(s) of user {user}")

@@ -232,11 +232,7 @@ async fn healthz_and_metrics_follow_the_bot_through_a_conversation() {
         .args(["health", "--metrics-addr", &addr.to_string()])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    support::bot::assert_succeeded(&out);
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "ok");
 
     // The connection drops: the bot resumes, and the reconnect is counted.

@@ -8,7 +8,7 @@
 //!   `error-save` (en-US and ja), nothing changes, the bot stays up, and once the filler
 //!   is removed the same button works. sled 0.34.7 poisons itself after a failed write
 //!   (every later operation fails with the same error), so this needs the store to reopen
-//!   itself (see `src/store.rs`).
+//!   itself (see `src/store/`).
 //! - A damaged or foreign data directory at startup: exit 1 with a sentence naming the
 //!   directory, and the directory byte-for-byte as it was. (Root ignores permissions, so
 //!   an unreadable directory is not among the cases.)

@@ -8,8 +8,9 @@
 use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
+use activation_check::clock::unix_now;
 use activation_check::session::{Scope, SessionKey, SessionRecord, SessionStore};
-use activation_check::store::{system_clock, SledStore, StoreOptions};
+use activation_check::store::{SledStore, StoreOptions};
 
 #[test]
 fn concurrent_durable_writes_all_complete() {
@@ -24,7 +25,7 @@ fn concurrent_durable_writes_all_complete() {
             .unwrap();
         let live = rt.block_on(async {
             let store = Arc::new(SledStore::open(&path, StoreOptions::default()).unwrap());
-            let now = system_clock();
+            let now = unix_now();
             for round in 0..5u64 {
                 let tasks: Vec<_> = (0..100u64)
                     .map(|user| {

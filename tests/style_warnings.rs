@@ -1,4 +1,4 @@
-//! The style warnings of `rules check` (src/style.rs): none on the shipped texts; on a copy of
+//! The style warnings of `rules check` (src/domain/style.rs): none on the shipped texts; on a copy of
 //! the texts broken on purpose, one warning per broken text, each with the `file:line` of the
 //! text, and still exit status 0.
 

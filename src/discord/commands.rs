@@ -16,7 +16,7 @@ use serenity::all::{
 };
 use serenity::http::Http;
 
-use super::PIN_MESSAGES;
+use super::permissions::PIN_MESSAGES;
 use crate::i18n::Localizer;
 
 /// The conversation command.

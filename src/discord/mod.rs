@@ -3,24 +3,37 @@
 //! This is the only module that names serenity. It turns interactions into
 //! [`Conversation`] inputs and replies into messages laid out by [`spec`], and maps every
 //! failure to one localized sentence for the user and one log line for the operator
-//! (see [`Handler::fail`]): a user never sees "This interaction failed".
+//! (see `failure.rs`): a user never sees "This interaction failed".
 //!
 //! Everything a button needs is in its `custom_id` (the conversation's answers among
 //! them), so buttons on old messages keep working after a restart; the sled store only
 //! holds resume points, written behind the replies.
 //!
+//! What it owns, a file per job: routing (`handler.rs`), a click (`click.rs`), the
+//! responder and its retries (`respond.rs`), failures and their sentences
+//! (`failure.rs`), posting (`post.rs`) and pins (`pins.rs`) with the [`registry`],
+//! message specs and Discord's limits (`spec.rs`), permissions, commands, the per-user
+//! gate and the gateway watch. It may not touch sled (it reaches sessions through the
+//! conversation, and the registry through a `JsonTree`) nor the terminal.
+//!
 //! For the people who keep the knowledge: [`usage`] counts what happens (no names) and
 //! serves `/activation-stats`, "Did this help?" and "Check my own PC"; [`reload`] swaps in
 //! edited rules and texts on SIGHUP or `/activation-reload` without a restart.
 
+mod click;
 pub mod commands;
+mod failure;
 pub mod gate;
 mod handler;
 pub mod permissions;
+mod pins;
+mod post;
+pub mod registry;
 pub mod reload;
+mod respond;
 pub mod spec;
 pub mod usage;
-mod watch;
+pub mod watch;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -30,15 +43,12 @@ use serenity::all::{ClientBuilder, GatewayIntents, GuildId, HttpBuilder};
 use serenity::http::HttpError;
 
 use crate::knowledge::Knowledge;
-use crate::registry::Registry;
 use crate::store::SledStore;
+use registry::Registry;
 
-pub use handler::{response_message, Handler};
-
-/// PIN_MESSAGES (1 << 51): since 2026-02-23 Discord requires it to pin. serenity 0.12.5
-/// has no constant for it and drops the bit when parsing permissions, so it is built
-/// with `from_bits_retain` where the bot sends it.
-pub const PIN_MESSAGES: u64 = 1 << 51;
+pub use handler::Handler;
+pub use permissions::PIN_MESSAGES;
+pub use respond::response_message;
 
 /// Where and how to connect.
 #[derive(Clone)]
@@ -201,11 +211,11 @@ pub async fn run(
     let _hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup());
     // The rules in force, for what runs beside the handler; a reload replaces them.
     let rules = Arc::new(std::sync::RwLock::new(k.rules.clone()));
-    let tally = crate::figures::tally::Tally::open(&store)?;
+    let tally = crate::store::figures::Tally::open(&store)?;
     // A conversation whose session expires unfinished was given up at its question.
     {
         let rules = rules.clone();
-        store.on_pruned(crate::figures::tally::count_abandoned(
+        store.on_pruned(crate::store::figures::count_abandoned(
             tally.clone(),
             move || rules.read().unwrap_or_else(|e| e.into_inner()).clone(),
         ));
@@ -232,7 +242,7 @@ struct Beside {
 impl Beside {
     fn start(
         store: &Arc<SledStore>,
-        tally: &crate::figures::tally::Tally,
+        tally: &crate::store::figures::Tally,
         rules: &Arc<std::sync::RwLock<Arc<crate::rules::Rules>>>,
     ) -> Beside {
         let (stop, stopped) = tokio::sync::watch::channel(false);
@@ -266,7 +276,7 @@ impl Beside {
                 Duration::from_secs(3600),
                 until(),
             )),
-            tokio::spawn(crate::figures::tally::flush_periodically(
+            tokio::spawn(crate::store::figures::flush_periodically(
                 tally.clone(),
                 until(),
             )),
@@ -290,7 +300,7 @@ async fn serve<S: Future<Output = ()> + Unpin>(
     opts: BotOptions,
     mut shutdown: &mut S,
     rules: Arc<std::sync::RwLock<Arc<crate::rules::Rules>>>,
-    tally: crate::figures::tally::Tally,
+    tally: crate::store::figures::Tally,
 ) -> Result<(), BotError> {
     let stopped = || tracing::info!("shutting down before the gateway connection was made");
     let (http, bot_user, owners) = tokio::select! {
@@ -306,7 +316,7 @@ async fn serve<S: Future<Output = ()> + Unpin>(
         }
         () = &mut shutdown => { stopped(); return Ok(()); }
     }
-    let registry = Registry::open(&store)?;
+    let registry = Registry::open(store.open_tree_json(Registry::TREE)?);
     // Sessions are resume points: written behind the replies, in groups.
     store.write_behind();
     let (requests, requested) = tokio::sync::mpsc::unbounded_channel();
@@ -327,14 +337,11 @@ async fn serve<S: Future<Output = ()> + Unpin>(
     // Interactions arrive without any intent; GUILDS is the least the gateway accepts
     // usefully and is not privileged. One raw-event handler takes every event (see
     // `Handler`'s `RawEventHandler`); the health watch, when configured, listens beside it.
-    let watch = opts
-        .health
-        .clone()
-        .map(|h| Arc::new(watch::GatewayWatch::new(h)));
+    let watch = Arc::new(watch::GatewayWatch::new(opts.health.clone()));
     let mut builder =
         ClientBuilder::new_with_http(http, GatewayIntents::GUILDS).raw_event_handler(handler);
-    if let Some(w) = &watch {
-        builder = builder.event_handler_arc(w.clone());
+    if opts.health.is_some() {
+        builder = builder.event_handler_arc(watch.clone());
     }
     let mut client = builder.await.map_err(BotError::Gateway)?;
     let reloader = opts.reload.clone().map(|source| {
@@ -347,12 +354,9 @@ async fn serve<S: Future<Output = ()> + Unpin>(
         })
     });
     let reloads = tokio::spawn(reload::serve(reloader, requested));
-    let poller = watch.map(|w| {
-        w.watch(client.shard_manager.clone());
-        tokio::spawn(w.poll())
-    });
     let shards = client.shard_manager.clone();
-    let warn_if_down = tokio::spawn(watch_gateway(shards.clone(), client.ws_url.clone()));
+    watch.watch(shards.clone());
+    let watching = tokio::spawn(watch.run(client.ws_url.clone()));
     let result = {
         let start = client.start();
         let mut start = std::pin::pin!(start);
@@ -377,11 +381,8 @@ async fn serve<S: Future<Output = ()> + Unpin>(
             }
         }
     };
-    warn_if_down.abort();
+    watching.abort();
     reloads.abort();
-    if let Some(p) = poller {
-        p.abort();
-    }
     if let Some(h) = &opts.health {
         h.gateway_down("the bot is stopping");
     }
@@ -391,99 +392,6 @@ async fn serve<S: Future<Output = ()> + Unpin>(
             Err(BotError::TokenRejected)
         }
         Err(e) => Err(BotError::Gateway(e)),
-    }
-}
-
-/// How often the gateway connection is looked at: serenity's shard queuer tries a new
-/// connection every 5 s while none works.
-pub const GATEWAY_CHECK_EVERY: Duration = Duration::from_secs(5);
-/// Looks in a row without a gateway session before the operator is told (about 15 s,
-/// three connection attempts).
-pub const GATEWAY_CHECKS_BEFORE_WARNING: u32 = 3;
-
-/// Tells the operator, once per outage and at warn level, when no gateway session has
-/// been up for [`GATEWAY_CHECKS_BEFORE_WARNING`] looks in a row, with what fails and
-/// where (see [`probe_gateway`]); and when the connection is back. serenity itself only
-/// logs a terse line per attempt, without the address.
-async fn watch_gateway(
-    shards: Arc<serenity::gateway::ShardManager>,
-    ws_url: Arc<tokio::sync::Mutex<String>>,
-) {
-    use serenity::gateway::ConnectionStage;
-    let mut ticks = tokio::time::interval_at(
-        tokio::time::Instant::now() + GATEWAY_CHECK_EVERY,
-        GATEWAY_CHECK_EVERY,
-    );
-    let mut down = 0u32;
-    loop {
-        ticks.tick().await;
-        let connected = shards
-            .runners
-            .lock()
-            .await
-            .values()
-            .any(|r| r.stage == ConnectionStage::Connected);
-        if connected {
-            if down >= GATEWAY_CHECKS_BEFORE_WARNING {
-                tracing::warn!("the gateway connection is back");
-            }
-            down = 0;
-            continue;
-        }
-        down = down.saturating_add(1);
-        if down == GATEWAY_CHECKS_BEFORE_WARNING {
-            let url = ws_url.lock().await.clone();
-            let why = probe_gateway(&url).await;
-            let waited = GATEWAY_CHECK_EVERY * down;
-            tracing::warn!(
-                "no connection to the Discord gateway at {url} after {down} attempts over \
-                 {waited:?}: {why}. The bot answers nothing until it connects; it keeps \
-                 retrying every {GATEWAY_CHECK_EVERY:?} (stop it with Ctrl-C or SIGTERM)"
-            );
-        }
-    }
-}
-
-/// Why a connection to the gateway at `url` (`ws://` or `wss://`) fails, as far as one
-/// TCP connection can tell: the host name does not resolve, the connection is refused or
-/// times out, or it is accepted (then the WebSocket handshake or the session fails).
-pub async fn probe_gateway(url: &str) -> String {
-    let (secure, rest) = match url.split_once("://") {
-        Some(("wss", rest)) => (true, rest),
-        Some((_, rest)) => (false, rest),
-        None => (true, url),
-    };
-    let authority = rest.split(['/', '?']).next().unwrap_or_default();
-    let hostport = if authority
-        .rsplit_once(':')
-        .is_some_and(|(_, p)| p.parse::<u16>().is_ok())
-    {
-        authority.to_owned()
-    } else {
-        format!("{authority}:{}", if secure { 443 } else { 80 })
-    };
-    let host = hostport
-        .rsplit_once(':')
-        .map_or(hostport.as_str(), |(h, _)| h);
-    let limit = Duration::from_secs(5);
-    let addrs = match tokio::time::timeout(limit, tokio::net::lookup_host(&hostport)).await {
-        Ok(Ok(a)) => a.collect::<Vec<_>>(),
-        Ok(Err(e)) => return format!("the host name `{host}` does not resolve (DNS: {e})"),
-        Err(_) => return format!("looking up the host name `{host}` took over {limit:?}"),
-    };
-    let Some(addr) = addrs.first() else {
-        return format!("the host name `{host}` resolves to no address");
-    };
-    match tokio::time::timeout(limit, tokio::net::TcpStream::connect(addr)).await {
-        Ok(Ok(_)) => format!(
-            "{addr} accepts TCP connections, but no gateway session comes up (the WebSocket \
-             handshake or IDENTIFY fails; RUST_LOG=serenity=debug shows why)"
-        ),
-        Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
-            format!("{addr} refused the connection ({e})")
-        }
-        Ok(Err(e)) => format!("connecting to {addr} failed ({e})"),
-        Err(_) => format!("connecting to {addr} got no answer within {limit:?}"),
     }
 }
 
@@ -502,34 +410,5 @@ pub async fn shutdown_signal() {
     #[cfg(not(unix))]
     {
         let _ = ctrl_c.await;
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn a_gateway_probe_tells_a_refused_port_from_a_name_that_does_not_resolve() {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let refused = probe_gateway(&format!("ws://127.0.0.1:{port}")).await;
-        assert!(
-            refused.starts_with(&format!("127.0.0.1:{port} refused the connection")),
-            "{refused}"
-        );
-        // A label over 63 characters: the resolver refuses it without sending a query.
-        let host = format!("{}.invalid", "a".repeat(64));
-        let dns = probe_gateway(&format!("wss://{host}/?v=10")).await;
-        assert!(
-            dns.starts_with(&format!("the host name `{host}` does not resolve")),
-            "{dns}"
-        );
-        let listening = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let open = probe_gateway(&format!("ws://{}", listening.local_addr().unwrap())).await;
-        assert!(open.contains("accepts TCP connections"), "{open}");
     }
 }

@@ -15,6 +15,10 @@ pub const ADMINISTRATOR: u64 = 1 << 3;
 pub const VIEW_CHANNEL: u64 = 1 << 10;
 pub const READ_MESSAGE_HISTORY: u64 = 1 << 16;
 pub const ALL: u64 = u64::MAX;
+/// PIN_MESSAGES (1 << 51): since 2026-02-23 Discord requires it to pin. serenity 0.12.5
+/// has no constant for it and drops the bit when parsing permissions, so it is built
+/// with `from_bits_retain` where the bot sends it.
+pub const PIN_MESSAGES: u64 = 1 << 51;
 
 /// Overwrite types in a channel's `permission_overwrites`.
 const OVERWRITE_ROLE: u64 = 0;
@@ -106,7 +110,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    const PIN: u64 = crate::discord::PIN_MESSAGES;
+    const PIN: u64 = PIN_MESSAGES;
     const GUILD: u64 = 100;
     const MODS: u64 = 200;
     const HELPERS: u64 = 201;

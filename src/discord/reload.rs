@@ -27,15 +27,16 @@ use serenity::http::Http;
 use tokio::sync::{mpsc, oneshot};
 
 use super::gate::{Gates, Seen};
-use super::handler::{Handler, Responder};
+use super::handler::Handler;
+use super::registry::Registry;
+use super::respond::Responder;
 use super::spec;
-use crate::figures::tally::Tally;
 use crate::i18n::{LocaleId, Localizer};
 use crate::knowledge::{self, Knowledge};
 use crate::problem::Problem;
-use crate::registry::Registry;
 use crate::rules::Rules;
 use crate::session::SessionKey;
+use crate::store::figures::Tally;
 use crate::store::SledStore;
 
 /// The owner's reload command, registered only in the servers of the configuration.

@@ -10,7 +10,8 @@ use serenity::all::{
     InteractionContext, Permissions,
 };
 
-use super::handler::{rows, Handler, Responder};
+use super::handler::Handler;
+use super::respond::{rows, with_retry, ComponentAnswer, Responder, FIRST_RESPONSE_BUDGET};
 use super::spec::{self, Owner};
 use crate::conversation::{place_of, Opened, Reply, View};
 use crate::figures::{Event, Filter, Key, Place, Report};
@@ -97,7 +98,7 @@ impl Handler {
             resumed = opened.resumed,
             "a check started from a posted card"
         );
-        Responder::Component(c, false, received)
+        Responder::Component(c, ComponentAnswer::NewMessage, received)
             .send(ctx, &spec)
             .await
             .map_err(|e| format!("opening a conversation from a posted card: {e}"))
@@ -157,16 +158,12 @@ impl Handler {
             .content(shown.content.clone().unwrap_or_default())
             .components(rows(&shown))
             .allowed_mentions(CreateAllowedMentions::new());
-        super::handler::with_retry(
-            received + super::handler::FIRST_RESPONSE_BUDGET,
-            "showing a vote",
-            || {
-                c.create_response(
-                    &ctx.http,
-                    CreateInteractionResponse::UpdateMessage(update.clone()),
-                )
-            },
-        )
+        with_retry(received + FIRST_RESPONSE_BUDGET, "showing a vote", || {
+            c.create_response(
+                &ctx.http,
+                CreateInteractionResponse::UpdateMessage(update.clone()),
+            )
+        })
         .await
         .map_err(|e| format!("showing a vote: {e}"))
     }

@@ -1,196 +1,17 @@
 #![allow(dead_code)]
-//! Running the real bot binary against the Discord stand-in, shared by the test files that
-//! drive it (the same patterns as `tests/bot.rs`): start it with a log file, answer
-//! helpers, and the ids and texts the tests use.
+//! What the test files that drive the bot share beyond the harness itself
+//! ([`crate::support::bot`], re-exported here): the ids and texts the tests use, and
+//! helpers that walk a conversation.
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::support::standin::{
-    perms, ComponentClick, InteractionOpts, SlashCommand, StandIn, StoredMessage,
+#[allow(unused_imports)]
+pub use crate::support::bot::{
+    click, component, newest_post, reply, strip_ansi, title, Bot, BotRun, CHANNEL, GUILD, MEMBER,
+    MOD_PERMS, PIN_COMMAND, WAIT,
 };
-
-pub const WAIT: Duration = Duration::from_secs(20);
-pub const GUILD: u64 = 930_000_000_000_000_001;
-pub const CHANNEL: u64 = 930_000_000_000_000_002;
-pub const MEMBER: u64 =
-    perms::VIEW_CHANNEL | perms::SEND_MESSAGES | perms::USE_APPLICATION_COMMANDS;
-pub const MOD_PERMS: u64 = MEMBER | perms::PIN_MESSAGES;
-pub const PIN_COMMAND: &str = "Pin activation answer";
-
-/// How to run the bot.
-#[derive(Clone, Debug)]
-pub struct BotRun {
-    pub log_level: String,
-    pub rules_dir: Option<PathBuf>,
-    /// Capture standard output to a file next to the log.
-    pub capture_stdout: bool,
-    /// DISCORD_TOKEN as set (default: the stand-in's token).
-    pub token: Option<String>,
-    /// More arguments after `run`.
-    pub args: Vec<String>,
-}
-
-impl Default for BotRun {
-    fn default() -> Self {
-        Self {
-            log_level: "info".to_owned(),
-            rules_dir: None,
-            capture_stdout: false,
-            token: None,
-            args: Vec::new(),
-        }
-    }
-}
-
-/// The bot as a child process; killed when dropped.
-pub struct Bot {
-    pub child: Child,
-    pub log: PathBuf,
-    pub stdout: Option<PathBuf>,
-}
-
-impl Bot {
-    pub async fn start(standin: &StandIn, data: &Path) -> Bot {
-        Self::start_with(standin, data, BotRun::default()).await
-    }
-
-    pub async fn start_with(standin: &StandIn, data: &Path, run: BotRun) -> Bot {
-        let ready_before = standin.ready_count();
-        let log = data.with_extension(format!("log{ready_before}"));
-        let out = data.with_extension(format!("out{ready_before}"));
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_activation-check"));
-        cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
-            .arg("run")
-            .arg("--data-dir")
-            .arg(data)
-            .env(
-                "DISCORD_TOKEN",
-                run.token.clone().unwrap_or_else(|| standin.token()),
-            )
-            .env("DISCORD_API_BASE", standin.base_url())
-            .env("RUST_LOG", &run.log_level)
-            .stdin(Stdio::null())
-            .stderr(std::fs::File::create(&log).unwrap());
-        if run.capture_stdout {
-            cmd.stdout(std::fs::File::create(&out).unwrap());
-        } else {
-            cmd.stdout(Stdio::null());
-        }
-        cmd.args(&run.args);
-        if let Some(r) = &run.rules_dir {
-            cmd.arg("--rules-dir").arg(r);
-        }
-        let child = cmd.spawn().expect("the bot starts");
-        let bot = Bot {
-            child,
-            log,
-            stdout: run.capture_stdout.then_some(out),
-        };
-        let ready = standin
-            .wait_for(WAIT, |s| (s.ready_count() > ready_before).then_some(()))
-            .await;
-        assert!(
-            ready.is_some(),
-            "the bot never became ready:\n{}",
-            bot.log()
-        );
-        bot
-    }
-
-    pub fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    pub fn stdout(&self) -> String {
-        self.stdout
-            .as_ref()
-            .and_then(|p| std::fs::read_to_string(p).ok())
-            .unwrap_or_default()
-    }
-
-    /// Log lines at warn, info or error that mention `needle`, without colours.
-    pub fn log_lines_mentioning(&self, needle: &str) -> Vec<String> {
-        strip_ansi(&self.log())
-            .lines()
-            .filter(|l| l.contains(" WARN ") || l.contains(" INFO ") || l.contains(" ERROR "))
-            .filter(|l| l.contains(needle))
-            .map(str::to_owned)
-            .collect()
-    }
-
-    /// SIGTERM, and wait for the exit: the bot writes the sessions it saved for later and
-    /// stops, as under a supervisor.
-    pub fn stop(mut self) {
-        let status = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .expect("kill -TERM runs");
-        assert!(status.success());
-        let exit = self.child.wait().expect("reaped");
-        assert!(
-            exit.success(),
-            "a clean exit on SIGTERM: {exit:?}\n{}",
-            self.log()
-        );
-    }
-
-    /// Panics if the process has exited.
-    pub fn assert_alive(&mut self) {
-        let status = self.child.try_wait().unwrap();
-        assert!(
-            status.is_none(),
-            "the bot exited ({status:?}):\n{}",
-            self.log()
-        );
-    }
-}
-
-impl Drop for Bot {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// The response message of an interaction once its callback arrived and, when deferred,
-/// was edited.
-pub async fn reply(standin: &StandIn, interaction: u64) -> StoredMessage {
-    let cb = standin
-        .wait_for_callback(interaction, WAIT)
-        .await
-        .expect("the bot answered");
-    assert_eq!(cb.status, 204, "callback refused: {:?}", cb.body);
-    assert!(
-        cb.latency < Duration::from_secs(3),
-        "late: {:?}",
-        cb.latency
-    );
-    standin
-        .wait_for(WAIT, |s| {
-            let m = s.original_response(interaction)?;
-            (cb.response_type != Some(5) || !m.content().is_empty() || !m.embeds().is_empty())
-                .then_some(m)
-        })
-        .await
-        .expect("the response message exists")
-}
-
-pub fn title(m: &StoredMessage) -> String {
-    m.embeds()
-        .first()
-        .and_then(|e| e["title"].as_str())
-        .unwrap_or_default()
-        .to_owned()
-}
-
-pub fn component(m: &StoredMessage, pred: impl Fn(&str) -> bool) -> String {
-    m.custom_ids()
-        .into_iter()
-        .find(|id| pred(id))
-        .unwrap_or_else(|| panic!("no such component in {:?}", m.custom_ids()))
-}
+use crate::support::standin::{InteractionOpts, SlashCommand, StandIn, StoredMessage};
 
 pub fn answer_id(m: &StoredMessage, node: &str, choice: usize) -> String {
     crate::support::buttons::answer_button(&m.custom_ids(), node, choice)
@@ -200,23 +21,6 @@ pub fn answer_id(m: &StoredMessage, node: &str, choice: usize) -> String {
 pub fn verb_id(m: &StoredMessage, verb: char) -> String {
     let prefix = format!("ac1:{verb}:");
     component(m, |id| id.starts_with(&prefix))
-}
-
-pub async fn click(
-    standin: &StandIn,
-    m: &StoredMessage,
-    custom_id: &str,
-    user: u64,
-    locale: &str,
-) -> StoredMessage {
-    let d = standin
-        .send_component(
-            ComponentClick::button(m.id, custom_id)
-                .user(user)
-                .locale(locale),
-        )
-        .await;
-    reply(standin, d.interaction_id).await
 }
 
 /// `/activation-check` in the test guild (or a DM).
@@ -285,22 +89,4 @@ pub fn text(locale: &str, id: &str) -> String {
         }
     }
     panic!("no message {id} in {}", dir.display())
-}
-
-/// `text` without ANSI colour sequences (`ESC [ ... m`).
-pub fn strip_ansi(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' {
-            for c in chars.by_ref() {
-                if c.is_ascii_alphabetic() {
-                    break;
-                }
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }

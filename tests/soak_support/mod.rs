@@ -7,15 +7,15 @@
 #![allow(dead_code)]
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::Value;
 
 use activation_check::card::TimeStyle;
-use activation_check::conversation::{system_clock, Conversation, Input};
+use activation_check::clock::system_clock;
+use activation_check::conversation::{Conversation, Input};
 use activation_check::custom_id::{rules_tag, Place};
 use activation_check::discord::spec::{self, Component, Owner};
 use activation_check::engine::{Position, Walk};
@@ -26,96 +26,16 @@ use activation_check::session::{MemoryStore, Scope, SessionKey, SessionRecord, S
 use activation_check::store::SledStore;
 
 use crate::support::standin::{
-    perms, CallbackRecord, ComponentClick, InteractionOpts, SlashCommand, StandIn, StoredMessage,
+    CallbackRecord, ComponentClick, InteractionOpts, SlashCommand, StandIn, StoredMessage,
 };
 
-pub const WAIT: Duration = Duration::from_secs(20);
 /// Discord's first-response deadline.
 pub const THREE_SECONDS: Duration = Duration::from_secs(3);
-pub const GUILD: u64 = 930_000_000_000_000_001;
-pub const CHANNEL: u64 = 930_000_000_000_000_002;
-pub const MEMBER: u64 =
-    perms::VIEW_CHANNEL | perms::SEND_MESSAGES | perms::USE_APPLICATION_COMMANDS;
-pub const MOD_PERMS: u64 = MEMBER | perms::PIN_MESSAGES;
-pub const PIN_COMMAND: &str = "Pin activation answer";
 
 // ---- the bot process ---------------------------------------------------------------------
 
-/// The bot binary as a child process, logging to a file next to its data directory.
-pub struct Bot {
-    child: Child,
-    log: PathBuf,
-}
-
-impl Bot {
-    /// Starts the bot on `data` and waits until it identified with the gateway.
-    pub async fn start(standin: &StandIn, data: &Path) -> Bot {
-        let ready_before = standin.ready_count();
-        let log = data.with_extension(format!("log{ready_before}"));
-        let child = Command::new(env!("CARGO_BIN_EXE_activation-check"))
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .arg("run")
-            .arg("--data-dir")
-            .arg(data)
-            .env("DISCORD_TOKEN", standin.token())
-            .env("DISCORD_API_BASE", standin.base_url())
-            .env("RUST_LOG", "info")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).expect("a log file"))
-            .spawn()
-            .expect("the bot starts");
-        let bot = Bot { child, log };
-        let ready = standin
-            .wait_for(WAIT, |s| (s.ready_count() > ready_before).then_some(()))
-            .await;
-        assert!(
-            ready.is_some(),
-            "the bot never became ready:\n{}",
-            bot.log()
-        );
-        bot
-    }
-
-    pub fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    pub fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
-    /// SIGTERM, and wait for the exit: the bot writes the sessions it saved for later and
-    /// stops, as under a supervisor. Returns the log.
-    pub fn stop(mut self) -> String {
-        let status = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .expect("kill -TERM runs");
-        assert!(status.success());
-        let exit = self.child.wait().expect("reaped");
-        assert!(
-            exit.success(),
-            "a clean exit on SIGTERM: {exit:?}\n{}",
-            self.log()
-        );
-        self.log()
-    }
-
-    /// SIGKILL, and reap: no shutdown code runs, nothing is flushed on the way out.
-    pub fn kill(mut self) -> String {
-        self.child.kill().expect("SIGKILL");
-        self.child.wait().expect("reaped");
-        self.log()
-    }
-}
-
-impl Drop for Bot {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+#[allow(unused_imports)]
+pub use crate::support::bot::{Bot, CHANNEL, GUILD, MEMBER, MOD_PERMS, PIN_COMMAND, WAIT};
 
 pub use crate::support::store::open_store;
 

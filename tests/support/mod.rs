@@ -1,3 +1,4 @@
+pub mod bot;
 pub mod buttons;
 pub mod standin;
 pub mod store;

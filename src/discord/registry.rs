@@ -11,7 +11,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::session::StoreError;
-use crate::store::{JsonTree, SledStore};
+use crate::store::JsonTree;
 
 /// A pin of a posted card.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -74,11 +74,17 @@ pub struct Registry {
 }
 
 impl Registry {
-    pub fn open(store: &SledStore) -> Result<Self, StoreError> {
-        Ok(Self {
-            cards: store.open_tree_json("posted_cards")?,
+    /// The name of the tree the registry keeps its cards in.
+    pub const TREE: &'static str = "posted_cards";
+
+    /// The registry over its tree (opened by the caller, normally
+    /// `store.open_tree_json(Registry::TREE)`): it needs typed values under keys, not
+    /// the session store.
+    pub fn open(cards: JsonTree<PostedCard>) -> Self {
+        Self {
+            cards,
             updating: Arc::default(),
-        })
+        }
     }
 
     /// Records a card as posted. Posting the same card again gives back the message
@@ -176,7 +182,7 @@ impl Registry {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::StoreOptions;
+    use crate::store::{SledStore, StoreOptions};
 
     fn card(message_id: u64, version: &str, pinned: bool) -> PostedCard {
         PostedCard {
@@ -201,7 +207,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         {
             let store = SledStore::open(dir.path(), StoreOptions::default()).unwrap();
-            let reg = Registry::open(&store).unwrap();
+            let reg = Registry::open(store.open_tree_json(Registry::TREE).unwrap());
             reg.record(&card(100, "old", true)).await.unwrap();
             reg.record(&card(101, "new", true)).await.unwrap();
             reg.record(&card(102, "old", false)).await.unwrap();
@@ -217,7 +223,7 @@ mod tests {
             assert_eq!(reg.mark_pinned(999, 9, 99).await.unwrap(), None);
         }
         let store = SledStore::reopen_for_test(dir.path(), StoreOptions::default);
-        let reg = Registry::open(&store).unwrap();
+        let reg = Registry::open(store.open_tree_json(Registry::TREE).unwrap());
         let outdated: Vec<u64> = reg
             .outdated_pins(Some(1), "new")
             .unwrap()
@@ -236,7 +242,7 @@ mod tests {
     async fn posting_a_pinned_card_again_keeps_its_pin_and_first_post_time() {
         let dir = tempfile::tempdir().unwrap();
         let store = SledStore::open(dir.path(), StoreOptions::default()).unwrap();
-        let reg = Registry::open(&store).unwrap();
+        let reg = Registry::open(store.open_tree_json(Registry::TREE).unwrap());
         reg.record_post(&card(100, "old", false)).await.unwrap();
         reg.mark_pinned(100, 9, 99).await.unwrap().unwrap();
         // The same message comes back from a second post, later.
@@ -268,7 +274,7 @@ mod tests {
     async fn pins_follow_the_channel_as_discord_lists_them() {
         let dir = tempfile::tempdir().unwrap();
         let store = SledStore::open(dir.path(), StoreOptions::default()).unwrap();
-        let reg = Registry::open(&store).unwrap();
+        let reg = Registry::open(store.open_tree_json(Registry::TREE).unwrap());
         reg.record(&card(100, "old", true)).await.unwrap();
         reg.record(&card(101, "old", false)).await.unwrap();
         reg.record(&card(102, "old", true)).await.unwrap();

@@ -15,8 +15,8 @@ use super::{
     Rules, Severity, Source, Verdict, CALL_CHECKLIST, CAVEAT_RESTS_ON, CHECKLIST_RESTS_ON,
     GENERAL_SUPPORT, SUPPORT_RESTS_ON,
 };
-use crate::custom_id;
-use crate::problem::{LineIndex, Problem, Problems};
+use crate::domain::custom_id;
+use crate::domain::problem::{LineIndex, Problem, Problems};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -108,7 +108,7 @@ struct RawOutcome {
 
 /// Loads and validates the rules file at `path`.
 pub fn load(path: &Path) -> Result<Rules, Problems> {
-    let text = crate::problem::read_to_string(path).map_err(|p| Problems(vec![p]))?;
+    let text = crate::domain::problem::read_to_string(path).map_err(|p| Problems(vec![p]))?;
     load_str(&text, path)
 }
 
@@ -426,7 +426,7 @@ impl Validator<'_> {
                         format!(
                             "value `{}` of fact `{name}` is not in the facts contract, so a \
                              button cannot carry it (the contract's values and their button \
-                             symbols are in src/custom_id.rs, SYMBOLS; a new value is added \
+                             symbols are in src/domain/custom_id.rs, SYMBOLS; a new value is added \
                              there, at the end)",
                             v.get_ref()
                         ),

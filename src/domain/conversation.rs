@@ -30,12 +30,13 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use crate::card::{Card, TimeStyle};
-use crate::custom_id::{rules_tag, Action, Answers, CustomId, Place, Symbol};
-use crate::engine::{Position, Progress, Walk};
-use crate::i18n::{LocaleId, Localizer};
-use crate::rules::{NodeIdx, Question, Rules};
-use crate::session::{Scope, SessionKey, SessionRecord, SessionStore, StoreError};
+use crate::domain::card::{Card, TimeStyle};
+use crate::domain::clock::Clock;
+use crate::domain::custom_id::{rules_tag, Action, Answers, CustomId, Place, Symbol};
+use crate::domain::engine::{Position, Progress, Walk};
+use crate::domain::i18n::{LocaleId, Localizer};
+use crate::domain::rules::{NodeIdx, Question, Rules};
+use crate::domain::session::{Scope, SessionKey, SessionRecord, SessionStore, StoreError};
 
 /// What the user did, in the rules' own terms: the model the tests use, and what a
 /// saved session records as its last input ([`Input::key`]).
@@ -175,19 +176,6 @@ pub enum ConvError {
     /// A button of these rules whose answers do not replay: not made by this bot.
     #[error("the button's answers do not fit the rules it claims: {0:?}")]
     Forged(Answers),
-}
-
-/// A clock returning unix seconds.
-pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
-
-/// The system clock.
-pub fn system_clock() -> Clock {
-    Arc::new(|| {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0)
-    })
 }
 
 /// How many users' last steps [`Recent`] keeps before it forgets the oldest.
@@ -781,7 +769,7 @@ impl Texts {
             symbols: HashMap::new(),
         };
         for (idx, node) in rules.nodes() {
-            if let crate::rules::Node::Question(q) = node {
+            if let crate::domain::rules::Node::Question(q) = node {
                 for locale in l10n.locale_ids() {
                     let t = QuestionTexts::of(l10n, q, locale);
                     texts.symbols.insert(idx, t.symbols.clone());

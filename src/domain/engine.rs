@@ -10,9 +10,9 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::custom_id::{Answers, Symbol};
-use crate::rules::{Node, NodeIdx, Outcome, Question, Rules};
-use crate::session::Answer;
+use crate::domain::custom_id::{Answers, Symbol};
+use crate::domain::rules::{Node, NodeIdx, Outcome, Question, Rules};
+use crate::domain::session::Answer;
 
 /// The path taken through the tree so far.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -21,7 +21,7 @@ use fluent_langneg::{negotiate_languages, NegotiationStrategy};
 use fluent_syntax::ast;
 use unic_langid::LanguageIdentifier;
 
-use crate::problem::{LineIndex, Problem, Problems};
+use crate::domain::problem::{LineIndex, Problem, Problems};
 
 /// A locale among those loaded, by position.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -77,7 +77,7 @@ impl Localizer {
                 0,
                 format!(
                     "cannot read the i18n directory{}: {e}",
-                    crate::problem::full_path_note(dir)
+                    crate::domain::problem::full_path_note(dir)
                 ),
             )])
         })?;
@@ -261,7 +261,7 @@ impl Localizer {
                 }
                 let message = if unused {
                     let nearest = used
-                        .and_then(|u| crate::problem::nearest(id, u.iter().copied()))
+                        .and_then(|u| crate::domain::problem::nearest(id, u.iter().copied()))
                         .map(|n| format!(": is it a misspelling of `{n}`?"))
                         .unwrap_or_default();
                     format!(
@@ -317,7 +317,7 @@ impl Localizer {
                 .filter(|l| !l.messages.contains_key(id))
                 .collect();
             for l in &lacking {
-                let misspelt = crate::problem::nearest(
+                let misspelt = crate::domain::problem::nearest(
                     id,
                     l.messages
                         .keys()
@@ -372,7 +372,7 @@ impl Localizer {
                     let list: Vec<String> = passed.iter().map(|p| format!("${p}")).collect();
                     format!("it passes only {}", list.join(", "))
                 };
-                let guess = crate::problem::nearest(var, passed.iter().copied())
+                let guess = crate::domain::problem::nearest(var, passed.iter().copied())
                     .map(|p| format!("; did you mean `${p}`?"))
                     .unwrap_or_default();
                 out.push(Problem::new(
@@ -427,7 +427,7 @@ fn load_locale(dir: &Path, id: LanguageIdentifier, tag: String) -> Result<Locale
     bundle.set_use_isolating(false);
     let mut messages: BTreeMap<String, MessageInfo> = BTreeMap::new();
     for file in files {
-        let text = match crate::problem::read_to_string(&file) {
+        let text = match crate::domain::problem::read_to_string(&file) {
             Ok(t) => t,
             Err(p) => {
                 problems.push(p);

@@ -19,8 +19,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use crate::i18n::{LocaleId, Localizer};
-use crate::rules::Rules;
+use crate::domain::i18n::{LocaleId, Localizer};
+use crate::domain::rules::Rules;
 
 /// The longest Japanese sentence, in characters.
 pub const JA_SENTENCE_MAX: usize = 80;

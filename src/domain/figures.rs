@@ -15,18 +15,16 @@
 //! and one more for the new one, on the day of the change. A single day's figure may
 //! therefore go below zero; every sum over days is right.
 //!
-//! This module is pure (the model, the sums and the report); [`tally`] keeps the figures
-//! in the store.
-
-pub mod tally;
+//! This module is pure (the model, the sums and the report); `crate::store::figures`
+//! keeps the figures in the store.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{Position, Walk};
-use crate::rules::Rules;
-use crate::session::{Scope, SessionRecord};
+use crate::domain::engine::{Position, Walk};
+use crate::domain::rules::Rules;
+use crate::domain::session::{Scope, SessionRecord};
 
 /// Where a conversation took place, as the figures keep it: a server by its id (servers
 /// are not people), any DM, or the terminal.
@@ -66,7 +64,7 @@ impl Place {
 
 /// What one figure is counted under. Stored as the text
 /// `<day>|<rules version>|<locale>|<place>`, for example
-/// `2026-12-06|2026.12.06|ja|g930000000000000001` (see [`tally`]).
+/// `2026-12-06|2026.12.06|ja|g930000000000000001` (see `crate::store::figures`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Key {
     /// `YYYY-MM-DD`, UTC.
@@ -141,7 +139,7 @@ pub enum Event<'a> {
     },
 }
 
-/// The figures under one key, or any sum of them. Stored as JSON (see [`tally`]); every
+/// The figures under one key, or any sum of them. Stored as JSON (see `crate::store::figures`); every
 /// field may be absent, meaning zero, so records written by earlier builds still read.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]

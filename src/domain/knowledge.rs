@@ -8,13 +8,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::i18n::Localizer;
-use crate::problem::{Problem, Problems};
-use crate::rules::{self, Rules};
+use crate::domain::i18n::Localizer;
+use crate::domain::problem::{Problem, Problems};
+use crate::domain::rules::{self, Rules};
 
 /// Message ids the code formats directly, wherever they are used.
 pub const CODE_MESSAGES: &[&str] = &[
-    // The card (src/card.rs).
+    // The card (src/domain/card.rs).
     "card-what-to-do",
     "card-answers-title",
     "card-phone-activation-title",
@@ -47,7 +47,7 @@ pub const CODE_MESSAGES: &[&str] = &[
     "note-win10-support-ended-if-still",
     "note-digital-license",
     "note-digital-license-if-free-upgrade",
-    // The conversation (src/conversation.rs).
+    // The conversation (src/domain/conversation.rs).
     "progress",
     // The terminal (src/term.rs).
     "term-intro",
@@ -183,7 +183,7 @@ pub const CODE_MESSAGES: &[&str] = &[
     "review-due",
 ];
 
-/// The variables [`crate::card::Card::build`] passes to every text it formats: the phone
+/// The variables [`crate::domain::card::Card::build`] passes to every text it formats: the phone
 /// numbers of the rules' `[phone]`.
 pub const CARD_VARIABLES: &[&str] = &["desk_number", "support_number"];
 
@@ -191,7 +191,7 @@ pub const CARD_VARIABLES: &[&str] = &["desk_number", "support_number"];
 /// message not listed here gets none. `rules check` refuses a text that uses any other
 /// variable: it would show as a raw `{$name}`.
 pub const CODE_MESSAGE_VARIABLES: &[(&str, &[&str])] = &[
-    // The card (src/card.rs): its sections through the same formatter as the rules'
+    // The card (src/domain/card.rs): its sections through the same formatter as the rules'
     // card texts, then its source lines and footer with their own values.
     ("card-what-to-do", CARD_VARIABLES),
     ("card-answers-title", CARD_VARIABLES),
@@ -203,7 +203,7 @@ pub const CODE_MESSAGE_VARIABLES: &[(&str, &[&str])] = &[
     ("card-checklist-body", CARD_VARIABLES),
     ("card-caveat-title", CARD_VARIABLES),
     ("card-caveat-body", &["when"]),
-    // A button made under older rules (src/discord/handler.rs).
+    // A button made under older rules (src/discord/click.rs).
     ("rules-updated-dropped", &["dropped"]),
     ("card-support-title", CARD_VARIABLES),
     ("card-support-body", CARD_VARIABLES),
@@ -222,7 +222,7 @@ pub const CODE_MESSAGE_VARIABLES: &[(&str, &[&str])] = &[
     ("card-fact-group", &["kind", "ids"]),
     ("card-generated", &["generated"]),
     ("card-rules-version", &["version", "review_by"]),
-    // Dates, ages and times (src/card.rs), also on the site.
+    // Dates, ages and times (src/domain/card.rs), also on the site.
     ("card-date", &["year", "month", "day"]),
     ("card-age", &["unit", "n"]),
     ("card-dated", &["dates", "age"]),
@@ -230,7 +230,7 @@ pub const CODE_MESSAGE_VARIABLES: &[(&str, &[&str])] = &[
         "card-local-time",
         &["date", "time", "zone", "name", "offset"],
     ),
-    // The conversation (src/conversation.rs).
+    // The conversation (src/domain/conversation.rs).
     ("progress", &["number", "at_most"]),
     // The terminal (src/term.rs, src/main.rs).
     ("term-prompt", &["count"]),

@@ -27,9 +27,9 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use super::{Counts, Event, Filter, Key, Report};
+use super::{JsonTree, SledStore};
+use crate::figures::{Counts, Event, Filter, Key, Report};
 use crate::session::StoreError;
-use crate::store::{JsonTree, SledStore};
 
 /// The name of the store's tree of figures (for export and import).
 pub const TREE: &str = "figures";
@@ -124,19 +124,19 @@ impl Tally {
 
 /// The store's hook for pruned sessions ([`SledStore::on_pruned`]): a conversation whose
 /// session expired before it reached an outcome is counted as abandoned at its question
-/// ([`super::abandoned_at`], judged by the rules `rules` gives at the time), on the day it
+/// ([`crate::figures::abandoned_at`], judged by the rules `rules` gives at the time), on the day it
 /// was last touched, under its own rules version, locale and place.
 pub fn count_abandoned(
     tally: Tally,
     rules: impl Fn() -> Arc<crate::rules::Rules> + Send + Sync + 'static,
 ) -> crate::store::PrunedHook {
     Box::new(move |key, record| {
-        if let Some(question) = super::abandoned_at(&rules(), record) {
+        if let Some(question) = crate::figures::abandoned_at(&rules(), record) {
             let at = Key::new(
                 record.updated_at,
                 &record.rules_version,
                 &record.locale,
-                super::Place::of(&key.scope),
+                crate::figures::Place::of(&key.scope),
             );
             tally.record(
                 at,

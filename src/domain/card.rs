@@ -25,9 +25,11 @@ use serde::Serialize;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use crate::engine::Walk;
-use crate::i18n::{LocaleId, Localizer};
-use crate::rules::{Kind, OriginNote, Outcome, PhoneBlock, Rules, Severity, Verdict, ORIGIN_FACT};
+use crate::domain::engine::Walk;
+use crate::domain::i18n::{LocaleId, Localizer};
+use crate::domain::rules::{
+    Kind, OriginNote, Outcome, PhoneBlock, Rules, Severity, Verdict, ORIGIN_FACT,
+};
 
 /// How the generation time appears inside the card's texts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -312,126 +314,15 @@ impl Card {
                 cited_facts.push(n.rests_on());
             }
         }
-        let cited_sources: Vec<(&crate::rules::Source, Vec<(&str, Kind)>)> = rules
-            .sources
-            .iter()
-            .filter_map(|s| {
-                let cited: Vec<(&str, Kind)> = s
-                    .facts
-                    .iter()
-                    .filter(|(f, _)| cited_facts.contains(&f.as_str()))
-                    .map(|(f, k)| (f.as_str(), *k))
-                    .collect();
-                (!cited.is_empty()).then_some((s, cited))
-            })
-            .collect();
+        let cited_sources = cited_sources(rules, &cited_facts);
         let sources = cited_sources
             .iter()
-            .map(|(s, cited)| {
-                let mut groups: Vec<String> = Vec::new();
-                for (kind, label) in [
-                    (Kind::Desk, "card-kind-desk"),
-                    (Kind::Author, "card-kind-author"),
-                    (Kind::Outside, "card-kind-outside"),
-                    (Kind::Note, "card-kind-note"),
-                ] {
-                    let ids: Vec<&str> = cited
-                        .iter()
-                        .filter(|(_, k)| *k == kind)
-                        .map(|(f, _)| *f)
-                        .collect();
-                    if !ids.is_empty() {
-                        groups.push(l10n.format(
-                            locale,
-                            "card-fact-group",
-                            &[("kind", t(label)), ("ids", ids.join(", "))],
-                        ));
-                    }
-                }
-                let facts = groups.join(&t("card-fact-separator"));
-                let title = t(&s.title);
-                let line = match &s.date {
-                    Some(d) => l10n.format(
-                        locale,
-                        "card-source-line",
-                        &[
-                            ("id", s.id.clone()),
-                            ("title", title),
-                            ("date", date(d)),
-                            ("facts", facts),
-                        ],
-                    ),
-                    None => l10n.format(
-                        locale,
-                        "card-source-line-undated",
-                        &[("id", s.id.clone()), ("title", title), ("facts", facts)],
-                    ),
-                };
-                SourceRef {
-                    id: s.id.clone(),
-                    date: s.date.clone(),
-                    facts: cited.iter().map(|(f, _)| (*f).to_owned()).collect(),
-                    line,
-                }
-            })
+            .map(|(s, cited)| source_ref(l10n, locale, s, cited, &t, &date))
             .collect();
 
-        // The calls the card draws on (sources of desk or author facts, with a date), their
-        // dates and their age at generation time, for the caveat.
-        let now = utc_date(generated_at);
-        let mut calls: Vec<Date> = cited_sources
-            .iter()
-            .filter(|(_, cited)| {
-                cited
-                    .iter()
-                    .any(|(_, k)| matches!(k, Kind::Desk | Kind::Author))
-            })
-            .filter_map(|(s, _)| s.date.as_deref().and_then(parse_date))
-            .collect();
-        calls.sort();
-        calls.dedup();
-        // Consecutive dates of the same age share it: 「2024年11月28日と2024年12月6日(約2年前)」.
-        let mut groups: Vec<(Vec<Date>, String)> = Vec::new();
-        for d in &calls {
-            let age = age_text(l10n, locale, *d, now);
-            match groups.last_mut() {
-                Some((dates, a)) if *a == age => dates.push(*d),
-                _ => groups.push((vec![*d], age)),
-            }
-        }
-        let and = t("card-and");
-        let when = groups
-            .iter()
-            .map(|(dates, age)| {
-                let dates = dates
-                    .iter()
-                    .map(|d| date_text(l10n, locale, *d))
-                    .collect::<Vec<_>>()
-                    .join(&and);
-                l10n.format(
-                    locale,
-                    "card-dated",
-                    &[("dates", dates), ("age", age.clone())],
-                )
-            })
-            .collect::<Vec<_>>()
-            .join(&and);
-        let age = calls
-            .first()
-            .map(|d| age_text(l10n, locale, *d, now))
-            .unwrap_or_default();
+        let (when, age) = caveat_dates(l10n, locale, &cited_sources, generated_at, &t("card-and"));
 
-        let generated = match style {
-            TimeStyle::Rfc3339 => rfc3339(generated_at),
-            TimeStyle::Discord => format!("<t:{generated_at}:F>"),
-            TimeStyle::Local => local_time_text(l10n, locale, generated_at, &TimeZone::system()),
-            TimeStyle::Zone(name) => local_time_text(
-                l10n,
-                locale,
-                generated_at,
-                &TimeZone::get(name).unwrap_or(TimeZone::UTC),
-            ),
-        };
+        let generated = generated_text(l10n, locale, generated_at, style);
 
         Card {
             outcome: o.id.clone(),
@@ -640,6 +531,158 @@ pub fn plain(s: &str) -> String {
     }
     linked.push_str(rest);
     linked
+}
+
+/// The sources citing any of `cited_facts`, each with the facts it is cited for.
+fn cited_sources<'r>(rules: &'r Rules, cited_facts: &[&str]) -> Vec<CitedSource<'r>> {
+    rules
+        .sources
+        .iter()
+        .filter_map(|s| {
+            let cited: Vec<(&str, Kind)> = s
+                .facts
+                .iter()
+                .filter(|(f, _)| cited_facts.contains(&f.as_str()))
+                .map(|(f, k)| (f.as_str(), *k))
+                .collect();
+            (!cited.is_empty()).then_some((s, cited))
+        })
+        .collect()
+}
+
+/// A source and the facts of it a card cites, with their kinds.
+type CitedSource<'r> = (&'r crate::domain::rules::Source, Vec<(&'r str, Kind)>);
+
+/// A cited source's line on the card: its title, date and the cited facts by kind.
+fn source_ref(
+    l10n: &Localizer,
+    locale: LocaleId,
+    s: &crate::domain::rules::Source,
+    cited: &[(&str, Kind)],
+    t: &dyn Fn(&str) -> String,
+    date: &dyn Fn(&str) -> String,
+) -> SourceRef {
+    let mut groups: Vec<String> = Vec::new();
+    for (kind, label) in [
+        (Kind::Desk, "card-kind-desk"),
+        (Kind::Author, "card-kind-author"),
+        (Kind::Outside, "card-kind-outside"),
+        (Kind::Note, "card-kind-note"),
+    ] {
+        let ids: Vec<&str> = cited
+            .iter()
+            .filter(|(_, k)| *k == kind)
+            .map(|(f, _)| *f)
+            .collect();
+        if !ids.is_empty() {
+            groups.push(l10n.format(
+                locale,
+                "card-fact-group",
+                &[("kind", t(label)), ("ids", ids.join(", "))],
+            ));
+        }
+    }
+    let facts = groups.join(&t("card-fact-separator"));
+    let title = t(&s.title);
+    let line = match &s.date {
+        Some(d) => l10n.format(
+            locale,
+            "card-source-line",
+            &[
+                ("id", s.id.clone()),
+                ("title", title),
+                ("date", date(d)),
+                ("facts", facts),
+            ],
+        ),
+        None => l10n.format(
+            locale,
+            "card-source-line-undated",
+            &[("id", s.id.clone()), ("title", title), ("facts", facts)],
+        ),
+    };
+    SourceRef {
+        id: s.id.clone(),
+        date: s.date.clone(),
+        facts: cited.iter().map(|(f, _)| (*f).to_owned()).collect(),
+        line,
+    }
+}
+
+/// The caveat's dates: the calls the card draws on (sources of desk or author facts,
+/// with a date) with their age at `generated_at`, consecutive dates of the same age
+/// joined by `and`; and the age of the oldest.
+fn caveat_dates(
+    l10n: &Localizer,
+    locale: LocaleId,
+    cited_sources: &[CitedSource<'_>],
+    generated_at: i64,
+    and: &str,
+) -> (String, String) {
+    // The calls the card draws on (sources of desk or author facts, with a date), their
+    // dates and their age at generation time, for the caveat.
+    let now = utc_date(generated_at);
+    let mut calls: Vec<Date> = cited_sources
+        .iter()
+        .filter(|(_, cited)| {
+            cited
+                .iter()
+                .any(|(_, k)| matches!(k, Kind::Desk | Kind::Author))
+        })
+        .filter_map(|(s, _)| s.date.as_deref().and_then(parse_date))
+        .collect();
+    calls.sort();
+    calls.dedup();
+    // Consecutive dates of the same age share it: 「2024年11月28日と2024年12月6日(約2年前)」.
+    let mut groups: Vec<(Vec<Date>, String)> = Vec::new();
+    for d in &calls {
+        let age = age_text(l10n, locale, *d, now);
+        match groups.last_mut() {
+            Some((dates, a)) if *a == age => dates.push(*d),
+            _ => groups.push((vec![*d], age)),
+        }
+    }
+    let when = groups
+        .iter()
+        .map(|(dates, age)| {
+            let dates = dates
+                .iter()
+                .map(|d| date_text(l10n, locale, *d))
+                .collect::<Vec<_>>()
+                .join(and);
+            l10n.format(
+                locale,
+                "card-dated",
+                &[("dates", dates), ("age", age.clone())],
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(and);
+    let age = calls
+        .first()
+        .map(|d| age_text(l10n, locale, *d, now))
+        .unwrap_or_default();
+    (when, age)
+}
+
+/// When the card was made, in `style`.
+fn generated_text(
+    l10n: &Localizer,
+    locale: LocaleId,
+    generated_at: i64,
+    style: TimeStyle,
+) -> String {
+    match style {
+        TimeStyle::Rfc3339 => rfc3339(generated_at),
+        TimeStyle::Discord => format!("<t:{generated_at}:F>"),
+        TimeStyle::Local => local_time_text(l10n, locale, generated_at, &TimeZone::system()),
+        TimeStyle::Zone(name) => local_time_text(
+            l10n,
+            locale,
+            generated_at,
+            &TimeZone::get(name).unwrap_or(TimeZone::UTC),
+        ),
+    }
 }
 
 #[cfg(test)]

@@ -6,8 +6,8 @@
 
 use jiff::civil::Date;
 
-use crate::i18n::{LocaleId, Localizer};
-use crate::rules::Rules;
+use crate::domain::i18n::{LocaleId, Localizer};
+use crate::domain::rules::Rules;
 
 /// The review-by date of `rules` if it has passed on the UTC day of unix second `now`
 /// (the day after it is the first day it is due).
@@ -28,7 +28,7 @@ pub fn today(now: i64) -> Date {
 /// review, in `locale`; `None` while it is not.
 pub fn sentence(rules: &Rules, l10n: &Localizer, locale: LocaleId, now: i64) -> Option<String> {
     let date = due_since(rules, now)?;
-    let date = crate::card::date_text(l10n, locale, date);
+    let date = crate::domain::card::date_text(l10n, locale, date);
     Some(l10n.format(locale, "review-due", &[("date", date)]))
 }
 
@@ -83,7 +83,7 @@ mod tests {
     use super::*;
 
     fn shipped() -> Rules {
-        crate::rules::load(std::path::Path::new("rules/activation-check.toml")).unwrap()
+        crate::domain::rules::load(std::path::Path::new("rules/activation-check.toml")).unwrap()
     }
 
     fn at(day: &str) -> i64 {

@@ -1,0 +1,295 @@
+#![allow(dead_code)]
+//! The bot under test: the real binary as a child process against the Discord stand-in,
+//! logging to a file next to its data directory, and the helpers that wait for its
+//! answers. Every test file that runs the bot uses this one harness.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use crate::support::standin::{
+    perms, ComponentClick, Dispatched, InteractionOpts, MessageCommand, StandIn, StoredMessage,
+};
+
+/// The bot binary, which cargo builds for integration tests (the load driver, which
+/// includes this folder too, starts its own).
+const BOT_BINARY: Option<&str> = option_env!("CARGO_BIN_EXE_activation-check");
+
+/// How long a test waits for the bot (to start, to answer).
+pub const WAIT: Duration = Duration::from_secs(20);
+
+/// The server and channel the shared tests run in, and the permissions of a member and
+/// of a moderator there.
+pub const GUILD: u64 = 930_000_000_000_000_001;
+pub const CHANNEL: u64 = 930_000_000_000_000_002;
+pub const MEMBER: u64 =
+    perms::VIEW_CHANNEL | perms::SEND_MESSAGES | perms::USE_APPLICATION_COMMANDS;
+pub const MOD_PERMS: u64 = MEMBER | perms::PIN_MESSAGES;
+/// The moderators' context-menu command, by its base name.
+pub const PIN_COMMAND: &str = "Pin activation answer";
+
+/// How to run the bot.
+#[derive(Clone, Debug)]
+pub struct BotRun {
+    pub log_level: String,
+    pub rules_dir: Option<PathBuf>,
+    /// Capture standard output to a file next to the log.
+    pub capture_stdout: bool,
+    /// DISCORD_TOKEN as set (default: the stand-in's token).
+    pub token: Option<String>,
+    /// More arguments after `run`.
+    pub args: Vec<String>,
+}
+
+impl Default for BotRun {
+    fn default() -> Self {
+        Self {
+            log_level: "info".to_owned(),
+            rules_dir: None,
+            capture_stdout: false,
+            token: None,
+            args: Vec::new(),
+        }
+    }
+}
+
+/// The bot as a child process; killed when dropped.
+pub struct Bot {
+    pub child: Child,
+    pub log: PathBuf,
+    pub stdout: Option<PathBuf>,
+}
+
+impl Bot {
+    pub async fn start(standin: &StandIn, data: &Path) -> Bot {
+        Self::start_with(standin, data, BotRun::default()).await
+    }
+
+    pub async fn start_with(standin: &StandIn, data: &Path, run: BotRun) -> Bot {
+        let ready_before = standin.ready_count();
+        let log = data.with_extension(format!("log{ready_before}"));
+        let out = data.with_extension(format!("out{ready_before}"));
+        let mut cmd =
+            Command::new(BOT_BINARY.expect("the bot binary is built for integration tests"));
+        cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+            .arg("run")
+            .arg("--data-dir")
+            .arg(data)
+            .env(
+                "DISCORD_TOKEN",
+                run.token.clone().unwrap_or_else(|| standin.token()),
+            )
+            .env("DISCORD_API_BASE", standin.base_url())
+            .env("RUST_LOG", &run.log_level)
+            .stdin(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap());
+        if run.capture_stdout {
+            cmd.stdout(std::fs::File::create(&out).unwrap());
+        } else {
+            cmd.stdout(Stdio::null());
+        }
+        cmd.args(&run.args);
+        if let Some(r) = &run.rules_dir {
+            cmd.arg("--rules-dir").arg(r);
+        }
+        let child = cmd.spawn().expect("the bot starts");
+        let bot = Bot {
+            child,
+            log,
+            stdout: run.capture_stdout.then_some(out),
+        };
+        let ready = standin
+            .wait_for(WAIT, |s| (s.ready_count() > ready_before).then_some(()))
+            .await;
+        assert!(
+            ready.is_some(),
+            "the bot never became ready:\n{}",
+            bot.log()
+        );
+        bot
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    pub fn stdout(&self) -> String {
+        self.stdout
+            .as_ref()
+            .and_then(|p| std::fs::read_to_string(p).ok())
+            .unwrap_or_default()
+    }
+
+    /// Log lines at warn, info or error that mention `needle`, without colours.
+    pub fn log_lines_mentioning(&self, needle: &str) -> Vec<String> {
+        strip_ansi(&self.log())
+            .lines()
+            .filter(|l| l.contains(" WARN ") || l.contains(" INFO ") || l.contains(" ERROR "))
+            .filter(|l| l.contains(needle))
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// SIGTERM, and wait for the exit: the bot writes the sessions it saved for later and
+    /// stops, as under a supervisor. Returns the log.
+    pub fn stop(mut self) -> String {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill -TERM runs");
+        assert!(status.success());
+        let exit = self.child.wait().expect("reaped");
+        assert!(
+            exit.success(),
+            "a clean exit on SIGTERM: {exit:?}\n{}",
+            self.log()
+        );
+        self.log()
+    }
+
+    /// SIGKILL, and reap: no shutdown code runs, nothing is flushed on the way out.
+    /// Returns the log.
+    pub fn kill(mut self) -> String {
+        self.child.kill().expect("SIGKILL");
+        self.child.wait().expect("reaped");
+        self.log()
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Panics if the process has exited.
+    pub fn assert_alive(&mut self) {
+        let status = self.child.try_wait().unwrap();
+        assert!(
+            status.is_none(),
+            "the bot exited ({status:?}):\n{}",
+            self.log()
+        );
+    }
+}
+
+impl Drop for Bot {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The response message of an interaction once its callback arrived and, when deferred,
+/// was edited.
+pub async fn reply(standin: &StandIn, interaction: u64) -> StoredMessage {
+    let cb = standin
+        .wait_for_callback(interaction, WAIT)
+        .await
+        .expect("the bot answered");
+    assert_eq!(cb.status, 204, "callback refused: {:?}", cb.body);
+    assert!(
+        cb.latency < Duration::from_secs(3),
+        "late: {:?}",
+        cb.latency
+    );
+    standin
+        .wait_for(WAIT, |s| {
+            let m = s.original_response(interaction)?;
+            (cb.response_type != Some(5) || !m.content().is_empty() || !m.embeds().is_empty())
+                .then_some(m)
+        })
+        .await
+        .expect("the response message exists")
+}
+
+pub fn title(m: &StoredMessage) -> String {
+    m.embeds()
+        .first()
+        .and_then(|e| e["title"].as_str())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+pub fn component(m: &StoredMessage, pred: impl Fn(&str) -> bool) -> String {
+    m.custom_ids()
+        .into_iter()
+        .find(|id| pred(id))
+        .unwrap_or_else(|| panic!("no such component in {:?}", m.custom_ids()))
+}
+
+/// `text` without ANSI colour sequences (`ESC [ ... m`).
+pub fn strip_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Clicks `custom_id` on message `m` as `user`; returns the message as it is afterwards
+/// (updated in place, or a new ephemeral reply).
+pub async fn click(
+    standin: &StandIn,
+    m: &StoredMessage,
+    custom_id: &str,
+    user: u64,
+    locale: &str,
+) -> StoredMessage {
+    let d = standin
+        .send_component(
+            ComponentClick::button(m.id, custom_id)
+                .user(user)
+                .locale(locale),
+        )
+        .await;
+    reply(standin, d.interaction_id).await
+}
+
+/// The newest message in `channel` once there are more than `before` (a post arrived).
+pub async fn newest_post(standin: &StandIn, channel: u64, before: usize) -> StoredMessage {
+    standin
+        .wait_for(WAIT, |s| {
+            let msgs = s.messages_in(channel);
+            (msgs.len() > before)
+                .then(|| msgs.last().cloned())
+                .flatten()
+        })
+        .await
+        .expect("a message was posted")
+}
+
+/// Asserts that a run of the bot's binary succeeded, showing its standard error if not.
+pub fn assert_succeeded(out: &std::process::Output) {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// "Pin activation answer" on `target`, sent by `user` holding `permissions` in the test
+/// channel; `None` when Discord would not offer the command to that member.
+pub async fn send_pin(
+    standin: &StandIn,
+    target: u64,
+    user: u64,
+    permissions: u64,
+    locale: &str,
+) -> Option<Dispatched> {
+    standin
+        .try_send_message_command(
+            MessageCommand::new(PIN_COMMAND, target)
+                .user(user)
+                .in_guild(GUILD, CHANNEL)
+                .member_permissions(permissions)
+                .locale(locale),
+        )
+        .await
+}
