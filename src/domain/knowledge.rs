@@ -155,7 +155,7 @@ pub const CODE_MESSAGES: &[&str] = &[
     "rules-updated-dropped",
     "step-not-shown",
     // For the people who keep the knowledge (src/discord/usage.rs, src/discord/reload.rs,
-    // src/review.rs).
+    // src/domain/review.rs).
     "button-helped",
     "button-not-helped",
     "voted-helped",
