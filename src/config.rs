@@ -16,7 +16,7 @@ use crate::problem::LineIndex;
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct ConfigArgs {
     /// A TOML file with any of: data_dir, rules_dir, i18n_dir, default_locale,
-    /// session_ttl_days, cache_capacity_mb, metrics_addr [default: none].
+    /// session_ttl_days, cache_capacity_mb, metrics_addr, admin_guilds [default: none].
     #[arg(
         long,
         global = true,
@@ -83,6 +83,17 @@ pub struct ConfigArgs {
         value_name = "IP:PORT"
     )]
     pub metrics_addr: Option<std::net::SocketAddr>,
+    /// A server where the application's owner may reload the rules and texts with
+    /// /activation-reload (repeatable; the variable takes a comma-separated list)
+    /// [default: none].
+    #[arg(
+        long = "admin-guild",
+        global = true,
+        env = "ACTIVATION_CHECK_ADMIN_GUILDS",
+        value_name = "ID",
+        value_delimiter = ','
+    )]
+    pub admin_guilds: Vec<u64>,
 }
 
 /// The settings in force.
@@ -96,6 +107,8 @@ pub struct Config {
     pub cache_capacity_bytes: u64,
     /// Where to serve /healthz and /metrics; `None` for not at all.
     pub metrics_addr: Option<std::net::SocketAddr>,
+    /// The servers /activation-reload is registered in.
+    pub admin_guilds: Vec<u64>,
 }
 
 impl Config {
@@ -115,6 +128,7 @@ struct FileConfig {
     session_ttl_days: Option<toml::Spanned<u32>>,
     cache_capacity_mb: Option<toml::Spanned<u32>>,
     metrics_addr: Option<toml::Spanned<String>>,
+    admin_guilds: Option<Vec<u64>>,
 }
 
 /// A bad setting, named, with what was expected.
@@ -179,6 +193,11 @@ impl ConfigArgs {
                 (None, Some(a)) => Some(parse_addr(file_path, a)?),
                 (None, None) => None,
             },
+            admin_guilds: if self.admin_guilds.is_empty() {
+                file.admin_guilds.unwrap_or_default()
+            } else {
+                self.admin_guilds.clone()
+            },
         })
     }
 }
@@ -197,7 +216,7 @@ fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
             .unwrap_or(0);
         ConfigError(format!(
             "{}:{line}: {}; the file may set data_dir, rules_dir, i18n_dir, default_locale, \
-             session_ttl_days, cache_capacity_mb and metrics_addr",
+             session_ttl_days, cache_capacity_mb, metrics_addr and admin_guilds",
             path.display(),
             e.message().trim_end()
         ))
@@ -282,6 +301,28 @@ mod tests {
             e.contains("c.toml:2: metrics_addr is \"localhost\"; expected an IP address and port"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn admin_guilds_from_flag_or_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        let f = tmp.path().join("c.toml");
+        std::fs::write(&f, "admin_guilds = [1, 22]\n").unwrap();
+        let args = ConfigArgs {
+            config: Some(f),
+            ..Default::default()
+        };
+        assert_eq!(args.resolve().unwrap().admin_guilds, vec![1, 22]);
+        let flag = ConfigArgs {
+            admin_guilds: vec![3],
+            ..args
+        };
+        assert_eq!(flag.resolve().unwrap().admin_guilds, vec![3]);
+        assert!(ConfigArgs::default()
+            .resolve()
+            .unwrap()
+            .admin_guilds
+            .is_empty());
     }
 
     #[test]

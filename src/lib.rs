@@ -22,12 +22,15 @@
 //!     style.rs           warnings about texts that read badly
 //!     problem.rs         file:line diagnostics
 //!     clock.rs           the one clock, passed in
+//!     figures.rs         usage figures without personal data, summed into a report
+//!     review.rs          the rules' review-by date, and the warnings once it passed
 //!   store/               sessions in sled (the only folder that names sled) or PostgreSQL
 //!     mod.rs             SledStore: the SessionStore methods, expiry, forget, checkpoint
 //!     durability.rs      reopen after a storage error, group flush, the write-behind writer
 //!     index.rs           the expiry index's byte layout
 //!     dir.rs             the data-directory checks and OpenError
 //!     json_tree.rs       typed JSON trees (the registry of posted cards)
+//!     figures.rs         the usage figures in their `figures` tree, counted in memory first
 //!     record_bytes.rs    the compact layout a session is stored in
 //!     dump.rs            the whole store read at one moment, and written back (backups)
 //!     postgres/          the same in PostgreSQL, shared by `serve` workers: sessions with
@@ -47,6 +50,8 @@
 //!     endpoint/          `serve`: the same bot over HTTP interactions, each request's
 //!                        Ed25519 signature verified (verify.rs), the first response in the
 //!                        HTTP response (reply.rs); rest.rs is what handlers reach Discord by
+//!     usage.rs           counting, "Did this help?", "Check my own PC", /activation-stats
+//!     reload.rs          SIGHUP and /activation-reload: check, then swap in one step
 //!   term.rs              `activation-check ask`, the terminal front end
 //!   ops/                 running as a service: health and metrics listener, metric names
 //!   data/                backup and restore as JSON lines (`data export`, `data import`);
@@ -64,8 +69,8 @@
 //!
 //! The core modules keep their short paths ([`rules`], [`engine`], [`card`], [`i18n`],
 //! [`session`], [`custom_id`], [`knowledge`], [`style`], [`problem`], [`conversation`],
-//! [`clock`]); the edges are [`store`], [`discord`], [`term`], [`ops`], [`data`],
-//! [`graph`], [`site`], [`config`], [`token`] and [`logging`].
+//! [`clock`], [`figures`], [`review`]); the edges are [`store`], [`discord`], [`term`],
+//! [`ops`], [`data`], [`graph`], [`site`], [`config`], [`token`] and [`logging`].
 //!
 //! The binary (`src/main.rs`) only parses the command line and dispatches.
 
@@ -83,5 +88,6 @@ pub mod token;
 
 // The pure core keeps its short paths (`crate::engine`, `activation_check::rules`, ...).
 pub use domain::{
-    card, clock, conversation, custom_id, engine, i18n, knowledge, problem, rules, session, style,
+    card, clock, conversation, custom_id, engine, figures, i18n, knowledge, problem, review, rules,
+    session, style,
 };

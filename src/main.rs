@@ -81,6 +81,10 @@ enum Command {
         #[command(subcommand)]
         command: DataCommand,
     },
+    /// Print the usage figures (no personal data): conversations started, finished and
+    /// given up at each question, outcomes, posts, pins, and "Did this help?". Reads the
+    /// data directory, so stop the bot first (or ask /activation-stats in Discord).
+    Stats(StatsArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -100,6 +104,19 @@ enum DataCommand {
         #[arg(value_name = "FILE")]
         file: std::path::PathBuf,
     },
+}
+
+#[derive(Debug, clap::Args)]
+struct StatsArgs {
+    /// Text for people, or JSON for scripts.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Only this server's figures (its id) [default: every server, DMs and the terminal].
+    #[arg(long, value_name = "ID")]
+    guild: Option<u64>,
+    /// Only the last DAYS days, today included [default: every day].
+    #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..))]
+    days: Option<u32>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -266,6 +283,7 @@ fn main() -> ExitCode {
         Command::Data {
             command: DataCommand::Import { file },
         } => data_import(&config, &file),
+        Command::Stats(args) => stats(&config, args),
     }
 }
 
@@ -454,6 +472,11 @@ fn rules_check(config: &Config) -> ExitCode {
         eprintln!("{w}");
     }
     println!("  style warnings: {}", warnings.len());
+    // Past review-by: a warning, not a failure.
+    if let Some(w) = activation_check::review::warning(rules, (system_clock())()) {
+        eprintln!("{w}");
+        println!("  review: due since {}", rules.meta.review_by);
+    }
     println!("ok");
     ExitCode::SUCCESS
 }
@@ -524,6 +547,12 @@ fn bot(
         api_base: args.api_base,
         guild: args.guild,
         health: None,
+        reload: Some(activation_check::discord::reload::Source {
+            rules_file: config.rules_file(),
+            i18n_dir: config.i18n_dir.clone(),
+            default_locale: config.default_locale.clone(),
+        }),
+        admin_guilds: config.admin_guilds.clone(),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -563,21 +592,14 @@ fn bot(
             None
         }
     };
-    let pruner = {
-        let store = store.clone();
-        runtime.spawn(activation_check::store::prune_periodically(
-            store,
-            std::time::Duration::from_secs(3600),
-            std::future::pending(),
-        ))
-    };
+    // Expired sessions are pruned by the bot itself (`discord::run`), which counts those
+    // given up unfinished in the usage figures.
     let result = runtime.block_on(activation_check::discord::run(
         k,
         store.clone(),
         opts,
         activation_check::discord::shutdown_signal(),
     ));
-    pruner.abort();
     if let Some(listener) = ops {
         runtime.block_on(listener.stop());
     }
@@ -632,6 +654,9 @@ fn serve(
             api_base: args.bot.api_base,
             guild: args.bot.guild,
             health: None,
+            // Reloads and the owner's command are `run`'s (see discord::endpoint).
+            reload: None,
+            admin_guilds: Vec::new(),
         },
     };
     let hourly = std::time::Duration::from_secs(3600);
@@ -1007,5 +1032,50 @@ fn site(config: &Config, args: SiteArgs) -> ExitCode {
             "cannot write the site to {}: {e}",
             args.out.display()
         )),
+    }
+}
+
+fn stats(config: &Config, args: StatsArgs) -> ExitCode {
+    use activation_check::figures::{self, Filter, Place};
+    use activation_check::store::figures::Tally;
+    let store = match SledStore::open(
+        &config.data_dir,
+        StoreOptions {
+            cache_capacity: config.cache_capacity_bytes,
+            ttl: config.session_ttl,
+            ..StoreOptions::default()
+        },
+    ) {
+        Ok(s) => s,
+        Err(e @ activation_check::store::OpenError::Locked { .. }) => {
+            return failed(format!(
+                "{e}; the usage figures are in that directory: ask /activation-stats in \
+                 Discord, or stop the bot and run this again"
+            ))
+        }
+        Err(e) => return failed_with_causes(&e),
+    };
+    let report = Tally::open(&store).and_then(|tally| {
+        let now = (system_clock())();
+        let filter = Filter {
+            place: args.guild.map(Place::Guild),
+            since: args
+                .days
+                .map(|d| figures::day_of(now - (i64::from(d) - 1) * 86_400)),
+        };
+        tally.report_at_rest(&filter)
+    });
+    match report {
+        Ok(r) => {
+            match args.format {
+                Format::Text => print!("{}", r.text()),
+                Format::Json => println!(
+                    "{}",
+                    serde_json::to_string_pretty(&r).expect("the figures serialize")
+                ),
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => failed_with_causes(&e),
     }
 }

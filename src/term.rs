@@ -399,7 +399,12 @@ pub async fn interactive<S: SessionStore>(
                 say(out, style, &l10n.text(locale, "term-at-first"))?;
             }
             // Not offered in the terminal.
-            Step::Post(_) | Step::Forgotten { .. } | Step::Gone | Step::NotYours => {}
+            Step::Post(_)
+            | Step::Forgotten { .. }
+            | Step::Gone
+            | Step::NotYours
+            | Step::Opened(_)
+            | Step::Voted { .. } => {}
         }
         render(&reply, l10n, style, out)?;
     }

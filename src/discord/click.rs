@@ -70,7 +70,11 @@ impl Handler {
         let l10n = self.l10n();
         let show = |reply: &Reply| self.view_spec(reply, user, &key);
         let (spec, changed) = match step {
-            Step::Moved(reply) | Step::Repeated(reply) => (show(&reply), true),
+            Step::Moved(reply) => {
+                self.count_finished(&key, &reply);
+                (show(&reply), true)
+            }
+            Step::Repeated(reply) => (show(&reply), true),
             Step::Shown(reply) => (show(&reply), false),
             Step::Outdated(reply) | Step::AtFirst(reply) => {
                 tracing::info!(
@@ -84,6 +88,7 @@ impl Handler {
                 (spec, false)
             }
             Step::Updated { reply, dropped } => {
+                self.count_finished(&key, &reply);
                 tracing::info!(
                     user,
                     tag = %id.rules_tag,
@@ -116,6 +121,23 @@ impl Handler {
                 (spec::start_again(text, l10n, locale, &owner), false)
             }
             Step::NotYours => return Err(Failure::NotYours),
+            Step::Opened(opened) => {
+                return self
+                    .own_opened(ctx, c, &key, opened, received)
+                    .await
+                    .map_err(Failure::Internal);
+            }
+            Step::Voted {
+                reply,
+                outcome,
+                yes,
+                before,
+            } => {
+                return self
+                    .voted(ctx, c, &key, reply, &outcome, yes, before, received)
+                    .await
+                    .map_err(Failure::Internal);
+            }
         };
         match Responder::Component(c, ComponentAnswer::UpdateMessage, received)
             .send(ctx, &spec)

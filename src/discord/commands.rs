@@ -4,6 +4,9 @@
 //! - "Pin activation answer": a message context-menu command for moderators; Discord
 //!   offers it only to members with PIN_MESSAGES (`default_member_permissions`).
 //! - `/activation-pins`: for moderators, the pinned cards made under older rules.
+//! - `/activation-stats`: for moderators, the usage figures (see `usage`).
+//!
+//! `/activation-reload` is registered apart, in the configured servers only (`reload`).
 //!
 //! Names and descriptions are localized from the Fluent texts for every loaded locale.
 
@@ -74,7 +77,7 @@ pub fn definitions(l10n: &Localizer) -> Vec<CreateCommand> {
         Some("cmd-pin-name"),
         None,
     );
-    vec![ask, pins, pin]
+    vec![ask, pins, pin, super::usage::definition(l10n)]
 }
 
 /// Registers the commands globally, or in one server; returns how many.

@@ -39,8 +39,10 @@ pub struct Handler {
     pub(super) registry: Registry,
     pub(super) bot_user: u64,
     pub(super) rules_tag: String,
-    pub(super) gates: Gates<SessionKey>,
-    pub(super) seen: Seen,
+    pub(super) gates: Arc<Gates<SessionKey>>,
+    pub(super) seen: Arc<Seen>,
+    /// What outlives a reload of the rules and texts (see `reload`).
+    pub(super) kept: Arc<super::reload::Kept>,
     /// Negotiated locales by the user's and the server's locale codes.
     pub(super) locales: std::sync::Mutex<
         std::collections::HashMap<String, std::collections::HashMap<String, LocaleId>>,
@@ -59,23 +61,28 @@ pub(super) fn key_for(guild: Option<u64>, user: u64) -> SessionKey {
 }
 
 impl Handler {
-    pub fn new(k: Knowledge, store: Backend, registry: Registry, bot_user: u64) -> Self {
+    /// The handler of one version of the rules and texts; `kept` is what outlives it.
+    pub fn new(k: Knowledge, kept: Arc<super::reload::Kept>) -> Self {
         let rules_tag = rules_tag(&k.rules.meta.version);
-        let shared = store.is_shared();
         let conv = Conversation::new(
             k.rules,
             k.l10n,
-            Arc::new(store),
+            kept.store.clone(),
             system_clock(),
             TimeStyle::Discord,
         );
         Self {
-            conv: if shared { conv.shared() } else { conv },
-            registry,
-            bot_user,
+            conv: if kept.store.is_shared() {
+                conv.shared()
+            } else {
+                conv
+            },
+            registry: kept.registry.clone(),
+            bot_user: kept.bot_user,
             rules_tag,
-            gates: Gates::new(),
-            seen: Seen::new(gate::SEEN_CAPACITY),
+            gates: kept.gates.clone(),
+            seen: kept.seen.clone(),
+            kept,
             locales: Default::default(),
         }
     }
@@ -145,6 +152,14 @@ impl Handler {
                 self.list_outdated(ctx, c, locale, received).await
             }
             (CommandType::Message, commands::PIN) => self.pin(ctx, c, locale, received).await,
+            (CommandType::ChatInput, super::usage::STATS) => {
+                self.stats_command(ctx, c, locale, received).await;
+                Ok(())
+            }
+            (CommandType::ChatInput, super::reload::RELOAD) => {
+                self.reload_command(ctx, c, locale, received).await;
+                Ok(())
+            }
             (kind, name) => Err(Failure::Internal(format!(
                 "unknown command {name:?} ({kind:?})"
             ))),
@@ -172,6 +187,9 @@ impl Handler {
         let key = key_for(c.guild_id.map(|g| g.get()), user);
         let _pass = self.enter(&key).await?;
         let opened = self.conv.open(&key, locale).await?;
+        if !opened.resumed {
+            self.count(&key, locale, &crate::figures::Event::Started);
+        }
         let owner = self.owner(user, &key, &opened.reply);
         let spec = match (&opened.reply.view, opened.resumed) {
             (View::Question(q), true) => spec::resume_offer(q, self.l10n(), locale, &owner),

@@ -15,6 +15,10 @@
 //! message specs and Discord's limits (`spec.rs`), permissions, commands, the per-user
 //! gate and the gateway watch. It may not touch sled (it reaches sessions through the
 //! conversation, and the registry through a `JsonTree`) nor the terminal.
+//!
+//! For the people who keep the knowledge: [`usage`] counts what happens (no names) and
+//! serves `/activation-stats`, "Did this help?" and "Check my own PC"; [`reload`] swaps in
+//! edited rules and texts on SIGHUP or `/activation-reload` without a restart.
 
 mod click;
 pub mod commands;
@@ -26,9 +30,11 @@ pub mod permissions;
 mod pins;
 mod post;
 pub mod registry;
+pub mod reload;
 mod respond;
 mod rest;
 pub mod spec;
+pub mod usage;
 pub mod watch;
 
 use std::future::Future;
@@ -58,6 +64,11 @@ pub struct BotOptions {
     pub guild: Option<u64>,
     /// Where to report the gateway connection (the ops listener's health), if anywhere.
     pub health: Option<Arc<crate::ops::Health>>,
+    /// Where the rules and texts were loaded from, to load them again on SIGHUP or
+    /// /activation-reload; `None` for no reloading.
+    pub reload: Option<reload::Source>,
+    /// The servers /activation-reload is registered in.
+    pub admin_guilds: Vec<u64>,
 }
 
 impl std::fmt::Debug for BotOptions {
@@ -67,6 +78,8 @@ impl std::fmt::Debug for BotOptions {
             .field("api_base", &self.api_base)
             .field("guild", &self.guild)
             .field("health", &self.health.is_some())
+            .field("reload", &self.reload)
+            .field("admin_guilds", &self.admin_guilds)
             .finish()
     }
 }
@@ -140,8 +153,9 @@ fn is_unauthorized(e: &serenity::Error) -> bool {
     matches!(e, serenity::Error::Http(HttpError::UnsuccessfulRequest(r)) if r.status_code.as_u16() == 401)
 }
 
-/// Checks the token and learns the application and bot user ids.
-pub(crate) async fn connect(opts: &BotOptions) -> Result<(serenity::http::Http, u64), BotError> {
+/// Checks the token and learns the application and bot user ids, and the application's
+/// owners (its owner, or its team's owner).
+pub(crate) async fn connect(opts: &BotOptions) -> Result<(serenity::http::Http, u64, Vec<u64>), BotError> {
     let http = http(opts);
     let me = http.get_current_user().await.map_err(|e| {
         if is_unauthorized(&e) {
@@ -161,15 +175,25 @@ pub(crate) async fn connect(opts: &BotOptions) -> Result<(serenity::http::Http, 
             source: e,
         })?;
     http.set_application_id(app.id);
-    Ok((http, me.id.get()))
+    let owners = app
+        .owner
+        .iter()
+        .map(|u| u.id.get())
+        .chain(app.team.iter().map(|t| t.owner_user_id.get()))
+        .collect();
+    Ok((http, me.id.get(), owners))
 }
 
 /// Registers the commands and exits (`activation-check register`).
 pub async fn register(k: &Knowledge, opts: &BotOptions) -> Result<usize, BotError> {
-    let (http, _) = connect(opts).await?;
-    commands::register(&http, &k.l10n, opts.guild.map(GuildId::new))
+    let (http, _, _) = connect(opts).await?;
+    let n = commands::register(&http, &k.l10n, opts.guild.map(GuildId::new))
         .await
-        .map_err(BotError::Register)
+        .map_err(BotError::Register)?;
+    reload::register(&http, &k.l10n, &opts.admin_guilds)
+        .await
+        .map_err(BotError::Register)?;
+    Ok(n + usize::from(!opts.admin_guilds.is_empty()))
 }
 
 /// Runs the bot until `shutdown` resolves, then flushes the store.
@@ -186,13 +210,113 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), BotError> {
     let mut shutdown = std::pin::pin!(shutdown);
+    // From now on SIGHUP never ends the process (its default action): it reloads once the
+    // bot serves (see `reload::serve`), and is ignored before.
+    #[cfg(unix)]
+    let _hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup());
+    // The rules in force, for what runs beside the handler; a reload replaces them.
+    let rules = Arc::new(std::sync::RwLock::new(k.rules.clone()));
+    let tally = crate::store::figures::Tally::open(&store)?;
+    // A conversation whose session expires unfinished was given up at its question.
+    {
+        let rules = rules.clone();
+        store.on_pruned(crate::store::figures::count_abandoned(
+            tally.clone(),
+            move || rules.read().unwrap_or_else(|e| e.into_inner()).clone(),
+        ));
+    }
+    let beside = Beside::start(&store, &tally, &rules);
+    let result = serve(k, store.clone(), opts, &mut shutdown, rules, tally.clone()).await;
+    beside.stop().await;
+    if let Err(e) = tally.flush().await {
+        tracing::error!(error = %e, "could not store the usage figures at shutdown");
+    }
+    if let Err(e) = store.flush_async().await {
+        tracing::error!(error = %e, "could not flush the store at shutdown");
+    }
+    result
+}
+
+/// The tasks that run beside the gateway for the bot's whole life: pruning expired
+/// sessions, storing the usage figures, and the daily review-by warning.
+struct Beside {
+    stop: tokio::sync::watch::Sender<bool>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Beside {
+    fn start(
+        store: &Arc<SledStore>,
+        tally: &crate::store::figures::Tally,
+        rules: &Arc<std::sync::RwLock<Arc<crate::rules::Rules>>>,
+    ) -> Beside {
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let until = move || {
+            let mut stopped = stopped.clone();
+            async move {
+                let _ = stopped.wait_for(|s| *s).await;
+            }
+        };
+        let review = {
+            let (rules, store) = (rules.clone(), store.clone());
+            let until = until();
+            async move {
+                let warning = crate::review::DailyWarning::default();
+                let mut ticks = tokio::time::interval(Duration::from_secs(3600));
+                tokio::pin!(until);
+                loop {
+                    tokio::select! {
+                        () = &mut until => break,
+                        _ = ticks.tick() => {
+                            let rules = rules.read().unwrap_or_else(|e| e.into_inner()).clone();
+                            warning.tick(&rules, store.now());
+                        }
+                    }
+                }
+            }
+        };
+        let tasks = vec![
+            tokio::spawn(crate::store::prune_periodically(
+                store.clone(),
+                Duration::from_secs(3600),
+                until(),
+            )),
+            tokio::spawn(crate::store::figures::flush_periodically(
+                tally.clone(),
+                until(),
+            )),
+            tokio::spawn(review),
+        ];
+        Beside { stop, tasks }
+    }
+
+    async fn stop(self) {
+        let _ = self.stop.send(true);
+        for t in self.tasks {
+            let _ = t.await;
+        }
+    }
+}
+
+/// [`run`] from the connection on: connects, registers, serves until `shutdown`.
+async fn serve<S: Future<Output = ()> + Unpin>(
+    k: Knowledge,
+    store: Arc<SledStore>,
+    opts: BotOptions,
+    mut shutdown: &mut S,
+    rules: Arc<std::sync::RwLock<Arc<crate::rules::Rules>>>,
+    tally: crate::store::figures::Tally,
+) -> Result<(), BotError> {
     let stopped = || tracing::info!("shutting down before the gateway connection was made");
-    let (http, bot_user) = tokio::select! {
+    let (http, bot_user, owners) = tokio::select! {
         r = connect(&opts) => r?,
         () = &mut shutdown => { stopped(); return Ok(()); }
     };
     tokio::select! {
-        r = commands::register(&http, &k.l10n, opts.guild.map(GuildId::new)) => {
+        r = async {
+            commands::register(&http, &k.l10n, opts.guild.map(GuildId::new)).await?;
+            reload::register(&http, &k.l10n, &opts.admin_guilds).await
+        } => {
             r.map_err(BotError::Register)?;
         }
         () = &mut shutdown => { stopped(); return Ok(()); }
@@ -200,12 +324,21 @@ pub async fn run(
     let registry = Registry::open(store.open_tree_json(Registry::TREE)?);
     // Sessions are resume points: written behind the replies, in groups.
     store.write_behind();
-    let handler = Handler::new(
-        k,
-        crate::store::backend::Backend::Sled(store.clone()),
+    let (requests, requested) = tokio::sync::mpsc::unbounded_channel();
+    let kept = Arc::new(reload::Kept {
+        store: Arc::new(crate::store::backend::Backend::Sled(store.clone())),
         registry,
+        tally: Some(tally),
         bot_user,
-    );
+        owners,
+        admin_guilds: opts.admin_guilds.clone(),
+        gates: Arc::new(gate::Gates::new()),
+        seen: Arc::new(gate::Seen::new(gate::SEEN_CAPACITY)),
+        reloads: Some(requests),
+        rules,
+    });
+    let live = Arc::new(reload::Live::new(Handler::new(k, kept.clone())));
+    let handler = reload::LiveHandler(live.clone());
     // Interactions arrive without any intent; GUILDS is the least the gateway accepts
     // usefully and is not privileged. One raw-event handler takes every event (see
     // `Handler`'s `RawEventHandler`); the health watch, when configured, listens beside it.
@@ -216,6 +349,16 @@ pub async fn run(
         builder = builder.event_handler_arc(watch.clone());
     }
     let mut client = builder.await.map_err(BotError::Gateway)?;
+    let reloader = opts.reload.clone().map(|source| {
+        Arc::new(reload::Reloader {
+            live,
+            kept,
+            source,
+            http: client.http.clone(),
+            guild: opts.guild,
+        })
+    });
+    let reloads = tokio::spawn(reload::serve(reloader, requested));
     let shards = client.shard_manager.clone();
     watch.watch(shards.clone());
     let watching = tokio::spawn(watch.run(client.ws_url.clone()));
@@ -244,11 +387,9 @@ pub async fn run(
         }
     };
     watching.abort();
+    reloads.abort();
     if let Some(h) = &opts.health {
         h.gateway_down("the bot is stopping");
-    }
-    if let Err(e) = store.flush_async().await {
-        tracing::error!(error = %e, "could not flush the store at shutdown");
     }
     match result {
         Ok(()) => Ok(()),

@@ -80,6 +80,20 @@ impl Handler {
             tracing::error!(message = target, error = %e, "pinned a card but could not record it");
         }
         tracing::info!(message = target, moderator = user, "pinned a card");
+        let at = crate::figures::Key::new(
+            self.conv.now(),
+            &card.rules_version,
+            &card.locale,
+            crate::figures::Place::Guild(guild.get()),
+        );
+        if let Some(tally) = &self.kept.tally {
+            tally.record(
+                at,
+                &crate::figures::Event::Pinned {
+                    outcome: &card.outcome,
+                },
+            );
+        }
         deferred
             .send(
                 ctx,
@@ -94,7 +108,7 @@ impl Handler {
     /// `member.permissions`, so beyond ADMINISTRATOR (which it keeps) the permissions
     /// are computed from the guild's roles and the channel's overwrites as raw JSON
     /// ([`super::permissions`]).
-    async fn member_may_pin(
+    pub(super) async fn member_may_pin(
         &self,
         ctx: &Rest,
         c: &CommandInteraction,
@@ -190,8 +204,10 @@ impl Handler {
             }
         };
         let l10n = self.l10n();
+        let review = self.review_sentence(locale);
         let text = if cards.is_empty() {
-            l10n.format(locale, "outdated-none", &[("version", current.clone())])
+            let none = l10n.format(locale, "outdated-none", &[("version", current.clone())]);
+            review.map_or(none.clone(), |r| format!("{r}\n\n{none}"))
         } else {
             let header = l10n.format(
                 locale,
@@ -201,6 +217,7 @@ impl Handler {
                     ("version", current.clone()),
                 ],
             );
+            let header = review.map_or(header.clone(), |r| format!("{r}\n\n{header}"));
             let lines: Vec<String> = cards
                 .iter()
                 .map(|card| {

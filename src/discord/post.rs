@@ -9,7 +9,7 @@ use serenity::all::{ComponentInteraction, CreateAllowedMentions, CreateMessage, 
 use super::failure::Failure;
 use super::handler::Handler;
 use super::registry::PostedCard;
-use super::respond::{embeds, with_retry, CallError, ComponentAnswer, Responder};
+use super::respond::{embeds, rows, with_retry, CallError, ComponentAnswer, Responder};
 use super::rest::Rest;
 use super::spec;
 use crate::conversation::ToPost;
@@ -44,7 +44,13 @@ impl Handler {
             .defer(ctx, "the post")
             .await?;
         let card = post.card;
-        let message = spec::card_message(&card);
+        let message = spec::posted_card_message(
+            &card,
+            self.l10n(),
+            locale,
+            &self.rules_tag,
+            crate::conversation::place_of(&key.scope),
+        );
         // One nonce per card (user, place, channel and step), with `enforce_nonce`: a
         // retry after a server error or a lost answer, a double click, or a click again
         // after the bot restarted, gets back the message Discord already made instead of
@@ -54,6 +60,7 @@ impl Handler {
         let posted = with_retry(deferred.deadline(), "posting a card", || {
             let create = CreateMessage::new()
                 .embeds(embeds(&message))
+                .components(rows(&message))
                 .allowed_mentions(CreateAllowedMentions::new())
                 .nonce(Nonce::String(nonce.clone()))
                 .enforce_nonce(true);
@@ -93,6 +100,13 @@ impl Handler {
             posted_at: self.conv.now(),
             pin: None,
         };
+        self.count(
+            key,
+            locale,
+            &crate::figures::Event::Posted {
+                outcome: &card.outcome,
+            },
+        );
         if let Err(e) = self.registry.record_post(&posted).await {
             // The card is public; only the registry entry is missing.
             tracing::error!(message = posted.message_id, error = %e, "posted a card but could not record it");

@@ -52,7 +52,7 @@ pub(super) fn embeds(spec: &MessageSpec) -> Vec<CreateEmbed> {
         .collect()
 }
 
-fn rows(spec: &MessageSpec) -> Vec<CreateActionRow> {
+pub(super) fn rows(spec: &MessageSpec) -> Vec<CreateActionRow> {
     spec.rows
         .iter()
         .map(|row| match row.as_slice() {

@@ -426,19 +426,78 @@ pub fn view_message(view: &View, l10n: &Localizer, locale: LocaleId, owner: &Own
         View::Question(q) => question_message(q, l10n, locale, owner),
         View::Card(card) => {
             let mut m = card_message(card);
-            m.rows = vec![owner.controls(
-                l10n,
-                locale,
-                &[
-                    (Action::Back, "button-back", ButtonStyle::Secondary),
-                    (Action::Restart, "button-restart", ButtonStyle::Secondary),
-                    (Action::Post, "button-post", ButtonStyle::Success),
-                    (Action::Forget, "button-forget", ButtonStyle::Danger),
-                ],
-            )];
+            m.rows = card_rows(l10n, locale, owner, None);
             m
         }
     }
+}
+
+/// The buttons under the user's own card: Back, Start over, Post, Delete; then "Did this
+/// help?" as a yes and a no button, showing `vote` as given (its button disabled, the
+/// other one changing it).
+pub fn card_rows(
+    l10n: &Localizer,
+    locale: LocaleId,
+    owner: &Owner,
+    vote: Option<bool>,
+) -> Vec<Vec<Component>> {
+    let helped = |yes: bool| {
+        let (label, style) = match yes {
+            true => ("button-helped", ButtonStyle::Success),
+            false => ("button-not-helped", ButtonStyle::Danger),
+        };
+        let given = vote == Some(yes);
+        let mut b = owner.button(
+            Action::Helped {
+                yes,
+                before: vote.filter(|&v| v != yes),
+            },
+            l10n.text(locale, label),
+            if given { style } else { ButtonStyle::Secondary },
+        );
+        if let Component::Button { disabled, .. } = &mut b {
+            *disabled = given;
+        }
+        b
+    };
+    vec![
+        owner.controls(
+            l10n,
+            locale,
+            &[
+                (Action::Back, "button-back", ButtonStyle::Secondary),
+                (Action::Restart, "button-restart", ButtonStyle::Secondary),
+                (Action::Post, "button-post", ButtonStyle::Success),
+                (Action::Forget, "button-forget", ButtonStyle::Danger),
+            ],
+        ),
+        vec![helped(true), helped(false)],
+    ]
+}
+
+/// The card as posted publicly: [`card_message`] with a "Check my own PC" button, which
+/// starts the clicker's own conversation in `place` (labelled in the card's locale).
+pub fn posted_card_message(
+    card: &Card,
+    l10n: &Localizer,
+    locale: LocaleId,
+    rules_tag: &str,
+    place: Place,
+) -> MessageSpec {
+    let mut m = card_message(card);
+    let own = Owner {
+        user: 0,
+        place,
+        rules_tag: rules_tag.to_owned(),
+        step: 0,
+        answers: Answers::new(),
+    };
+    m.rows = vec![vec![own.button(
+        Action::Own,
+        l10n.text(locale, "button-check-own"),
+        ButtonStyle::Primary,
+    )]];
+    m
 }
 
 fn question_message(

@@ -158,6 +158,16 @@ pub enum Step {
     Gone,
     /// Someone else's button.
     NotYours,
+    /// "Check my own PC" on a posted card: the clicker's own conversation, opened.
+    Opened(Opened),
+    /// "Did this help?" on the card of `outcome` (an outcome id), answered `yes` or no,
+    /// replacing `before` (this conversation's earlier answer on the card). Nothing moved.
+    Voted {
+        reply: Reply,
+        outcome: String,
+        yes: bool,
+        before: Option<bool>,
+    },
 }
 
 /// Why a click could not be served. Every variant maps to a localized sentence.
@@ -188,6 +198,8 @@ struct Latest {
     updated_at: i64,
     /// The user deleted their saved answers at this step.
     forgotten: bool,
+    /// "Did this help?" as answered on the card shown at this step.
+    vote: Option<bool>,
 }
 
 /// The last step shown to each user recently, in memory only (bounded).
@@ -338,6 +350,7 @@ impl<S: SessionStore> Conversation<S> {
                     created_at: record.created_at,
                     updated_at: record.updated_at,
                     forgotten: false,
+                    vote: None,
                 };
                 self.recent.set(key, latest, self.now());
                 return Ok(Opened {
@@ -388,6 +401,10 @@ impl<S: SessionStore> Conversation<S> {
     /// click. Never reads the store (see the module documentation).
     pub async fn click(&self, c: Click<'_>) -> Result<Step, ConvError> {
         let id = c.id;
+        if id.action == Action::Own {
+            // Anyone's button: the clicker's own conversation, not the poster's answers.
+            return self.open(c.key, c.locale).await.map(Step::Opened);
+        }
         if id.owner != c.clicker {
             return Ok(Step::NotYours);
         }
@@ -413,6 +430,9 @@ impl<S: SessionStore> Conversation<S> {
                 });
             }
         }
+        if let Action::Helped { yes, before } = id.action {
+            return self.helped(c, latest, yes, before);
+        }
         // From here on the button decides.
         let step = latest.map_or(id.step, |l| l.step.max(id.step));
         let created_at = latest.map(|l| l.created_at);
@@ -434,6 +454,7 @@ impl<S: SessionStore> Conversation<S> {
                 created_at: created_at.unwrap_or_else(|| self.now()),
                 updated_at: self.now(),
                 forgotten: false,
+                vote: None,
             };
             self.reply(walk, &latest, c.locale)
         };
@@ -448,6 +469,7 @@ impl<S: SessionStore> Conversation<S> {
                         created_at: now,
                         updated_at: now,
                         forgotten: false,
+                        vote: None,
                     };
                     self.recent.set(c.key, shown, now);
                 }
@@ -499,7 +521,9 @@ impl<S: SessionStore> Conversation<S> {
                 None => return Ok(Step::AtFirst(here(&walk))),
             },
             Action::Restart => (Walk::start(&self.rules), Input::Restart),
-            Action::Forget => unreachable!("handled above"),
+            Action::Forget | Action::Helped { .. } | Action::Own => {
+                unreachable!("handled above")
+            }
         };
         let Some(step) = step.checked_add(1) else {
             // A forged step: no conversation gets there.
@@ -520,6 +544,51 @@ impl<S: SessionStore> Conversation<S> {
             Saved::Now(reply) => Step::Moved(reply),
             Saved::Already { reply, same: true } => Step::Repeated(reply),
             Saved::Already { reply, same: false } => Step::Outdated(reply),
+        })
+    }
+
+    /// "Did this help?" on a finished card: one answer per conversation's card, which
+    /// may be changed. The earlier answer is the one remembered for this step, else the
+    /// one the message showed (after a restart); the same answer again changes nothing.
+    fn helped(
+        &self,
+        c: Click<'_>,
+        latest: Option<Latest>,
+        yes: bool,
+        before: Option<bool>,
+    ) -> Result<Step, ConvError> {
+        let id = c.id;
+        let walk = if id.rules_tag == self.tag {
+            self.replay(&id.answers)
+                .ok_or(ConvError::Forged(id.answers))?
+        } else {
+            // A card of other rules: its answers, carried into the running ones.
+            let answers: Vec<Symbol> = id.answers.iter().collect();
+            carried(&self.rules, &answers).0
+        };
+        let now = self.now();
+        let known = latest.filter(|l| l.step == id.step && !l.forgotten);
+        let mut shown = known.unwrap_or(Latest {
+            step: id.step,
+            by: None,
+            answers: self.symbols(&walk),
+            created_at: now,
+            updated_at: now,
+            forgotten: false,
+            vote: None,
+        });
+        let reply = self.reply(&walk, &shown, c.locale);
+        let Some(outcome) = walk.outcome(&self.rules) else {
+            return Ok(Step::Outdated(reply));
+        };
+        let before = known.and_then(|l| l.vote).or(before);
+        shown.vote = Some(yes);
+        self.recent.set(c.key, shown, now);
+        Ok(Step::Voted {
+            reply,
+            outcome: outcome.id.clone(),
+            yes,
+            before,
         })
     }
 
@@ -572,6 +641,7 @@ impl<S: SessionStore> Conversation<S> {
                 created_at: self.now(),
                 updated_at: self.now(),
                 forgotten: false,
+                vote: None,
             };
             return Ok(Step::Outdated(self.reply(&walk, &latest, c.locale)));
         };
@@ -602,6 +672,7 @@ impl<S: SessionStore> Conversation<S> {
             created_at: now,
             updated_at: now,
             forgotten: true,
+            vote: None,
         };
         self.recent.set(key, gone, now);
         Ok(Step::Forgotten { removed })
@@ -642,6 +713,7 @@ impl<S: SessionStore> Conversation<S> {
             created_at: record.created_at,
             updated_at: now,
             forgotten: false,
+            vote: None,
         };
         self.recent.set(key, latest, now);
         Ok(Saved::Now(self.reply(walk, &latest, locale)))
@@ -666,6 +738,7 @@ impl<S: SessionStore> Conversation<S> {
             created_at: stored.created_at,
             updated_at: stored.updated_at,
             forgotten: false,
+            vote: None,
         };
         self.recent.set(key, latest, self.now());
         Some(self.reply(&walk, &latest, locale))

@@ -241,6 +241,13 @@ pub enum Action {
     Post,
     /// Delete the user's stored data.
     Forget,
+    /// "Did this help?" on the user's own card: `yes` or no, replacing `before` (the
+    /// vote the message showed as given, if any). Written `h`, with the value `y`/`n` for
+    /// a first vote and `Y`/`N` for a change from the other answer.
+    Helped { yes: bool, before: Option<bool> },
+    /// "Check my own PC" on a posted card: starts the clicker's own conversation (anyone
+    /// may click it; its owner and step are 0 and it carries no answers).
+    Own,
 }
 
 /// A decoded `custom_id`.
@@ -303,6 +310,8 @@ impl CustomId {
             Action::Continue => 'c',
             Action::Post => 'p',
             Action::Forget => 'f',
+            Action::Helped { .. } => 'h',
+            Action::Own => 'o',
         };
         // Written by hand: every button of every reply is encoded, and `format!` costs
         // several times this.
@@ -320,6 +329,15 @@ impl CustomId {
         s.push(self.place.char());
         s.push(':');
         self.answers.write(&mut s);
+        if let Action::Helped { yes, before } = self.action {
+            s.push(':');
+            s.push(match (yes, before.is_some_and(|b| b != yes)) {
+                (true, false) => 'y',
+                (false, false) => 'n',
+                (true, true) => 'Y',
+                (false, true) => 'N',
+            });
+        }
         if let Action::Answer(v) = self.action {
             s.push(':');
             s.push(v.char());
@@ -381,6 +399,26 @@ impl CustomId {
             ("c", 7) => Action::Continue,
             ("p", 7) => Action::Post,
             ("f", 7) => Action::Forget,
+            ("h", 8) => match parts[7] {
+                "y" => Action::Helped {
+                    yes: true,
+                    before: None,
+                },
+                "n" => Action::Helped {
+                    yes: false,
+                    before: None,
+                },
+                "Y" => Action::Helped {
+                    yes: true,
+                    before: Some(false),
+                },
+                "N" => Action::Helped {
+                    yes: false,
+                    before: Some(true),
+                },
+                _ => return Err(Malformed("bad vote")),
+            },
+            ("o", 7) => Action::Own,
             _ => return Err(Malformed("unknown action or wrong number of parts")),
         };
         Ok(Self {
@@ -547,6 +585,11 @@ mod tests {
             Just(Action::Continue),
             Just(Action::Post),
             Just(Action::Forget),
+            (any::<bool>(), any::<bool>()).prop_map(|(yes, changed)| Action::Helped {
+                yes,
+                before: changed.then_some(!yes),
+            }),
+            Just(Action::Own),
         ]
     }
 

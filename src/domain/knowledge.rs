@@ -154,6 +154,34 @@ pub const CODE_MESSAGES: &[&str] = &[
     "rules-updated",
     "rules-updated-dropped",
     "step-not-shown",
+    // For the people who keep the knowledge (src/discord/usage.rs, src/discord/reload.rs,
+    // src/domain/review.rs).
+    "button-helped",
+    "button-not-helped",
+    "voted-helped",
+    "voted-not-helped",
+    "button-check-own",
+    "cmd-stats-name",
+    "cmd-stats-description",
+    "cmd-reload-name",
+    "cmd-reload-description",
+    "error-may-not-see-stats",
+    "error-no-figures",
+    "stats-none",
+    "stats-header",
+    "stats-top-drop-off",
+    "stats-no-drop-off",
+    "stats-least-helpful",
+    "stats-no-votes",
+    "stats-outcomes",
+    "stats-outcome-line",
+    "stats-more",
+    "error-not-owner",
+    "reload-done",
+    "reload-failed",
+    "reload-more",
+    "reload-unavailable",
+    "review-due",
 ];
 
 /// The variables [`crate::domain::card::Card::build`] passes to every text it formats: the phone
@@ -234,6 +262,22 @@ pub const CODE_MESSAGE_VARIABLES: &[(&str, &[&str])] = &[
     ("site-age-months", &["n"]),
     ("site-age-years", &["n"]),
     ("site-card-note", &["answers"]),
+    // For the people who keep the knowledge.
+    (
+        "stats-header",
+        &["from", "to", "started", "finished", "abandoned"],
+    ),
+    ("stats-top-drop-off", &["question", "count"]),
+    ("stats-least-helpful", &["answer", "yes", "no"]),
+    (
+        "stats-outcome-line",
+        &["answer", "reached", "posted", "pinned", "yes", "no"],
+    ),
+    ("stats-more", &["count"]),
+    ("reload-done", &["version", "previous"]),
+    ("reload-failed", &["count", "version"]),
+    ("reload-more", &["count"]),
+    ("review-due", &["date"]),
 ];
 
 /// The variables passed to each message the rules or the program format, with where

@@ -14,6 +14,8 @@
 //!   facts contract). The terminal hands the conversation the same ids as Discord's
 //!   buttons, so the encoding is the core's; it fits Discord's 100 characters.
 //! - [`clock`]: the one clock type, passed in.
+//! - [`figures`]: usage figures without personal data, and their report; [`review`]: the
+//!   rules' review-by date and the warnings once it has passed.
 //!
 //! What it may not touch: tokio, serenity, sled, or an edge module (`discord`, `store`,
 //! `term`, `ops`, `site`, `graph`, `config`, `token`, `logging`). `tests/layout.rs`
@@ -24,9 +26,11 @@ pub mod clock;
 pub mod conversation;
 pub mod custom_id;
 pub mod engine;
+pub mod figures;
 pub mod i18n;
 pub mod knowledge;
 pub mod problem;
+pub mod review;
 pub mod rules;
 pub mod session;
 pub mod style;

@@ -87,6 +87,7 @@ pub mod backend;
 mod dir;
 mod dump;
 mod durability;
+pub mod figures;
 mod index;
 mod json_tree;
 pub mod postgres;
@@ -166,7 +167,13 @@ pub struct SledStore {
     ttl_secs: i64,
     clock: Clock,
     dir: PathBuf,
+    /// Told of every session [`SledStore::prune_expired`] removes (see
+    /// [`SledStore::on_pruned`]).
+    on_pruned: std::sync::OnceLock<PrunedHook>,
 }
+
+/// What [`SledStore::on_pruned`] calls with each pruned session.
+pub type PrunedHook = Box<dyn Fn(&SessionKey, &SessionRecord) + Send + Sync>;
 
 impl fmt::Debug for SledStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -195,7 +202,15 @@ impl SledStore {
             ttl_secs: i64::try_from(options.ttl.as_secs()).unwrap_or(i64::MAX),
             clock: options.clock,
             dir: dir.to_path_buf(),
+            on_pruned: std::sync::OnceLock::new(),
         })
+    }
+
+    /// Calls `hook` with every session record pruned from now on (the usage figures count
+    /// a conversation that expired unfinished as abandoned). Set once; a second call does
+    /// nothing.
+    pub fn on_pruned(&self, hook: PrunedHook) {
+        let _ = self.on_pruned.set(hook);
     }
 
     /// The directory this store was opened in.
@@ -248,10 +263,20 @@ impl SledStore {
                             .is_some_and(|updated_at| updated_at != ts);
                         // Removed only if it is still the record just read: a user who
                         // clicks meanwhile keeps the conversation they just saved.
-                        !stale
+                        let removed = !stale
                             && h.records
-                                .compare_and_swap(key.as_bytes(), Some(bytes), None::<&[u8]>)?
-                                .is_ok()
+                                .compare_and_swap(key.as_bytes(), Some(&bytes), None::<&[u8]>)?
+                                .is_ok();
+                        if removed {
+                            if let (Some(hook), Some(k), Ok(r)) = (
+                                self.on_pruned.get(),
+                                SessionKey::decode(&key),
+                                record_bytes::decode(&bytes, SESSION_FORMAT),
+                            ) {
+                                hook(&k, &r);
+                            }
+                        }
+                        removed
                     }
                 };
                 // After the record: a crash in between leaves an entry without a record,

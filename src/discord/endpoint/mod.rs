@@ -96,7 +96,7 @@ pub async fn serve(
     listening: impl FnOnce(SocketAddr),
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), BotError> {
-    let (http, bot_user) = super::connect(&opts.bot).await?;
+    let (http, bot_user, owners) = super::connect(&opts.bot).await?;
     commands::register(&http, &k.l10n, opts.bot.guild.map(GuildId::new))
         .await
         .map_err(BotError::Register)?;
@@ -106,7 +106,21 @@ pub async fn serve(
         Backend::Sled(_) => Claims::Local(super::gate::Seen::new(super::gate::SEEN_CAPACITY)),
         Backend::Postgres(pg) => Claims::Shared(pg.clone()),
     };
-    let handler = Arc::new(Handler::new(k, store.clone(), registry, bot_user));
+    // Usage figures and reloads are kept by `run` only: the figures live in sled beside
+    // one process, and a reload would have to reach every worker.
+    let kept = Arc::new(super::reload::Kept {
+        store: Arc::new(store.clone()),
+        registry,
+        tally: None,
+        bot_user,
+        owners,
+        admin_guilds: Vec::new(),
+        gates: Arc::new(super::gate::Gates::new()),
+        seen: Arc::new(super::gate::Seen::new(super::gate::SEEN_CAPACITY)),
+        reloads: None,
+        rules: Arc::new(std::sync::RwLock::new(k.rules.clone())),
+    });
+    let handler = Arc::new(Handler::new(k, kept));
     let listener = tokio::net::TcpListener::bind(opts.listen)
         .await
         .map_err(|e| BotError::Listen(opts.listen, e))?;
