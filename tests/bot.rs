@@ -9,11 +9,14 @@
 mod support;
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use serde_json::Value;
-use support::bot::{click, component, newest_post, reply, title, Bot, BotRun, WAIT};
+use support::bot::{
+    answer, bot_command, click, newest_post, reply, slash_command, started, title, verb_id, Bot,
+    BotRun, WAIT,
+};
 use support::standin::{
     perms, ForcedResponse, InteractionOpts, MentionsPolicy, MessageCommand, SlashCommand, StandIn,
     StoredMessage,
@@ -43,25 +46,8 @@ fn embed_chars(m: &StoredMessage) -> usize {
         .sum()
 }
 
-fn answer_id(m: &StoredMessage, node: &str, choice: usize) -> String {
-    crate::support::buttons::answer_button(&m.custom_ids(), node, choice)
-        .unwrap_or_else(|| panic!("no answer {node}:{choice} in {:?}", m.custom_ids()))
-}
-
-fn verb_id(m: &StoredMessage, verb: char) -> String {
-    let prefix = format!("ac1:{verb}:");
-    component(m, |id| id.starts_with(&prefix))
-}
-
 async fn slash(standin: &StandIn, user: u64, locale: &str, dm: bool) -> StoredMessage {
-    let mut cmd = SlashCommand::new("activation-check")
-        .user(user)
-        .locale(locale);
-    cmd = if dm {
-        cmd.in_dm()
-    } else {
-        cmd.in_guild(GUILD, CHANNEL).member_permissions(MEMBER)
-    };
+    let cmd = slash_command(user, locale, (!dm).then_some((GUILD, CHANNEL)));
     let d = standin.send_slash_command(cmd).await;
     reply(standin, d.interaction_id).await
 }
@@ -108,9 +94,7 @@ const JA: Texts = Texts {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn guild_conversation_post_and_pin_in_both_languages() {
-    let standin = StandIn::start().await;
-    let data = tempfile::tempdir().unwrap();
-    let bot = Bot::start(&standin, &data.path().join("data")).await;
+    let (standin, _data, _dir, bot) = started().await;
 
     // Registration: both localizations, the moderator command gated by PIN_MESSAGES.
     let commands = standin.commands();
@@ -169,57 +153,22 @@ async fn guild_conversation_post_and_pin_in_both_languages() {
         assert!(footer.contains('1'), "progress shown: {footer}");
 
         // Walk: lost activation → free upgrade from Windows 10 → ID shown.
-        let q2 = click(&standin, &q1, &answer_id(&q1, "concern", 0), user, t.locale).await;
+        let q2 = answer(&standin, &q1, "concern", 0, user, t.locale).await;
         assert_eq!(q2.id, q1.id, "updated in place");
         assert!(title(&q2).contains(t.q_origin), "{}", title(&q2));
         // Back returns to the first question; Start over too.
         let back = click(&standin, &q2, &verb_id(&q2, 'b'), user, t.locale).await;
         assert!(title(&back).contains(t.q_concern));
-        let q2 = click(
-            &standin,
-            &back,
-            &answer_id(&back, "concern", 0),
-            user,
-            t.locale,
-        )
-        .await;
-        let q3 = click(
-            &standin,
-            &q2,
-            &answer_id(&q2, "lost-origin", 2),
-            user,
-            t.locale,
-        )
-        .await;
+        let q2 = answer(&standin, &back, "concern", 0, user, t.locale).await;
+        let q3 = answer(&standin, &q2, "lost-origin", 2, user, t.locale).await;
         assert!(title(&q3).contains(t.q_id), "{}", title(&q3));
         let restarted = click(&standin, &q3, &verb_id(&q3, 'r'), user, t.locale).await;
         assert!(title(&restarted).contains(t.q_concern));
-        let q2 = click(
-            &standin,
-            &restarted,
-            &answer_id(&restarted, "concern", 0),
-            user,
-            t.locale,
-        )
-        .await;
-        let q3 = click(
-            &standin,
-            &q2,
-            &answer_id(&q2, "lost-origin", 2),
-            user,
-            t.locale,
-        )
-        .await;
+        let q2 = answer(&standin, &restarted, "concern", 0, user, t.locale).await;
+        let q3 = answer(&standin, &q2, "lost-origin", 2, user, t.locale).await;
 
         // Someone else clicking these buttons is refused and changes nothing.
-        let refused = click(
-            &standin,
-            &q3,
-            &answer_id(&q3, "win10-upgrade-id", 0),
-            OTHER,
-            t.locale,
-        )
-        .await;
+        let refused = answer(&standin, &q3, "win10-upgrade-id", 0, OTHER, t.locale).await;
         assert_ne!(refused.id, q3.id, "a separate ephemeral reply");
         assert!(
             refused.content().contains(t.not_yours),
@@ -231,14 +180,7 @@ async fn guild_conversation_post_and_pin_in_both_languages() {
             "state unchanged"
         );
 
-        let card = click(
-            &standin,
-            &q3,
-            &answer_id(&q3, "win10-upgrade-id", 0),
-            user,
-            t.locale,
-        )
-        .await;
+        let card = answer(&standin, &q3, "win10-upgrade-id", 0, user, t.locale).await;
         assert!(title(&card).contains(t.headline), "{}", title(&card));
         assert!(
             embed_chars(&card) <= 6000,
@@ -349,14 +291,7 @@ async fn guild_conversation_post_and_pin_in_both_languages() {
         standin.set_bot_permissions(CHANNEL, perms::ALL_EXCEPT_ADMIN & !perms::PIN_MESSAGES);
         // A new card (Back, then the same answer: a later step) is a new post.
         let back = click(&standin, &card, &verb_id(&card, 'b'), user, t.locale).await;
-        let card = click(
-            &standin,
-            &back,
-            &answer_id(&back, "win10-upgrade-id", 0),
-            user,
-            t.locale,
-        )
-        .await;
+        let card = answer(&standin, &back, "win10-upgrade-id", 0, user, t.locale).await;
         let again = click(&standin, &card, &verb_id(&card, 'p'), user, t.locale).await;
         assert!(again.content().contains("https://"));
         let second = standin
@@ -402,19 +337,16 @@ async fn guild_conversation_post_and_pin_in_both_languages() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_midway_then_old_buttons_continue_in_a_dm() {
-    let standin = StandIn::start().await;
-    let data = tempfile::tempdir().unwrap();
-    let dir = data.path().join("data");
-    let bot = Bot::start(&standin, &dir).await;
+    let (standin, _data, dir, bot) = started().await;
     let q1 = slash(&standin, USER, "ja", true).await;
     assert!(title(&q1).contains(JA.q_concern));
-    let q2 = click(&standin, &q1, &answer_id(&q1, "concern", 0), USER, "ja").await;
+    let q2 = answer(&standin, &q1, "concern", 0, USER, "ja").await;
     assert!(title(&q2).contains(JA.q_origin));
     bot.kill();
 
     let bot = Bot::start(&standin, &dir).await;
     // The message shown before the kill still works and continues the same walk.
-    let q3 = click(&standin, &q2, &answer_id(&q2, "lost-origin", 0), USER, "ja").await;
+    let q3 = answer(&standin, &q2, "lost-origin", 0, USER, "ja").await;
     assert_eq!(q3.id, q1.id);
     assert!(
         !title(&q3).contains(JA.q_origin),
@@ -430,14 +362,7 @@ async fn sigkill_midway_then_old_buttons_continue_in_a_dm() {
     // this one is finished, so it starts over.
     let fresh = slash(&standin, USER, "ja", true).await;
     assert!(title(&fresh).contains(JA.q_concern));
-    let q2 = click(
-        &standin,
-        &fresh,
-        &answer_id(&fresh, "concern", 0),
-        USER,
-        "ja",
-    )
-    .await;
+    let q2 = answer(&standin, &fresh, "concern", 0, USER, "ja").await;
     let offer = slash(&standin, USER, "ja", true).await;
     let cont = click(&standin, &offer, &verb_id(&offer, 'c'), USER, "ja").await;
     assert_eq!(
@@ -474,15 +399,8 @@ async fn outdated_pins_are_listed_after_the_rules_change() {
     )
     .await;
     let q1 = slash(&standin, USER, "en-US", false).await;
-    let q2 = click(&standin, &q1, &answer_id(&q1, "concern", 0), USER, "en-US").await;
-    let card = click(
-        &standin,
-        &q2,
-        &answer_id(&q2, "lost-origin", 0),
-        USER,
-        "en-US",
-    )
-    .await;
+    let q2 = answer(&standin, &q1, "concern", 0, USER, "en-US").await;
+    let card = answer(&standin, &q2, "lost-origin", 0, USER, "en-US").await;
     let before = standin.messages_in(CHANNEL).len();
     click(&standin, &card, &verb_id(&card, 'p'), USER, "en-US").await;
     let posted = standin
@@ -512,14 +430,7 @@ async fn outdated_pins_are_listed_after_the_rules_change() {
     );
     // A second card, pinned in Discord's own menu rather than with the bot's command.
     let back = click(&standin, &card, &verb_id(&card, 'b'), USER, "en-US").await;
-    let card2 = click(
-        &standin,
-        &back,
-        &answer_id(&back, "lost-origin", 0),
-        USER,
-        "en-US",
-    )
-    .await;
+    let card2 = answer(&standin, &back, "lost-origin", 0, USER, "en-US").await;
     click(&standin, &card2, &verb_id(&card2, 'p'), USER, "en-US").await;
     let second = standin
         .wait_for(WAIT, |s| {
@@ -640,17 +551,6 @@ async fn outdated_pins_are_listed_after_the_rules_change() {
     );
 }
 
-fn bot_command(standin: &StandIn, data: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_activation-check"));
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .arg("--data-dir")
-        .arg(data)
-        .env("DISCORD_API_BASE", standin.base_url())
-        .env_remove("DISCORD_TOKEN")
-        .stdin(Stdio::null());
-    cmd
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn missing_or_rejected_token_exits_1_with_what_to_do() {
     let standin = StandIn::start().await;
@@ -708,10 +608,7 @@ async fn register_in_one_server_then_exit() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_shuts_down_cleanly_and_keeps_the_conversation() {
-    let standin = StandIn::start().await;
-    let data = tempfile::tempdir().unwrap();
-    let dir = data.path().join("data");
-    let bot = Bot::start(&standin, &dir).await;
+    let (standin, _data, dir, bot) = started().await;
     // The user's locale is not offered: the server's (ja) comes next.
     let d = standin
         .send_slash_command(
@@ -725,7 +622,7 @@ async fn sigterm_shuts_down_cleanly_and_keeps_the_conversation() {
         .await;
     let q1 = reply(&standin, d.interaction_id).await;
     assert!(title(&q1).contains(JA.q_concern), "{}", title(&q1));
-    let q2 = click(&standin, &q1, &answer_id(&q1, "concern", 0), USER, "zh-TW").await;
+    let q2 = answer(&standin, &q1, "concern", 0, USER, "zh-TW").await;
 
     let mut bot = bot;
     let pid = bot.child.id();

@@ -329,16 +329,9 @@ async fn what_the_image_runs_works_as_a_non_root_user_with_read_only_rules() {
 
     // One conversation to a card; the store writes in the data directory only.
     let q1 = slash(&standin, USER, "ja", false).await;
-    let q2 = click(&standin, &q1, &answer_id(&q1, "concern", 0), USER, "ja").await;
-    let q3 = click(&standin, &q2, &answer_id(&q2, "lost-origin", 2), USER, "ja").await;
-    let card = click(
-        &standin,
-        &q3,
-        &answer_id(&q3, "win10-upgrade-id", 0),
-        USER,
-        "ja",
-    )
-    .await;
+    let q2 = answer(&standin, &q1, "concern", 0, USER, "ja").await;
+    let q3 = answer(&standin, &q2, "lost-origin", 2, USER, "ja").await;
+    let card = answer(&standin, &q3, "win10-upgrade-id", 0, USER, "ja").await;
     assert!(!card.embeds().is_empty(), "a card:\n{}", read_log());
     assert!(
         std::fs::read_dir(&data).unwrap().count() > 0,
