@@ -17,7 +17,7 @@ use activation_check::engine::{Position, Walk};
 use common::four_answers_settled;
 use common_bot::*;
 use support::buttons::shipped_rules;
-use support::standin::{ComponentClick, InteractionOpts, StandIn};
+use support::standin::StandIn;
 
 const USER: u64 = 934_000_000_000_000_001;
 
@@ -67,15 +67,7 @@ async fn an_old_rules_button_continues_in_the_running_rules() {
         .encode();
         // (The stand-in's message holds today's buttons; the click carries the old one,
         // as Discord would from a message made then.)
-        let d = standin
-            .send_component_edited(
-                ComponentClick::button(shown.id, &old_button)
-                    .user(user)
-                    .locale(locale),
-                |_| {},
-            )
-            .await;
-        let m = reply(&standin, d.interaction_id).await;
+        let m = click_unseen(&standin, shown.id, &old_button, user, locale).await;
         assert_eq!(m.id, shown.id, "updated in place");
         assert_eq!(m.content(), text(locale, "rules-updated"), "{locale}");
         // Where the four answers lead in the running rules.

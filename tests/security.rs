@@ -72,15 +72,14 @@ async fn every_flow(standin: &StandIn, locale: &str, user: u64) -> usize {
     let refused = answer(standin, &q3, "win10-upgrade-id", 0, OTHER, locale).await;
     assert_eq!(refused.content(), text(locale, "error-not-yours"));
     let card = answer(standin, &q3, "win10-upgrade-id", 0, user, locale).await;
-    let d = standin
-        .send_component_edited(
-            ComponentClick::button(card.id, &answer_id(&q1, "concern", 0))
-                .user(user)
-                .locale(locale),
-            |_| {},
-        )
-        .await;
-    let outdated = reply(standin, d.interaction_id).await;
+    let outdated = click_unseen(
+        standin,
+        card.id,
+        &answer_id(&q1, "concern", 0),
+        user,
+        locale,
+    )
+    .await;
     assert_eq!(outdated.content(), text(locale, "outdated-click"));
     n += 8;
     // Post, pin, and the moderators' list.
@@ -147,16 +146,10 @@ async fn every_flow(standin: &StandIn, locale: &str, user: u64) -> usize {
         reply(standin, d.interaction_id).await.content(),
         text(locale, "error-unreadable")
     );
-    let d = standin
-        .send_component_edited(
-            ComponentClick::button(card.id, "<@&1> @everyone")
-                .user(user)
-                .locale(locale),
-            |_| {},
-        )
-        .await;
     assert_eq!(
-        reply(standin, d.interaction_id).await.content(),
+        click_unseen(standin, card.id, "<@&1> @everyone", user, locale)
+            .await
+            .content(),
         text(locale, "error-bad-component")
     );
     let d = standin
@@ -179,15 +172,7 @@ async fn every_flow(standin: &StandIn, locale: &str, user: u64) -> usize {
     assert!(offer.custom_ids().iter().any(|i| i.starts_with("ac1:c:")));
     let gone = click(standin, &offer, &verb_id(&offer, 'f'), user, locale).await;
     assert_eq!(gone.content(), text(locale, "forgotten"));
-    let d = standin
-        .send_component_edited(
-            ComponentClick::button(q2.id, &verb_id(&q2, 'b'))
-                .user(user)
-                .locale(locale),
-            |_| {},
-        )
-        .await;
-    let stale = reply(standin, d.interaction_id).await;
+    let stale = click_unseen(standin, q2.id, &verb_id(&q2, 'b'), user, locale).await;
     assert_eq!(stale.content(), text(locale, "stale-session"));
     n += 5;
     n
@@ -473,15 +458,7 @@ async fn a_user_deletes_their_saved_answers_from_the_card() {
             "no buttons left on the notice"
         );
         // An old copy of the buttons (another device) finds nothing.
-        let d = standin
-            .send_component_edited(
-                ComponentClick::button(card.id, &old_back)
-                    .user(user)
-                    .locale(locale),
-                |_| {},
-            )
-            .await;
-        let stale = reply(&standin, d.interaction_id).await;
+        let stale = click_unseen(&standin, card.id, &old_back, user, locale).await;
         assert_eq!(stale.content(), text(locale, "stale-session"));
         // And the command starts afresh, without a resume offer.
         let fresh = slash(&standin, user, locale, false).await;

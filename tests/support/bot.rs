@@ -103,6 +103,23 @@ pub fn bot_command(standin: &StandIn, data: &Path) -> Command {
     cmd
 }
 
+/// `user` clicks a button with `custom_id` on `message` whether or not the message shows
+/// it (an old copy on another device, a forged id), as Discord would deliver it; the
+/// bot's reply.
+pub async fn click_unseen(
+    standin: &StandIn,
+    message: u64,
+    custom_id: &str,
+    user: u64,
+    locale: &str,
+) -> StoredMessage {
+    let click = ComponentClick::button(message, custom_id)
+        .user(user)
+        .locale(locale);
+    let d = standin.send_component_edited(click, |_| {}).await;
+    reply(standin, d.interaction_id).await
+}
+
 /// The stand-in found nothing wrong in what the bot sent (payloads Discord would refuse).
 #[track_caller]
 pub fn assert_no_violations(standin: &StandIn) {
