@@ -46,6 +46,18 @@ fn embed_chars(m: &StoredMessage) -> usize {
         .sum()
 }
 
+/// The pin command on `target` in this file's server and channel, as `user` with
+/// `permissions`; `None` where Discord would not offer it.
+async fn send_pin(
+    standin: &StandIn,
+    target: u64,
+    user: u64,
+    permissions: u64,
+    locale: &str,
+) -> Option<support::standin::Dispatched> {
+    support::bot::send_pin_in(standin, (GUILD, CHANNEL), target, user, permissions, locale).await
+}
+
 async fn slash(standin: &StandIn, user: u64, locale: &str, dm: bool) -> StoredMessage {
     let cmd = slash_command(user, locale, (!dm).then_some((GUILD, CHANNEL)));
     let d = standin.send_slash_command(cmd).await;
@@ -223,27 +235,12 @@ async fn guild_conversation_post_and_pin_in_both_languages() {
         assert_eq!(send.allowed_mentions, Some(MentionsPolicy::Empty));
 
         // A member without PIN_MESSAGES is not offered the pin command at all.
-        let denied = standin
-            .try_send_message_command(
-                MessageCommand::new(PIN_COMMAND, posted.id)
-                    .user(OTHER)
-                    .in_guild(GUILD, CHANNEL)
-                    .member_permissions(MEMBER)
-                    .locale(t.locale),
-            )
-            .await;
+        let denied = send_pin(&standin, posted.id, OTHER, MEMBER, t.locale).await;
         assert!(denied.is_none());
         assert!(!standin.pins_in(CHANNEL).contains(&posted.id));
 
         // A moderator pins the card.
-        let d = standin
-            .try_send_message_command(
-                MessageCommand::new(PIN_COMMAND, posted.id)
-                    .user(MODERATOR)
-                    .in_guild(GUILD, CHANNEL)
-                    .member_permissions(MOD_PERMS)
-                    .locale(t.locale),
-            )
+        let d = send_pin(&standin, posted.id, MODERATOR, MOD_PERMS, t.locale)
             .await
             .expect("moderators may use the command");
         let done = reply(&standin, d.interaction_id).await;
@@ -252,14 +249,7 @@ async fn guild_conversation_post_and_pin_in_both_languages() {
 
         // Only the bot's own cards: a user's message is refused.
         let other_msg = standin.seed_message(CHANNEL, OTHER, "not a card");
-        let d = standin
-            .try_send_message_command(
-                MessageCommand::new(PIN_COMMAND, other_msg)
-                    .user(MODERATOR)
-                    .in_guild(GUILD, CHANNEL)
-                    .member_permissions(MOD_PERMS)
-                    .locale(t.locale),
-            )
+        let d = send_pin(&standin, other_msg, MODERATOR, MOD_PERMS, t.locale)
             .await
             .unwrap();
         let refused = reply(&standin, d.interaction_id).await;
@@ -304,14 +294,7 @@ async fn guild_conversation_post_and_pin_in_both_languages() {
             })
             .await
             .unwrap();
-        let d = standin
-            .try_send_message_command(
-                MessageCommand::new(PIN_COMMAND, second.id)
-                    .user(MODERATOR)
-                    .in_guild(GUILD, CHANNEL)
-                    .member_permissions(MOD_PERMS)
-                    .locale(t.locale),
-            )
+        let d = send_pin(&standin, second.id, MODERATOR, MOD_PERMS, t.locale)
             .await
             .unwrap();
         let refused = reply(&standin, d.interaction_id).await;

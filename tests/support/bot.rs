@@ -372,11 +372,23 @@ pub async fn send_pin(
     permissions: u64,
     locale: &str,
 ) -> Option<Dispatched> {
+    send_pin_in(standin, (GUILD, CHANNEL), target, user, permissions, locale).await
+}
+
+/// [`send_pin`] in the server and channel `place`.
+pub async fn send_pin_in(
+    standin: &StandIn,
+    (guild, channel): (u64, u64),
+    target: u64,
+    user: u64,
+    permissions: u64,
+    locale: &str,
+) -> Option<Dispatched> {
     standin
         .try_send_message_command(
             MessageCommand::new(PIN_COMMAND, target)
                 .user(user)
-                .in_guild(GUILD, CHANNEL)
+                .in_guild(guild, channel)
                 .member_permissions(permissions)
                 .locale(locale),
         )
