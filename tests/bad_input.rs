@@ -427,7 +427,7 @@ async fn every_bad_interaction_gets_a_sentence_and_one_log_line() {
         2 * cases.len(),
         failures.join("\n")
     );
-    assert_no_violations(&standin);
+    assert_no_violations(&standin, None);
     println!(
         "bad input: {} kinds of bad interaction x 2 locales answered",
         cases.len()

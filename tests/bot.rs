@@ -14,8 +14,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 use support::bot::{
-    answer, bot_command, click, newest_post, reply, slash_command, started, title, verb_id, Bot,
-    BotRun, WAIT,
+    answer, assert_no_violations, bot_command, click, newest_post, reply, slash_command, started,
+    title, verb_id, Bot, BotRun, WAIT,
 };
 use support::standin::{
     perms, ForcedResponse, InteractionOpts, MentionsPolicy, MessageCommand, SlashCommand, StandIn,
@@ -305,12 +305,7 @@ async fn guild_conversation_post_and_pin_in_both_languages() {
         );
         standin.set_bot_permissions(CHANNEL, perms::ALL_EXCEPT_ADMIN);
     }
-    assert!(
-        standin.violations().is_empty(),
-        "{:#?}\n{}",
-        standin.violations(),
-        bot.log()
-    );
+    assert_no_violations(&standin, Some(&bot));
     assert!(
         standin.unhandled_requests().is_empty(),
         "{:#?}",
@@ -353,12 +348,7 @@ async fn sigkill_midway_then_old_buttons_continue_in_a_dm() {
         title(&q2),
         "continue resumes at the same question"
     );
-    assert!(
-        standin.violations().is_empty(),
-        "{:#?}\n{}",
-        standin.violations(),
-        bot.log()
-    );
+    assert_no_violations(&standin, Some(&bot));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -526,12 +516,7 @@ async fn outdated_pins_are_listed_after_the_rules_change() {
     );
     let again = click(&standin, &stale, &verb_id(&stale, 'r'), USER, "en-US").await;
     assert!(title(&again).contains(EN.q_concern));
-    assert!(
-        standin.violations().is_empty(),
-        "{:#?}\n{}",
-        standin.violations(),
-        bot.log()
-    );
+    assert_no_violations(&standin, Some(&bot));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -169,7 +169,7 @@ async fn simultaneous_clicks_on_one_step_move_it_once() {
             "Discord shows the one move"
         );
     }
-    assert_no_violations(&standin);
+    assert_no_violations(&standin, None);
     // Stopped as a supervisor stops it, so the sessions saved for later are written.
     bot.stop();
     // The store took exactly one step per round.
@@ -268,7 +268,7 @@ async fn one_user_flooding_does_not_slow_the_others() {
         busy > 0,
         "a flood is cut short (bounded work per user), not queued in full"
     );
-    assert_no_violations(&standin);
+    assert_no_violations(&standin, None);
     bot.stop();
     let store = open_store(&dir);
     let rec = record(&store, flooder.id);

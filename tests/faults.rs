@@ -522,7 +522,7 @@ async fn an_interaction_delivered_twice_is_handled_once() {
         );
     }
     assert_eq!(public_cards(&standin).len(), 1, "posted once");
-    assert_no_violations(&standin);
+    assert_no_violations(&standin, None);
     // Stopped as a supervisor stops it, so the sessions saved for later are written.
     bot.stop();
     let store = soak_support::open_store(&dir);

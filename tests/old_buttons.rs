@@ -90,6 +90,6 @@ async fn an_old_rules_button_continues_in_the_running_rules() {
             assert_ne!(title(&moved), title(&m));
         }
     }
-    assert_no_violations(&standin);
+    assert_no_violations(&standin, None);
     drop(bot);
 }

@@ -120,12 +120,14 @@ pub async fn click_unseen(
     reply(standin, d.interaction_id).await
 }
 
-/// The stand-in found nothing wrong in what the bot sent (payloads Discord would refuse).
+/// The stand-in found nothing wrong in what the bot sent (payloads Discord would refuse);
+/// the failure shows `bot`'s log too where one is given.
 #[track_caller]
-pub fn assert_no_violations(standin: &StandIn) {
+pub fn assert_no_violations(standin: &StandIn, bot: Option<&Bot>) {
+    let log = bot.map(|b| format!("\n{}", b.log())).unwrap_or_default();
     assert!(
         standin.violations().is_empty(),
-        "{:#?}",
+        "{:#?}{log}",
         standin.violations()
     );
 }
