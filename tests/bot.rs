@@ -58,6 +58,15 @@ async fn send_pin(
     support::bot::send_pin_in(standin, (GUILD, CHANNEL), target, user, permissions, locale).await
 }
 
+/// The bot on the data directory `dir`, reading its rules from the folder `rules`.
+async fn start_with_rules(standin: &StandIn, dir: &Path, rules: &Path) -> Bot {
+    let run = BotRun {
+        rules_dir: Some(rules.to_owned()),
+        ..BotRun::default()
+    };
+    Bot::start_with(standin, dir, run).await
+}
+
 async fn slash(standin: &StandIn, user: u64, locale: &str, dm: bool) -> StoredMessage {
     let cmd = slash_command(user, locale, (!dm).then_some((GUILD, CHANNEL)));
     let d = standin.send_slash_command(cmd).await;
@@ -362,15 +371,7 @@ async fn outdated_pins_are_listed_after_the_rules_change() {
     let text = std::fs::read_to_string(shipped).unwrap();
     std::fs::write(rules.join("activation-check.toml"), &text).unwrap();
 
-    let bot = Bot::start_with(
-        &standin,
-        &dir,
-        BotRun {
-            rules_dir: Some(rules.clone()),
-            ..BotRun::default()
-        },
-    )
-    .await;
+    let bot = start_with_rules(&standin, &dir, &rules).await;
     let q1 = slash(&standin, USER, "en-US", false).await;
     let q2 = answer(&standin, &q1, "concern", 0, USER, "en-US").await;
     let card = answer(&standin, &q2, "lost-origin", 0, USER, "en-US").await;
@@ -440,15 +441,7 @@ async fn outdated_pins_are_listed_after_the_rules_change() {
     // A new rules version: the pinned card is now outdated.
     let new_text = text.replacen("version = \"", "version = \"9999.", 1);
     std::fs::write(rules.join("activation-check.toml"), new_text).unwrap();
-    let bot = Bot::start_with(
-        &standin,
-        &dir,
-        BotRun {
-            rules_dir: Some(rules.clone()),
-            ..BotRun::default()
-        },
-    )
-    .await;
+    let bot = start_with_rules(&standin, &dir, &rules).await;
     let d = standin.send_slash_command(list()).await;
     let listed = reply(&standin, d.interaction_id).await;
     let link = format!(
