@@ -67,6 +67,14 @@ async fn start_with_rules(standin: &StandIn, dir: &Path, rules: &Path) -> Bot {
     Bot::start_with(standin, dir, run).await
 }
 
+/// A moderator runs the pin command on `target`; the bot's reply.
+async fn pin_as_moderator(standin: &StandIn, target: u64, locale: &str) -> StoredMessage {
+    let d = send_pin(standin, target, MODERATOR, MOD_PERMS, locale)
+        .await
+        .expect("moderators may use the command");
+    reply(standin, d.interaction_id).await
+}
+
 async fn slash(standin: &StandIn, user: u64, locale: &str, dm: bool) -> StoredMessage {
     let cmd = slash_command(user, locale, (!dm).then_some((GUILD, CHANNEL)));
     let d = standin.send_slash_command(cmd).await;
@@ -133,28 +141,30 @@ async fn guild_conversation_post_and_pin_in_both_languages() {
         assert!(ask.json["description_localizations"][tag].is_string());
     }
     assert_eq!(ask.json["name_localizations"]["en-US"], "activation-check");
-    let pin = commands
-        .iter()
-        .find(|c| c.name == PIN_COMMAND)
-        .expect("context-menu command registered");
-    assert_eq!(pin.kind, 3);
-    assert_eq!(
-        pin.json["default_member_permissions"],
-        (1u64 << 51).to_string(),
-        "moderator command needs PIN_MESSAGES"
-    );
-    assert!(pin.json["name_localizations"]["ja"].is_string());
-    let pins = commands
-        .iter()
-        .find(|c| c.name == "activation-pins")
-        .expect("the outdated-pins command registered");
-    assert_eq!(pins.kind, 1);
-    assert_eq!(
-        pins.json["default_member_permissions"],
-        (1u64 << 51).to_string(),
-        "the outdated-pins list is for moderators too"
-    );
-    assert!(pins.json["name_localizations"]["ja"].is_string());
+    // The moderators' two commands: (name, kind, found or not, gated by PIN_MESSAGES).
+    for (name, kind, registered, gated) in [
+        (
+            PIN_COMMAND,
+            3,
+            "context-menu command registered",
+            "moderator command needs PIN_MESSAGES",
+        ),
+        (
+            "activation-pins",
+            1,
+            "the outdated-pins command registered",
+            "the outdated-pins list is for moderators too",
+        ),
+    ] {
+        let command = commands.iter().find(|c| c.name == name).expect(registered);
+        assert_eq!(command.kind, kind);
+        assert_eq!(
+            command.json["default_member_permissions"],
+            (1u64 << 51).to_string(),
+            "{gated}"
+        );
+        assert!(command.json["name_localizations"]["ja"].is_string());
+    }
     let contexts = &ask.json["contexts"];
     assert!(
         contexts.as_array().unwrap().contains(&serde_json::json!(1)),
@@ -249,19 +259,13 @@ async fn guild_conversation_post_and_pin_in_both_languages() {
         assert!(!standin.pins_in(CHANNEL).contains(&posted.id));
 
         // A moderator pins the card.
-        let d = send_pin(&standin, posted.id, MODERATOR, MOD_PERMS, t.locale)
-            .await
-            .expect("moderators may use the command");
-        let done = reply(&standin, d.interaction_id).await;
+        let done = pin_as_moderator(&standin, posted.id, t.locale).await;
         assert!(done.content().contains(t.pinned), "{}", done.content());
         assert!(standin.pins_in(CHANNEL).contains(&posted.id));
 
         // Only the bot's own cards: a user's message is refused.
         let other_msg = standin.seed_message(CHANNEL, OTHER, "not a card");
-        let d = send_pin(&standin, other_msg, MODERATOR, MOD_PERMS, t.locale)
-            .await
-            .unwrap();
-        let refused = reply(&standin, d.interaction_id).await;
+        let refused = pin_as_moderator(&standin, other_msg, t.locale).await;
         assert!(
             refused.content().contains(t.not_a_card),
             "{}",
@@ -303,10 +307,7 @@ async fn guild_conversation_post_and_pin_in_both_languages() {
             })
             .await
             .unwrap();
-        let d = send_pin(&standin, second.id, MODERATOR, MOD_PERMS, t.locale)
-            .await
-            .unwrap();
-        let refused = reply(&standin, d.interaction_id).await;
+        let refused = pin_as_moderator(&standin, second.id, t.locale).await;
         assert!(
             refused.content().contains(t.no_pin_permission),
             "{}",
