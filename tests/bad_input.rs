@@ -366,9 +366,7 @@ async fn send_bad(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_bad_interaction_gets_a_sentence_and_one_log_line() {
-    let standin = StandIn::start().await;
-    let tmp = tempfile::tempdir().unwrap();
-    let mut bot = Bot::start(&standin, &tmp.path().join("data")).await;
+    let (standin, _tmp, _dir, mut bot) = started().await;
     let cases = cases();
     let mut user = 931_000_000_000_000_000u64;
     let mut failures = Vec::new();
@@ -415,7 +413,7 @@ async fn every_bad_interaction_gets_a_sentence_and_one_log_line() {
     // Still serving: a new conversation moves on.
     user += 1;
     let q1 = slash(&standin, user, "en-US", false).await;
-    let q2 = click(&standin, &q1, &answer_id(&q1, "concern", 0), user, "en-US").await;
+    let q2 = answer(&standin, &q1, "concern", 0, user, "en-US").await;
     assert!(title(&q2).contains("How did this PC"), "{}", title(&q2));
     bot.assert_alive();
     let log = strip_ansi(&bot.log());
@@ -429,11 +427,7 @@ async fn every_bad_interaction_gets_a_sentence_and_one_log_line() {
         2 * cases.len(),
         failures.join("\n")
     );
-    assert!(
-        standin.violations().is_empty(),
-        "{:#?}",
-        standin.violations()
-    );
+    assert_no_violations(&standin, None);
     println!(
         "bad input: {} kinds of bad interaction x 2 locales answered",
         cases.len()

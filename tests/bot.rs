@@ -9,11 +9,14 @@
 mod support;
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use serde_json::Value;
-use support::bot::{click, component, newest_post, reply, title, Bot, BotRun, WAIT};
+use support::bot::{
+    answer, assert_no_violations, bot_command, click, newest_post, reply, slash_command, started,
+    title, verb_id, Bot, BotRun, WAIT,
+};
 use support::standin::{
     perms, ForcedResponse, InteractionOpts, MentionsPolicy, MessageCommand, SlashCommand, StandIn,
     StoredMessage,
@@ -43,25 +46,37 @@ fn embed_chars(m: &StoredMessage) -> usize {
         .sum()
 }
 
-fn answer_id(m: &StoredMessage, node: &str, choice: usize) -> String {
-    crate::support::buttons::answer_button(&m.custom_ids(), node, choice)
-        .unwrap_or_else(|| panic!("no answer {node}:{choice} in {:?}", m.custom_ids()))
+/// The pin command on `target` in this file's server and channel, as `user` with
+/// `permissions`; `None` where Discord would not offer it.
+async fn send_pin(
+    standin: &StandIn,
+    target: u64,
+    user: u64,
+    permissions: u64,
+    locale: &str,
+) -> Option<support::standin::Dispatched> {
+    support::bot::send_pin_in(standin, (GUILD, CHANNEL), target, user, permissions, locale).await
 }
 
-fn verb_id(m: &StoredMessage, verb: char) -> String {
-    let prefix = format!("ac1:{verb}:");
-    component(m, |id| id.starts_with(&prefix))
+/// The bot on the data directory `dir`, reading its rules from the folder `rules`.
+async fn start_with_rules(standin: &StandIn, dir: &Path, rules: &Path) -> Bot {
+    let run = BotRun {
+        rules_dir: Some(rules.to_owned()),
+        ..BotRun::default()
+    };
+    Bot::start_with(standin, dir, run).await
+}
+
+/// A moderator runs the pin command on `target`; the bot's reply.
+async fn pin_as_moderator(standin: &StandIn, target: u64, locale: &str) -> StoredMessage {
+    let d = send_pin(standin, target, MODERATOR, MOD_PERMS, locale)
+        .await
+        .expect("moderators may use the command");
+    reply(standin, d.interaction_id).await
 }
 
 async fn slash(standin: &StandIn, user: u64, locale: &str, dm: bool) -> StoredMessage {
-    let mut cmd = SlashCommand::new("activation-check")
-        .user(user)
-        .locale(locale);
-    cmd = if dm {
-        cmd.in_dm()
-    } else {
-        cmd.in_guild(GUILD, CHANNEL).member_permissions(MEMBER)
-    };
+    let cmd = slash_command(user, locale, (!dm).then_some((GUILD, CHANNEL)));
     let d = standin.send_slash_command(cmd).await;
     reply(standin, d.interaction_id).await
 }
@@ -108,9 +123,7 @@ const JA: Texts = Texts {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn guild_conversation_post_and_pin_in_both_languages() {
-    let standin = StandIn::start().await;
-    let data = tempfile::tempdir().unwrap();
-    let bot = Bot::start(&standin, &data.path().join("data")).await;
+    let (standin, _data, _dir, bot) = started().await;
 
     // Registration: both localizations, the moderator command gated by PIN_MESSAGES.
     let commands = standin.commands();
@@ -128,28 +141,30 @@ async fn guild_conversation_post_and_pin_in_both_languages() {
         assert!(ask.json["description_localizations"][tag].is_string());
     }
     assert_eq!(ask.json["name_localizations"]["en-US"], "activation-check");
-    let pin = commands
-        .iter()
-        .find(|c| c.name == PIN_COMMAND)
-        .expect("context-menu command registered");
-    assert_eq!(pin.kind, 3);
-    assert_eq!(
-        pin.json["default_member_permissions"],
-        (1u64 << 51).to_string(),
-        "moderator command needs PIN_MESSAGES"
-    );
-    assert!(pin.json["name_localizations"]["ja"].is_string());
-    let pins = commands
-        .iter()
-        .find(|c| c.name == "activation-pins")
-        .expect("the outdated-pins command registered");
-    assert_eq!(pins.kind, 1);
-    assert_eq!(
-        pins.json["default_member_permissions"],
-        (1u64 << 51).to_string(),
-        "the outdated-pins list is for moderators too"
-    );
-    assert!(pins.json["name_localizations"]["ja"].is_string());
+    // The moderators' two commands: (name, kind, found or not, gated by PIN_MESSAGES).
+    for (name, kind, registered, gated) in [
+        (
+            PIN_COMMAND,
+            3,
+            "context-menu command registered",
+            "moderator command needs PIN_MESSAGES",
+        ),
+        (
+            "activation-pins",
+            1,
+            "the outdated-pins command registered",
+            "the outdated-pins list is for moderators too",
+        ),
+    ] {
+        let command = commands.iter().find(|c| c.name == name).expect(registered);
+        assert_eq!(command.kind, kind);
+        assert_eq!(
+            command.json["default_member_permissions"],
+            (1u64 << 51).to_string(),
+            "{gated}"
+        );
+        assert!(command.json["name_localizations"]["ja"].is_string());
+    }
     let contexts = &ask.json["contexts"];
     assert!(
         contexts.as_array().unwrap().contains(&serde_json::json!(1)),
@@ -169,57 +184,22 @@ async fn guild_conversation_post_and_pin_in_both_languages() {
         assert!(footer.contains('1'), "progress shown: {footer}");
 
         // Walk: lost activation → free upgrade from Windows 10 → ID shown.
-        let q2 = click(&standin, &q1, &answer_id(&q1, "concern", 0), user, t.locale).await;
+        let q2 = answer(&standin, &q1, "concern", 0, user, t.locale).await;
         assert_eq!(q2.id, q1.id, "updated in place");
         assert!(title(&q2).contains(t.q_origin), "{}", title(&q2));
         // Back returns to the first question; Start over too.
         let back = click(&standin, &q2, &verb_id(&q2, 'b'), user, t.locale).await;
         assert!(title(&back).contains(t.q_concern));
-        let q2 = click(
-            &standin,
-            &back,
-            &answer_id(&back, "concern", 0),
-            user,
-            t.locale,
-        )
-        .await;
-        let q3 = click(
-            &standin,
-            &q2,
-            &answer_id(&q2, "lost-origin", 2),
-            user,
-            t.locale,
-        )
-        .await;
+        let q2 = answer(&standin, &back, "concern", 0, user, t.locale).await;
+        let q3 = answer(&standin, &q2, "lost-origin", 2, user, t.locale).await;
         assert!(title(&q3).contains(t.q_id), "{}", title(&q3));
         let restarted = click(&standin, &q3, &verb_id(&q3, 'r'), user, t.locale).await;
         assert!(title(&restarted).contains(t.q_concern));
-        let q2 = click(
-            &standin,
-            &restarted,
-            &answer_id(&restarted, "concern", 0),
-            user,
-            t.locale,
-        )
-        .await;
-        let q3 = click(
-            &standin,
-            &q2,
-            &answer_id(&q2, "lost-origin", 2),
-            user,
-            t.locale,
-        )
-        .await;
+        let q2 = answer(&standin, &restarted, "concern", 0, user, t.locale).await;
+        let q3 = answer(&standin, &q2, "lost-origin", 2, user, t.locale).await;
 
         // Someone else clicking these buttons is refused and changes nothing.
-        let refused = click(
-            &standin,
-            &q3,
-            &answer_id(&q3, "win10-upgrade-id", 0),
-            OTHER,
-            t.locale,
-        )
-        .await;
+        let refused = answer(&standin, &q3, "win10-upgrade-id", 0, OTHER, t.locale).await;
         assert_ne!(refused.id, q3.id, "a separate ephemeral reply");
         assert!(
             refused.content().contains(t.not_yours),
@@ -231,14 +211,7 @@ async fn guild_conversation_post_and_pin_in_both_languages() {
             "state unchanged"
         );
 
-        let card = click(
-            &standin,
-            &q3,
-            &answer_id(&q3, "win10-upgrade-id", 0),
-            user,
-            t.locale,
-        )
-        .await;
+        let card = answer(&standin, &q3, "win10-upgrade-id", 0, user, t.locale).await;
         assert!(title(&card).contains(t.headline), "{}", title(&card));
         assert!(
             embed_chars(&card) <= 6000,
@@ -281,46 +254,18 @@ async fn guild_conversation_post_and_pin_in_both_languages() {
         assert_eq!(send.allowed_mentions, Some(MentionsPolicy::Empty));
 
         // A member without PIN_MESSAGES is not offered the pin command at all.
-        let denied = standin
-            .try_send_message_command(
-                MessageCommand::new(PIN_COMMAND, posted.id)
-                    .user(OTHER)
-                    .in_guild(GUILD, CHANNEL)
-                    .member_permissions(MEMBER)
-                    .locale(t.locale),
-            )
-            .await;
+        let denied = send_pin(&standin, posted.id, OTHER, MEMBER, t.locale).await;
         assert!(denied.is_none());
         assert!(!standin.pins_in(CHANNEL).contains(&posted.id));
 
         // A moderator pins the card.
-        let d = standin
-            .try_send_message_command(
-                MessageCommand::new(PIN_COMMAND, posted.id)
-                    .user(MODERATOR)
-                    .in_guild(GUILD, CHANNEL)
-                    .member_permissions(MOD_PERMS)
-                    .locale(t.locale),
-            )
-            .await
-            .expect("moderators may use the command");
-        let done = reply(&standin, d.interaction_id).await;
+        let done = pin_as_moderator(&standin, posted.id, t.locale).await;
         assert!(done.content().contains(t.pinned), "{}", done.content());
         assert!(standin.pins_in(CHANNEL).contains(&posted.id));
 
         // Only the bot's own cards: a user's message is refused.
         let other_msg = standin.seed_message(CHANNEL, OTHER, "not a card");
-        let d = standin
-            .try_send_message_command(
-                MessageCommand::new(PIN_COMMAND, other_msg)
-                    .user(MODERATOR)
-                    .in_guild(GUILD, CHANNEL)
-                    .member_permissions(MOD_PERMS)
-                    .locale(t.locale),
-            )
-            .await
-            .unwrap();
-        let refused = reply(&standin, d.interaction_id).await;
+        let refused = pin_as_moderator(&standin, other_msg, t.locale).await;
         assert!(
             refused.content().contains(t.not_a_card),
             "{}",
@@ -349,14 +294,7 @@ async fn guild_conversation_post_and_pin_in_both_languages() {
         standin.set_bot_permissions(CHANNEL, perms::ALL_EXCEPT_ADMIN & !perms::PIN_MESSAGES);
         // A new card (Back, then the same answer: a later step) is a new post.
         let back = click(&standin, &card, &verb_id(&card, 'b'), user, t.locale).await;
-        let card = click(
-            &standin,
-            &back,
-            &answer_id(&back, "win10-upgrade-id", 0),
-            user,
-            t.locale,
-        )
-        .await;
+        let card = answer(&standin, &back, "win10-upgrade-id", 0, user, t.locale).await;
         let again = click(&standin, &card, &verb_id(&card, 'p'), user, t.locale).await;
         assert!(again.content().contains("https://"));
         let second = standin
@@ -369,17 +307,7 @@ async fn guild_conversation_post_and_pin_in_both_languages() {
             })
             .await
             .unwrap();
-        let d = standin
-            .try_send_message_command(
-                MessageCommand::new(PIN_COMMAND, second.id)
-                    .user(MODERATOR)
-                    .in_guild(GUILD, CHANNEL)
-                    .member_permissions(MOD_PERMS)
-                    .locale(t.locale),
-            )
-            .await
-            .unwrap();
-        let refused = reply(&standin, d.interaction_id).await;
+        let refused = pin_as_moderator(&standin, second.id, t.locale).await;
         assert!(
             refused.content().contains(t.no_pin_permission),
             "{}",
@@ -387,12 +315,7 @@ async fn guild_conversation_post_and_pin_in_both_languages() {
         );
         standin.set_bot_permissions(CHANNEL, perms::ALL_EXCEPT_ADMIN);
     }
-    assert!(
-        standin.violations().is_empty(),
-        "{:#?}\n{}",
-        standin.violations(),
-        bot.log()
-    );
+    assert_no_violations(&standin, Some(&bot));
     assert!(
         standin.unhandled_requests().is_empty(),
         "{:#?}",
@@ -402,19 +325,16 @@ async fn guild_conversation_post_and_pin_in_both_languages() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_midway_then_old_buttons_continue_in_a_dm() {
-    let standin = StandIn::start().await;
-    let data = tempfile::tempdir().unwrap();
-    let dir = data.path().join("data");
-    let bot = Bot::start(&standin, &dir).await;
+    let (standin, _data, dir, bot) = started().await;
     let q1 = slash(&standin, USER, "ja", true).await;
     assert!(title(&q1).contains(JA.q_concern));
-    let q2 = click(&standin, &q1, &answer_id(&q1, "concern", 0), USER, "ja").await;
+    let q2 = answer(&standin, &q1, "concern", 0, USER, "ja").await;
     assert!(title(&q2).contains(JA.q_origin));
     bot.kill();
 
     let bot = Bot::start(&standin, &dir).await;
     // The message shown before the kill still works and continues the same walk.
-    let q3 = click(&standin, &q2, &answer_id(&q2, "lost-origin", 0), USER, "ja").await;
+    let q3 = answer(&standin, &q2, "lost-origin", 0, USER, "ja").await;
     assert_eq!(q3.id, q1.id);
     assert!(
         !title(&q3).contains(JA.q_origin),
@@ -430,14 +350,7 @@ async fn sigkill_midway_then_old_buttons_continue_in_a_dm() {
     // this one is finished, so it starts over.
     let fresh = slash(&standin, USER, "ja", true).await;
     assert!(title(&fresh).contains(JA.q_concern));
-    let q2 = click(
-        &standin,
-        &fresh,
-        &answer_id(&fresh, "concern", 0),
-        USER,
-        "ja",
-    )
-    .await;
+    let q2 = answer(&standin, &fresh, "concern", 0, USER, "ja").await;
     let offer = slash(&standin, USER, "ja", true).await;
     let cont = click(&standin, &offer, &verb_id(&offer, 'c'), USER, "ja").await;
     assert_eq!(
@@ -445,12 +358,7 @@ async fn sigkill_midway_then_old_buttons_continue_in_a_dm() {
         title(&q2),
         "continue resumes at the same question"
     );
-    assert!(
-        standin.violations().is_empty(),
-        "{:#?}\n{}",
-        standin.violations(),
-        bot.log()
-    );
+    assert_no_violations(&standin, Some(&bot));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -464,25 +372,10 @@ async fn outdated_pins_are_listed_after_the_rules_change() {
     let text = std::fs::read_to_string(shipped).unwrap();
     std::fs::write(rules.join("activation-check.toml"), &text).unwrap();
 
-    let bot = Bot::start_with(
-        &standin,
-        &dir,
-        BotRun {
-            rules_dir: Some(rules.clone()),
-            ..BotRun::default()
-        },
-    )
-    .await;
+    let bot = start_with_rules(&standin, &dir, &rules).await;
     let q1 = slash(&standin, USER, "en-US", false).await;
-    let q2 = click(&standin, &q1, &answer_id(&q1, "concern", 0), USER, "en-US").await;
-    let card = click(
-        &standin,
-        &q2,
-        &answer_id(&q2, "lost-origin", 0),
-        USER,
-        "en-US",
-    )
-    .await;
+    let q2 = answer(&standin, &q1, "concern", 0, USER, "en-US").await;
+    let card = answer(&standin, &q2, "lost-origin", 0, USER, "en-US").await;
     let before = standin.messages_in(CHANNEL).len();
     click(&standin, &card, &verb_id(&card, 'p'), USER, "en-US").await;
     let posted = standin
@@ -512,14 +405,7 @@ async fn outdated_pins_are_listed_after_the_rules_change() {
     );
     // A second card, pinned in Discord's own menu rather than with the bot's command.
     let back = click(&standin, &card, &verb_id(&card, 'b'), USER, "en-US").await;
-    let card2 = click(
-        &standin,
-        &back,
-        &answer_id(&back, "lost-origin", 0),
-        USER,
-        "en-US",
-    )
-    .await;
+    let card2 = answer(&standin, &back, "lost-origin", 0, USER, "en-US").await;
     click(&standin, &card2, &verb_id(&card2, 'p'), USER, "en-US").await;
     let second = standin
         .wait_for(WAIT, |s| {
@@ -556,15 +442,7 @@ async fn outdated_pins_are_listed_after_the_rules_change() {
     // A new rules version: the pinned card is now outdated.
     let new_text = text.replacen("version = \"", "version = \"9999.", 1);
     std::fs::write(rules.join("activation-check.toml"), new_text).unwrap();
-    let bot = Bot::start_with(
-        &standin,
-        &dir,
-        BotRun {
-            rules_dir: Some(rules.clone()),
-            ..BotRun::default()
-        },
-    )
-    .await;
+    let bot = start_with_rules(&standin, &dir, &rules).await;
     let d = standin.send_slash_command(list()).await;
     let listed = reply(&standin, d.interaction_id).await;
     let link = format!(
@@ -632,23 +510,7 @@ async fn outdated_pins_are_listed_after_the_rules_change() {
     );
     let again = click(&standin, &stale, &verb_id(&stale, 'r'), USER, "en-US").await;
     assert!(title(&again).contains(EN.q_concern));
-    assert!(
-        standin.violations().is_empty(),
-        "{:#?}\n{}",
-        standin.violations(),
-        bot.log()
-    );
-}
-
-fn bot_command(standin: &StandIn, data: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_activation-check"));
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .arg("--data-dir")
-        .arg(data)
-        .env("DISCORD_API_BASE", standin.base_url())
-        .env_remove("DISCORD_TOKEN")
-        .stdin(Stdio::null());
-    cmd
+    assert_no_violations(&standin, Some(&bot));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -708,10 +570,7 @@ async fn register_in_one_server_then_exit() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_shuts_down_cleanly_and_keeps_the_conversation() {
-    let standin = StandIn::start().await;
-    let data = tempfile::tempdir().unwrap();
-    let dir = data.path().join("data");
-    let bot = Bot::start(&standin, &dir).await;
+    let (standin, _data, dir, bot) = started().await;
     // The user's locale is not offered: the server's (ja) comes next.
     let d = standin
         .send_slash_command(
@@ -725,7 +584,7 @@ async fn sigterm_shuts_down_cleanly_and_keeps_the_conversation() {
         .await;
     let q1 = reply(&standin, d.interaction_id).await;
     assert!(title(&q1).contains(JA.q_concern), "{}", title(&q1));
-    let q2 = click(&standin, &q1, &answer_id(&q1, "concern", 0), USER, "zh-TW").await;
+    let q2 = answer(&standin, &q1, "concern", 0, USER, "zh-TW").await;
 
     let mut bot = bot;
     let pid = bot.child.id();

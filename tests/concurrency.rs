@@ -18,8 +18,9 @@ use futures::future::join_all;
 
 use soak_support::{
     accepted, button, callback_data, custom_id_for, open_store, percentile, record, start_user,
-    step, Bot, Model, Shown, User, THREE_SECONDS,
+    step, Model, Shown, User, THREE_SECONDS,
 };
+use support::bot::{assert_no_violations, started};
 use support::standin::{CallbackRecord, StandIn};
 
 const USER: u64 = 950_000_000_000_000_001;
@@ -144,10 +145,7 @@ fn round(model: &Model, user: &User, r: usize) -> Vec<Input> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn simultaneous_clicks_on_one_step_move_it_once() {
-    let standin = StandIn::start().await;
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("data");
-    let bot = Bot::start(&standin, &dir).await;
+    let (standin, _tmp, dir, bot) = started().await;
     let model = Model::load();
     let mut user = start_user(&standin, &model, USER, "en-US").await;
     let first_step = user.step;
@@ -171,11 +169,7 @@ async fn simultaneous_clicks_on_one_step_move_it_once() {
             "Discord shows the one move"
         );
     }
-    assert!(
-        standin.violations().is_empty(),
-        "{:#?}",
-        standin.violations()
-    );
+    assert_no_violations(&standin, None);
     // Stopped as a supervisor stops it, so the sessions saved for later are written.
     bot.stop();
     // The store took exactly one step per round.
@@ -208,10 +202,7 @@ async fn walk(standin: &StandIn, model: &Model, mut user: User, steps: usize) ->
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_user_flooding_does_not_slow_the_others() {
-    let standin = StandIn::start().await;
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("data");
-    let bot = Bot::start(&standin, &dir).await;
+    let (standin, _tmp, dir, bot) = started().await;
     let model = Model::load();
     let others = 12;
     let steps = 12;
@@ -277,11 +268,7 @@ async fn one_user_flooding_does_not_slow_the_others() {
         busy > 0,
         "a flood is cut short (bounded work per user), not queued in full"
     );
-    assert!(
-        standin.violations().is_empty(),
-        "{:#?}",
-        standin.violations()
-    );
+    assert_no_violations(&standin, None);
     bot.stop();
     let store = open_store(&dir);
     let rec = record(&store, flooder.id);

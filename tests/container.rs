@@ -15,6 +15,7 @@
 //! `127.0.0.1:0` instead of `0.0.0.0:9100` (tests bind loopback only, and run in
 //! parallel), and `DISCORD_API_BASE` points at the stand-in.
 
+mod common;
 mod common_bot;
 mod support;
 
@@ -24,6 +25,7 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use common::copy_dir;
 use common_bot::*;
 use support::standin::StandIn;
 
@@ -128,19 +130,6 @@ fn uid_of(pid: u32) -> u32 {
         .unwrap()
 }
 
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
 /// Makes `path` and everything under it read-only (directories 0555, files 0444).
 fn read_only(path: &Path) {
     let meta = std::fs::metadata(path).unwrap();
@@ -200,7 +189,7 @@ async fn what_the_image_runs_works_as_a_non_root_user_with_read_only_rules() {
             .find(|(s, _)| s == source)
             .map(|(_, d)| d.clone())
             .unwrap_or_else(|| panic!("the image has {source}/ baked in: {:?}", image.copies));
-        copy_tree(&root.join(source), &map(&dest));
+        copy_dir(&root.join(source), &map(&dest));
     }
     let share = map("/usr/share");
     read_only(&share);
@@ -329,16 +318,9 @@ async fn what_the_image_runs_works_as_a_non_root_user_with_read_only_rules() {
 
     // One conversation to a card; the store writes in the data directory only.
     let q1 = slash(&standin, USER, "ja", false).await;
-    let q2 = click(&standin, &q1, &answer_id(&q1, "concern", 0), USER, "ja").await;
-    let q3 = click(&standin, &q2, &answer_id(&q2, "lost-origin", 2), USER, "ja").await;
-    let card = click(
-        &standin,
-        &q3,
-        &answer_id(&q3, "win10-upgrade-id", 0),
-        USER,
-        "ja",
-    )
-    .await;
+    let q2 = answer(&standin, &q1, "concern", 0, USER, "ja").await;
+    let q3 = answer(&standin, &q2, "lost-origin", 2, USER, "ja").await;
+    let card = answer(&standin, &q3, "win10-upgrade-id", 0, USER, "ja").await;
     assert!(!card.embeds().is_empty(), "a card:\n{}", read_log());
     assert!(
         std::fs::read_dir(&data).unwrap().count() > 0,

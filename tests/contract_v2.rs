@@ -56,6 +56,16 @@ fn card(w: &Walk, tag: &str, at: i64) -> Card {
     Card::build(&k.rules, w, &k.l10n, locale(tag), at, TimeStyle::Discord).unwrap()
 }
 
+/// The card for `w` explains with `ja` in Japanese and `en` in English.
+#[track_caller]
+fn explains_in_each_locale(w: &Walk, ja: &str, en: &str) {
+    for tag in LOCALES {
+        let c = card(w, tag, FIXED_TIME);
+        let said = if tag == "ja" { ja } else { en };
+        assert!(c.explain.contains(said), "{tag}: {}", c.explain);
+    }
+}
+
 /// The whole card as a reader sees it, in Discord's layout and the terminal's.
 fn shown(c: &Card) -> String {
     let mut all = c.render_text();
@@ -151,14 +161,11 @@ fn the_routing_paragraph_of_the_contract() {
     // Before an update: the usual risk, with B2's condition on the card.
     let (v, w) = reach(&[("concern", "planning-update"), win10]);
     assert_eq!(v, Verdict::NormalRiskUpdate);
-    for tag in LOCALES {
-        let c = card(&w, tag, FIXED_TIME);
-        let condition = match tag {
-            "ja" => "IDが表示されていれば",
-            _ => "while the installation ID is shown",
-        };
-        assert!(c.explain.contains(condition), "{tag}: {}", c.explain);
-    }
+    explains_in_each_locale(
+        &w,
+        "IDが表示されていれば",
+        "while the installation ID is shown",
+    );
     // A move to a new PC stays with A5, and the card says the own Windows 10 license moves
     // under its terms (A8).
     let (v, w) = reach(&[
@@ -168,14 +175,11 @@ fn the_routing_paragraph_of_the_contract() {
     ]);
     assert_eq!(v, Verdict::NewLicenseNeeded);
     assert!(w.outcome(rules).unwrap().rests_on.iter().any(|f| f == "A8"));
-    for tag in LOCALES {
-        let c = card(&w, tag, FIXED_TIME);
-        let a8 = match tag {
-            "ja" => "Windows 10のライセンス自体は、その条項の範囲で移せる",
-            _ => "Your own Windows 10 license itself can move as its terms allow",
-        };
-        assert!(c.explain.contains(a8), "{tag}: {}", c.explain);
-    }
+    explains_in_each_locale(
+        &w,
+        "Windows 10のライセンス自体は、その条項の範囲で移せる",
+        "Your own Windows 10 license itself can move as its terms allow",
+    );
 }
 
 #[test]

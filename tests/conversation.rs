@@ -448,22 +448,18 @@ async fn a_button_made_under_older_rules_continues_in_the_running_ones() {
     };
     assert!(dropped.is_empty(), "{dropped:?}");
     // The running rules, as far as those four answers settle them.
-    let facts = [
-        ("concern", "hardware-change"),
-        ("hardware_change", "other-parts"),
-        ("license_origin", "free-upgrade-win7-8"),
-        ("installation_id_shown", "yes"),
-    ];
-    let expected = Walk::settle(shipped, |f| {
-        facts.iter().find(|(k, _)| *k == f).map(|(_, v)| *v)
-    });
+    let expected = four_answers_settled(shipped);
     assert!(expected.answered() >= 2, "the answers carry over");
     assert_eq!(reply.answers, expected.symbols(shipped));
     assert_eq!(reply.view, conv.view(&expected, FIXED_TIME, en()));
     assert_eq!(reply.step, 8);
     if let View::Question(q) = &reply.view {
         // The first question the answers do not settle.
-        assert!(!facts.iter().any(|(f, _)| *f == q.fact), "{}", q.fact);
+        assert!(
+            !FOUR_ANSWERS.iter().any(|(f, _)| *f == q.fact),
+            "{}",
+            q.fact
+        );
     }
     // Its buttons are of the running rules now, and work.
     if let View::Question(q) = &reply.view {

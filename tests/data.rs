@@ -250,22 +250,10 @@ async fn ten_thousand_sessions_posted_cards_and_figures_round_trip() {
                 "session {i}"
             );
         }
-        let cards = |s: &SledStore| {
-            s.open_tree_json::<PostedCard>("posted_cards")
-                .unwrap()
-                .iter()
-                .collect::<Result<Vec<_>, _>>()
-                .unwrap()
-        };
+        let cards = |s: &SledStore| all::<PostedCard>(s, "posted_cards");
         assert_eq!(cards(&sa).len(), 25);
         assert_eq!(cards(&sa), cards(&sb), "the same posted cards");
-        let figures = |s: &SledStore| {
-            s.open_tree_json::<serde_json::Value>("figures")
-                .unwrap()
-                .iter()
-                .collect::<Result<Vec<_>, _>>()
-                .unwrap()
-        };
+        let figures = |s: &SledStore| all::<serde_json::Value>(s, "figures");
         assert_eq!(figures(&sa).len(), 3);
         assert_eq!(figures(&sa), figures(&sb), "the same figures");
     }
@@ -291,10 +279,7 @@ async fn ten_thousand_sessions_posted_cards_and_figures_round_trip() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_running_bot_serves_an_export_and_a_stopped_one_is_read_directly() {
-    let standin = StandIn::start().await;
-    let tmp = tempfile::tempdir().unwrap();
-    let data = tmp.path().join("data");
-    let bot = Bot::start(&standin, &data).await;
+    let (standin, tmp, data, bot) = started().await;
     let socket = data.join("export.sock");
     assert!(socket.exists(), "the bot serves exports:\n{}", bot.log());
 
@@ -537,4 +522,17 @@ fn the_backup_unit_exports_the_bots_data_as_the_bots_user() {
     assert_eq!(settings(&backup, "Type"), vec!["oneshot".to_owned()]);
     assert!(settings(&timer, "OnCalendar").len() == 1, "{timer}");
     assert_eq!(settings(&timer, "Persistent"), vec!["true".to_owned()]);
+}
+
+/// Every entry of the JSON tree `tree` in `store`, in key order.
+fn all<T: serde::Serialize + serde::de::DeserializeOwned>(
+    store: &SledStore,
+    tree: &str,
+) -> Vec<(String, T)> {
+    store
+        .open_tree_json::<T>(tree)
+        .unwrap()
+        .iter()
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap()
 }

@@ -25,6 +25,7 @@ use soak_support::{
     accepted, button, callback_data, start_user, step, verb_id, Bot, Model, Shown, User, CHANNEL,
     GUILD, MOD_PERMS, THREE_SECONDS, WAIT,
 };
+use support::bot::{assert_no_violations, started};
 use support::standin::{
     CallbackRecord, ForcedResponse, InteractionOpts, SlashCommand, StandIn, StoredMessage,
     ViolationKind,
@@ -132,9 +133,7 @@ fn unexpected_violations(standin: &StandIn, allowed: &[ViolationKind]) -> Vec<St
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn callback_errors_are_retried_within_three_seconds() {
-    let standin = StandIn::start().await;
-    let tmp = tempfile::tempdir().unwrap();
-    let bot = Bot::start(&standin, &tmp.path().join("data")).await;
+    let (standin, _tmp, _dir, bot) = started().await;
     let model = Model::load();
     let mut injected = Injected::default();
 
@@ -229,9 +228,7 @@ async fn callback_errors_are_retried_within_three_seconds() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_post_is_retried_without_posting_twice() {
-    let standin = StandIn::start().await;
-    let tmp = tempfile::tempdir().unwrap();
-    let bot = Bot::start(&standin, &tmp.path().join("data")).await;
+    let (standin, _tmp, _dir, bot) = started().await;
     let model = Model::load();
     let mut injected = Injected::default();
     let mut user = start_user(&standin, &model, USER, "en-US").await;
@@ -322,9 +319,7 @@ async fn pin(standin: &StandIn, card: u64, locale: &str, within: Duration) -> St
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_pin_is_retried_and_a_refused_one_explained() {
-    let standin = StandIn::start().await;
-    let tmp = tempfile::tempdir().unwrap();
-    let bot = Bot::start(&standin, &tmp.path().join("data")).await;
+    let (standin, _tmp, _dir, bot) = started().await;
     let model = Model::load();
     let mut injected = Injected::default();
     let mut user = start_user(&standin, &model, USER, "en-US").await;
@@ -390,9 +385,7 @@ async fn served_after(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn after_every_gateway_fault_the_next_interaction_is_served() {
-    let standin = StandIn::start().await;
-    let tmp = tempfile::tempdir().unwrap();
-    let bot = Bot::start(&standin, &tmp.path().join("data")).await;
+    let (standin, _tmp, _dir, bot) = started().await;
     let model = Model::load();
     let mut injected = Injected::default();
     let mut user = start_user(&standin, &model, USER, "en-US").await;
@@ -469,10 +462,7 @@ fn bot_log(bot: &Bot) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_interaction_delivered_twice_is_handled_once() {
-    let standin = StandIn::start().await;
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("data");
-    let bot = Bot::start(&standin, &dir).await;
+    let (standin, _tmp, dir, bot) = started().await;
     let model = Model::load();
 
     // A conversation walked to a card and posted: a slash command, clicks, a post.
@@ -532,11 +522,7 @@ async fn an_interaction_delivered_twice_is_handled_once() {
         );
     }
     assert_eq!(public_cards(&standin).len(), 1, "posted once");
-    assert!(
-        standin.violations().is_empty(),
-        "{:#?}",
-        standin.violations()
-    );
+    assert_no_violations(&standin, None);
     // Stopped as a supervisor stops it, so the sessions saved for later are written.
     bot.stop();
     let store = soak_support::open_store(&dir);
@@ -551,9 +537,7 @@ async fn an_interaction_delivered_twice_is_handled_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_call_discord_never_answers_does_not_hold_up_the_users_next_click() {
-    let standin = StandIn::start().await;
-    let tmp = tempfile::tempdir().unwrap();
-    let bot = Bot::start(&standin, &tmp.path().join("data")).await;
+    let (standin, _tmp, _dir, bot) = started().await;
     let model = Model::load();
     let user = start_user(&standin, &model, USER, "en-US").await;
 
@@ -584,9 +568,7 @@ async fn a_call_discord_never_answers_does_not_hold_up_the_users_next_click() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn calls_cut_off_at_the_deadline_get_a_sentence_that_says_so() {
-    let standin = StandIn::start().await;
-    let tmp = tempfile::tempdir().unwrap();
-    let bot = Bot::start(&standin, &tmp.path().join("data")).await;
+    let (standin, _tmp, _dir, bot) = started().await;
     let model = Model::load();
     let l10n = &model.k.l10n;
     let en = model.locale("en-US");
@@ -639,9 +621,7 @@ async fn calls_cut_off_at_the_deadline_get_a_sentence_that_says_so() {
 /// conversation stands, with buttons that work, never that nothing changed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reply_discord_takes_too_late_says_where_the_conversation_stands() {
-    let standin = StandIn::start().await;
-    let tmp = tempfile::tempdir().unwrap();
-    let bot = Bot::start(&standin, &tmp.path().join("data")).await;
+    let (standin, _tmp, _dir, bot) = started().await;
     let model = Model::load();
     let slow = model.text("en-US", "step-not-shown");
     let mut user = start_user(&standin, &model, USER, "en-US").await;

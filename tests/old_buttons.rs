@@ -7,15 +7,17 @@
 //! (`tests/data/rules-2026.11.21.toml`); a button made then is built from them exactly as
 //! the bot built it.
 
+mod common;
 mod common_bot;
 mod support;
 
 use activation_check::custom_id::{rules_tag, Action, CustomId, Place, Symbol};
 use activation_check::engine::{Position, Walk};
 
+use common::four_answers_settled;
 use common_bot::*;
 use support::buttons::shipped_rules;
-use support::standin::{ComponentClick, InteractionOpts, StandIn};
+use support::standin::StandIn;
 
 const USER: u64 = 934_000_000_000_000_001;
 
@@ -65,27 +67,11 @@ async fn an_old_rules_button_continues_in_the_running_rules() {
         .encode();
         // (The stand-in's message holds today's buttons; the click carries the old one,
         // as Discord would from a message made then.)
-        let d = standin
-            .send_component_edited(
-                ComponentClick::button(shown.id, &old_button)
-                    .user(user)
-                    .locale(locale),
-                |_| {},
-            )
-            .await;
-        let m = reply(&standin, d.interaction_id).await;
+        let m = click_unseen(&standin, shown.id, &old_button, user, locale).await;
         assert_eq!(m.id, shown.id, "updated in place");
         assert_eq!(m.content(), text(locale, "rules-updated"), "{locale}");
         // Where the four answers lead in the running rules.
-        let facts = [
-            ("concern", "hardware-change"),
-            ("hardware_change", "other-parts"),
-            ("license_origin", "free-upgrade-win7-8"),
-            ("installation_id_shown", "yes"),
-        ];
-        let expected = Walk::settle(shipped, |f| {
-            facts.iter().find(|(k, _)| *k == f).map(|(_, v)| *v)
-        });
+        let expected = four_answers_settled(shipped);
         assert!(expected.answered() >= 2, "the answers carry over");
         let tag = rules_tag(&shipped.meta.version);
         for id in m.custom_ids() {
@@ -104,10 +90,6 @@ async fn an_old_rules_button_continues_in_the_running_rules() {
             assert_ne!(title(&moved), title(&m));
         }
     }
-    assert!(
-        standin.violations().is_empty(),
-        "{:#?}",
-        standin.violations()
-    );
+    assert_no_violations(&standin, None);
     drop(bot);
 }

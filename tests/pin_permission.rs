@@ -41,9 +41,7 @@ async fn pin_as(standin: &StandIn, card: u64, bits: u64, locale: &str) -> String
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_members_who_may_pin_in_the_channel_get_a_card_pinned() {
-    let standin = StandIn::start().await;
-    let tmp = tempfile::tempdir().unwrap();
-    let bot = Bot::start(&standin, &tmp.path().join("data")).await;
+    let (standin, _tmp, _dir, bot) = started().await;
     for locale in ["en-US", "ja"] {
         let posted = posted_card(&standin, USER, locale).await;
         let pins_tried = standin.requests_matching("PUT /api/v10/channels/**").len();

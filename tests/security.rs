@@ -64,51 +64,22 @@ async fn every_flow(standin: &StandIn, locale: &str, user: u64) -> usize {
     let mut n = 0;
     // Question, clicks, Back, card.
     let q1 = slash(standin, user, locale, false).await;
-    let q2 = click(standin, &q1, &answer_id(&q1, "concern", 0), user, locale).await;
+    let q2 = answer(standin, &q1, "concern", 0, user, locale).await;
     let back = click(standin, &q2, &verb_id(&q2, 'b'), user, locale).await;
-    let q2 = click(
-        standin,
-        &back,
-        &answer_id(&back, "concern", 0),
-        user,
-        locale,
-    )
-    .await;
-    let q3 = click(
-        standin,
-        &q2,
-        &answer_id(&q2, "lost-origin", 2),
-        user,
-        locale,
-    )
-    .await;
+    let q2 = answer(standin, &back, "concern", 0, user, locale).await;
+    let q3 = answer(standin, &q2, "lost-origin", 2, user, locale).await;
     // Someone else's click, and a repeated (outdated) one.
-    let refused = click(
-        standin,
-        &q3,
-        &answer_id(&q3, "win10-upgrade-id", 0),
-        OTHER,
-        locale,
-    )
-    .await;
+    let refused = answer(standin, &q3, "win10-upgrade-id", 0, OTHER, locale).await;
     assert_eq!(refused.content(), text(locale, "error-not-yours"));
-    let card = click(
+    let card = answer(standin, &q3, "win10-upgrade-id", 0, user, locale).await;
+    let outdated = click_unseen(
         standin,
-        &q3,
-        &answer_id(&q3, "win10-upgrade-id", 0),
+        card.id,
+        &answer_id(&q1, "concern", 0),
         user,
         locale,
     )
     .await;
-    let d = standin
-        .send_component_edited(
-            ComponentClick::button(card.id, &answer_id(&q1, "concern", 0))
-                .user(user)
-                .locale(locale),
-            |_| {},
-        )
-        .await;
-    let outdated = reply(standin, d.interaction_id).await;
     assert_eq!(outdated.content(), text(locale, "outdated-click"));
     n += 8;
     // Post, pin, and the moderators' list.
@@ -145,7 +116,7 @@ async fn every_flow(standin: &StandIn, locale: &str, user: u64) -> usize {
     let new_card = |card: StoredMessage| async move {
         let back = click(standin, &card, &verb_id(&card, 'b'), user, locale).await;
         let node = "win10-upgrade-id";
-        click(standin, &back, &answer_id(&back, node, 0), user, locale).await
+        answer(standin, &back, node, 0, user, locale).await
     };
     let card = new_card(card).await;
     let before = standin.messages_in(CHANNEL).len();
@@ -175,16 +146,10 @@ async fn every_flow(standin: &StandIn, locale: &str, user: u64) -> usize {
         reply(standin, d.interaction_id).await.content(),
         text(locale, "error-unreadable")
     );
-    let d = standin
-        .send_component_edited(
-            ComponentClick::button(card.id, "<@&1> @everyone")
-                .user(user)
-                .locale(locale),
-            |_| {},
-        )
-        .await;
     assert_eq!(
-        reply(standin, d.interaction_id).await.content(),
+        click_unseen(standin, card.id, "<@&1> @everyone", user, locale)
+            .await
+            .content(),
         text(locale, "error-bad-component")
     );
     let d = standin
@@ -202,27 +167,12 @@ async fn every_flow(standin: &StandIn, locale: &str, user: u64) -> usize {
     n += 3;
     // Resume offer, Forget, and a click on the forgotten conversation.
     let fresh = slash(standin, user, locale, false).await;
-    let q2 = click(
-        standin,
-        &fresh,
-        &answer_id(&fresh, "concern", 0),
-        user,
-        locale,
-    )
-    .await;
+    let q2 = answer(standin, &fresh, "concern", 0, user, locale).await;
     let offer = slash(standin, user, locale, false).await;
     assert!(offer.custom_ids().iter().any(|i| i.starts_with("ac1:c:")));
     let gone = click(standin, &offer, &verb_id(&offer, 'f'), user, locale).await;
     assert_eq!(gone.content(), text(locale, "forgotten"));
-    let d = standin
-        .send_component_edited(
-            ComponentClick::button(q2.id, &verb_id(&q2, 'b'))
-                .user(user)
-                .locale(locale),
-            |_| {},
-        )
-        .await;
-    let stale = reply(standin, d.interaction_id).await;
+    let stale = click_unseen(standin, q2.id, &verb_id(&q2, 'b'), user, locale).await;
     assert_eq!(stale.content(), text(locale, "stale-session"));
     n += 5;
     n
@@ -508,15 +458,7 @@ async fn a_user_deletes_their_saved_answers_from_the_card() {
             "no buttons left on the notice"
         );
         // An old copy of the buttons (another device) finds nothing.
-        let d = standin
-            .send_component_edited(
-                ComponentClick::button(card.id, &old_back)
-                    .user(user)
-                    .locale(locale),
-                |_| {},
-            )
-            .await;
-        let stale = reply(&standin, d.interaction_id).await;
+        let stale = click_unseen(&standin, card.id, &old_back, user, locale).await;
         assert_eq!(stale.content(), text(locale, "stale-session"));
         // And the command starts afresh, without a resume offer.
         let fresh = slash(&standin, user, locale, false).await;

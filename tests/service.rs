@@ -64,19 +64,15 @@ async fn listener_addr(log: &Path, child: &mut Child) -> SocketAddr {
     })
 }
 
-/// The bot binary against `standin`, with the token passed as `token_env` says.
+/// The bot binary against `standin` ([`support::bot::bot_command`]), logging at `info`,
+/// with no token from a file or credentials directory and no metrics listener from the
+/// environment: each test sets the ones it tests.
 fn bot_command(standin: &StandIn, data: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_activation-check"));
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .arg("--data-dir")
-        .arg(data)
-        .env("DISCORD_API_BASE", standin.base_url())
-        .env("RUST_LOG", "info")
-        .env_remove("DISCORD_TOKEN")
+    let mut cmd = support::bot::bot_command(standin, data);
+    cmd.env("RUST_LOG", "info")
         .env_remove("DISCORD_TOKEN_FILE")
         .env_remove("CREDENTIALS_DIRECTORY")
-        .env_remove("ACTIVATION_CHECK_METRICS_ADDR")
-        .stdin(Stdio::null());
+        .env_remove("ACTIVATION_CHECK_METRICS_ADDR");
     cmd
 }
 
@@ -215,28 +211,14 @@ async fn healthz_and_metrics_follow_the_bot_through_a_conversation() {
     let q1 = slash(&standin, USER, "en-US", false).await;
     let (status, _) = get(addr, "/healthz");
     assert_eq!(status, 200, "healthy mid-conversation");
-    let q2 = click(&standin, &q1, &answer_id(&q1, "concern", 0), USER, "en-US").await;
+    let q2 = answer(&standin, &q1, "concern", 0, USER, "en-US").await;
     // Discord answers the next callback with a 500, then a 429: the bot retries, and
     // both are counted.
     standin.force_response(CALLBACK, 1, ForcedResponse::internal_error());
     standin.force_response(CALLBACK, 1, ForcedResponse::rate_limited(0.05, false));
-    let q3 = click(
-        &standin,
-        &q2,
-        &answer_id(&q2, "lost-origin", 2),
-        USER,
-        "en-US",
-    )
-    .await;
+    let q3 = answer(&standin, &q2, "lost-origin", 2, USER, "en-US").await;
     assert_eq!(standin.pending_forced(), 0, "both faults were hit");
-    let card = click(
-        &standin,
-        &q3,
-        &answer_id(&q3, "win10-upgrade-id", 0),
-        USER,
-        "en-US",
-    )
-    .await;
+    let card = answer(&standin, &q3, "win10-upgrade-id", 0, USER, "en-US").await;
     assert!(!card.embeds().is_empty(), "a card");
     // Someone else clicks the card's first button: refused, and counted so.
     let refusal = click(&standin, &card, &card.custom_ids()[0], OTHER, "en-US").await;

@@ -85,29 +85,29 @@ struct Soak {
     think: (u64, u64),
 }
 
+impl Soak {
+    /// `users` users and `kills` kills unless `SOAK_USERS`/`SOAK_KILLS` say otherwise, the
+    /// seed from `SOAK_SEED` (or a fresh one).
+    fn from_env(users: usize, kills: usize, uptime: (u64, u64), think: (u64, u64)) -> Soak {
+        Soak {
+            users: soak_support::env_usize("SOAK_USERS", users),
+            kills: soak_support::env_usize("SOAK_KILLS", kills),
+            seed: soak_support::seed_from_env("SOAK_SEED"),
+            uptime,
+            think,
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_at_random_moments_loses_no_acknowledged_step() {
-    run(Soak {
-        users: soak_support::env_usize("SOAK_USERS", 50),
-        kills: soak_support::env_usize("SOAK_KILLS", 20),
-        seed: soak_support::seed_from_env("SOAK_SEED"),
-        uptime: (250, 1000),
-        think: (0, 40),
-    })
-    .await;
+    run(Soak::from_env(50, 20, (250, 1000), (0, 40))).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "long (about 3 minutes): 200 users, 100 kills; run with --ignored"]
 async fn sigkill_soak_full() {
-    run(Soak {
-        users: soak_support::env_usize("SOAK_USERS", 200),
-        kills: soak_support::env_usize("SOAK_KILLS", 100),
-        seed: soak_support::seed_from_env("SOAK_SEED"),
-        uptime: (150, 1500),
-        think: (0, 80),
-    })
-    .await;
+    run(Soak::from_env(200, 100, (150, 1500), (0, 80))).await;
 }
 
 /// Which bot instance is serving, and whether its clicks are settled.

@@ -439,7 +439,7 @@ async fn a_record_from_a_future_version_is_treated_as_expired() {
             "{locale}: no resume offer for a record it cannot read: {}",
             title(&q1)
         );
-        let q2 = click(&standin, &q1, &answer_id(&q1, "concern", 0), user, locale).await;
+        let q2 = answer(&standin, &q1, "concern", 0, user, locale).await;
         assert_eq!(q2.id, q1.id, "the fresh conversation works");
         assert_ne!(title(&q2), title(&q1));
     }

@@ -596,16 +596,21 @@ mod tests {
             e.starts_with("session g/1/2: record format 2, this build reads format 1"),
             "{e}"
         );
-        assert!(one("{\"session\":\"x\",\"record\":{}}")
-            .unwrap_err()
-            .contains("`x` is not a session key"));
-        assert!(one("[1]").unwrap_err().contains("not a JSON object"));
-        assert!(one("{\"what\":1}")
-            .unwrap_err()
-            .contains("neither a session"));
-        assert!(one("{\"tree\":\"t\",\"key\":\"k\",\"value_hex\":\"zz\"}")
-            .unwrap_err()
-            .contains("`value_hex` is not hex"));
+        for (line, says) in [
+            (
+                "{\"session\":\"x\",\"record\":{}}",
+                "`x` is not a session key",
+            ),
+            ("[1]", "not a JSON object"),
+            ("{\"what\":1}", "neither a session"),
+            (
+                "{\"tree\":\"t\",\"key\":\"k\",\"value_hex\":\"zz\"}",
+                "`value_hex` is not hex",
+            ),
+        ] {
+            let e = one(line).unwrap_err();
+            assert!(e.contains(says), "{line}: {e}");
+        }
     }
 
     #[test]

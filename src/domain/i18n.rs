@@ -601,6 +601,11 @@ mod tests {
         std::fs::write(d.join(file), text).unwrap();
     }
 
+    /// Why the folder `dir` does not load with `en-US` as the default locale.
+    fn load_error(dir: &Path) -> String {
+        Localizer::load(dir, "en-US").unwrap_err().to_string()
+    }
+
     #[test]
     fn negotiates_discord_locales_and_falls_back() {
         let tmp = tempfile::tempdir().unwrap();
@@ -650,9 +655,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         write(tmp.path(), "en-US", "a.ftl", "ok = fine\n\nbroken = { \n");
         write(tmp.path(), "en-US", "b.ftl", "ok = again\n");
-        let err = Localizer::load(tmp.path(), "en-US")
-            .unwrap_err()
-            .to_string();
+        let err = load_error(tmp.path());
         assert!(err.contains("a.ftl:3: Fluent syntax error"), "{err}");
         assert!(
             err.contains("b.ftl:1: message `ok` is already defined at"),
@@ -664,9 +667,7 @@ mod tests {
     fn default_locale_must_exist() {
         let tmp = tempfile::tempdir().unwrap();
         write(tmp.path(), "ja", "a.ftl", "one = 一\n");
-        let err = Localizer::load(tmp.path(), "en-US")
-            .unwrap_err()
-            .to_string();
+        let err = load_error(tmp.path());
         assert!(err.contains("default locale `en-US`"), "{err}");
     }
 }

@@ -291,17 +291,27 @@ impl Graph {
 /// Text for inside a Mermaid `"…"` label: quotes, `#` and markup characters as Mermaid's
 /// entity codes, so a label can never end the string or open a tag.
 fn mermaid_text(s: &str) -> String {
+    const ENTITIES: &[(char, &str)] = &[
+        ('"', "#quot;"),
+        ('#', "#35;"),
+        ('<', "#lt;"),
+        ('>', "#gt;"),
+        ('&', "#amp;"),
+        ('|', "#124;"),
+        ('\n', " "),
+        ('\r', " "),
+    ];
+    replace_chars(s, ENTITIES)
+}
+
+/// `s` with every character found in `table` replaced by its text, the rest kept as they
+/// are: the one loop behind Mermaid's labels here and the site's HTML escaping.
+pub(crate) fn replace_chars(s: &str, table: &[(char, &str)]) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
-        match c {
-            '"' => out.push_str("#quot;"),
-            '#' => out.push_str("#35;"),
-            '<' => out.push_str("#lt;"),
-            '>' => out.push_str("#gt;"),
-            '&' => out.push_str("#amp;"),
-            '|' => out.push_str("#124;"),
-            '\n' | '\r' => out.push(' '),
-            c => out.push(c),
+        match table.iter().find(|(from, _)| *from == c) {
+            Some((_, to)) => out.push_str(to),
+            None => out.push(c),
         }
     }
     out

@@ -186,6 +186,14 @@ impl ClickPath {
 /// Set once the Prometheus recorder is installed (see the module documentation).
 static CLICK_PATH: OnceLock<ClickPath> = OnceLock::new();
 
+/// Runs `record` on the click path's handles; does nothing until the recorder is
+/// installed (the one check every click-path function below makes).
+fn on_click_path(record: impl FnOnce(&ClickPath)) {
+    if let Some(c) = CLICK_PATH.get() {
+        record(c);
+    }
+}
+
 /// The process's Prometheus recorder, installed globally on the first call (which also
 /// registers the click path's series, see the module documentation); every later
 /// call returns the same handle. `None` if another recorder was installed first.
@@ -306,34 +314,26 @@ pub fn sessions_stored(n: usize) {
 /// One interaction handled ([`INTERACTIONS`]). For the Discord handler: call once per
 /// interaction, when its answer has been sent or has finally failed.
 pub fn interaction(kind: Kind, outcome: Outcome) {
-    if let Some(c) = CLICK_PATH.get() {
-        c.interaction(kind, outcome);
-    }
+    on_click_path(|c| c.interaction(kind, outcome));
 }
 
 /// The time from receiving an interaction to Discord accepting its answer
 /// ([`ANSWER_SECONDS`]). For the Discord handler, next to [`interaction`].
 pub fn answer_latency(elapsed: Duration) {
-    if let Some(c) = CLICK_PATH.get() {
-        c.answer_latency(elapsed);
-    }
+    on_click_path(|c| c.answer_latency(elapsed));
 }
 
 /// One group flush of the store: how long it took and how many writes it made durable
 /// ([`STORE_FLUSH_SECONDS`], [`STORE_FLUSH_WRITES`]). For the store, where a flush
 /// completes.
 pub fn store_flush(elapsed: Duration, writes: u64) {
-    if let Some(c) = CLICK_PATH.get() {
-        c.store_flush(elapsed, writes);
-    }
+    on_click_path(|c| c.store_flush(elapsed, writes));
 }
 
 /// A response from Discord's API ([`DISCORD_HTTP_FAILURES`]): 429 and 5xx are counted,
 /// every other status is ignored, so the Discord edge may pass every failed status.
 pub fn discord_http_failure(status: u16) {
-    if let Some(c) = CLICK_PATH.get() {
-        c.discord_http_failure(status);
-    }
+    on_click_path(|c| c.discord_http_failure(status));
 }
 
 #[cfg(test)]

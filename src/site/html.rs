@@ -14,18 +14,14 @@ use crate::discord::spec::{Embed, MessageSpec};
 
 /// `s` with `&`, `<`, `>`, `"` and `'` escaped: safe in text and in quoted attributes.
 pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    const ENTITIES: &[(char, &str)] = &[
+        ('&', "&amp;"),
+        ('<', "&lt;"),
+        ('>', "&gt;"),
+        ('"', "&quot;"),
+        ('\'', "&#39;"),
+    ];
+    crate::graph::replace_chars(s, ENTITIES)
 }
 
 /// A Discord timestamp `<t:UNIX>` or `<t:UNIX:STYLE>` at the start of `s` (unescaped

@@ -11,8 +11,10 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use activation_check::engine::Walk;
 use activation_check::i18n::LocaleId;
 use activation_check::knowledge::{self, Knowledge};
+use activation_check::rules::Rules;
 use serde::Deserialize;
 
 /// The generation time used wherever a card must be reproducible: 2026-11-21T00:00:00Z.
@@ -341,4 +343,20 @@ impl Drop for Interactive {
             let _ = self.child.wait();
         }
     }
+}
+
+/// The four answers (fact, value) that the rules-update tests carry over: hardware
+/// changed (other parts), a free upgrade from 7/8.1, the installation ID shown.
+pub const FOUR_ANSWERS: [(&str, &str); 4] = [
+    ("concern", "hardware-change"),
+    ("hardware_change", "other-parts"),
+    ("license_origin", "free-upgrade-win7-8"),
+    ("installation_id_shown", "yes"),
+];
+
+/// Where [`FOUR_ANSWERS`] lead in `rules`.
+pub fn four_answers_settled(rules: &Rules) -> Walk {
+    Walk::settle(rules, |f| {
+        FOUR_ANSWERS.iter().find(|(k, _)| *k == f).map(|(_, v)| *v)
+    })
 }

@@ -8,33 +8,16 @@ use std::time::{Duration, Instant};
 
 #[allow(unused_imports)]
 pub use crate::support::bot::{
-    click, component, newest_post, reply, strip_ansi, title, Bot, BotRun, CHANNEL, GUILD, MEMBER,
+    answer, answer_id, assert_no_violations, click, click_unseen, component, newest_post, reply,
+    slash_command, started, strip_ansi, title, verb_id, Bot, BotRun, CHANNEL, GUILD, MEMBER,
     MOD_PERMS, PIN_COMMAND, WAIT,
 };
-use crate::support::standin::{InteractionOpts, SlashCommand, StandIn, StoredMessage};
-
-pub fn answer_id(m: &StoredMessage, node: &str, choice: usize) -> String {
-    crate::support::buttons::answer_button(&m.custom_ids(), node, choice)
-        .unwrap_or_else(|| panic!("no answer {node}:{choice} in {:?}", m.custom_ids()))
-}
-
-pub fn verb_id(m: &StoredMessage, verb: char) -> String {
-    let prefix = format!("ac1:{verb}:");
-    component(m, |id| id.starts_with(&prefix))
-}
+use crate::support::standin::{InteractionOpts, StandIn, StoredMessage};
 
 /// `/activation-check` in the test guild (or a DM).
 pub async fn slash(standin: &StandIn, user: u64, locale: &str, dm: bool) -> StoredMessage {
-    let mut cmd = SlashCommand::new("activation-check")
-        .user(user)
-        .locale(locale);
-    cmd = if dm {
-        cmd.in_dm()
-    } else {
-        cmd.in_guild(GUILD, CHANNEL)
-            .member_permissions(MEMBER)
-            .guild_locale(locale)
-    };
+    let cmd = slash_command(user, locale, (!dm).then_some((GUILD, CHANNEL)));
+    let cmd = if dm { cmd } else { cmd.guild_locale(locale) };
     let d = standin.send_slash_command(cmd).await;
     reply(standin, d.interaction_id).await
 }
@@ -42,23 +25,9 @@ pub async fn slash(standin: &StandIn, user: u64, locale: &str, dm: bool) -> Stor
 /// Walks `user` to a finished card in the guild: lost activation, free upgrade, ID shown.
 pub async fn card(standin: &StandIn, user: u64, locale: &str) -> StoredMessage {
     let q1 = slash(standin, user, locale, false).await;
-    let q2 = click(standin, &q1, &answer_id(&q1, "concern", 0), user, locale).await;
-    let q3 = click(
-        standin,
-        &q2,
-        &answer_id(&q2, "lost-origin", 2),
-        user,
-        locale,
-    )
-    .await;
-    click(
-        standin,
-        &q3,
-        &answer_id(&q3, "win10-upgrade-id", 0),
-        user,
-        locale,
-    )
-    .await
+    let q2 = answer(standin, &q1, "concern", 0, user, locale).await;
+    let q3 = answer(standin, &q2, "lost-origin", 2, user, locale).await;
+    answer(standin, &q3, "win10-upgrade-id", 0, user, locale).await
 }
 
 /// Polls `check` every 20 ms until it returns `Some` or `within` passes.

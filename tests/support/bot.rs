@@ -8,7 +8,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use crate::support::standin::{
-    perms, ComponentClick, Dispatched, InteractionOpts, MessageCommand, StandIn, StoredMessage,
+    perms, ComponentClick, Dispatched, InteractionOpts, MessageCommand, SlashCommand, StandIn,
+    StoredMessage,
 };
 
 /// The bot binary, which cargo builds for integration tests (the load driver, which
@@ -51,6 +52,96 @@ impl Default for BotRun {
             args: Vec::new(),
         }
     }
+}
+
+/// The custom id of choice `choice` of question `node` on `m`.
+pub fn answer_id(m: &StoredMessage, node: &str, choice: usize) -> String {
+    crate::support::buttons::answer_button(&m.custom_ids(), node, choice)
+        .unwrap_or_else(|| panic!("no answer {node}:{choice} in {:?}", m.custom_ids()))
+}
+
+/// The custom id of the button for `verb` (`b` Back, `r` Start over, `p` Post…) on `m`.
+pub fn verb_id(m: &StoredMessage, verb: char) -> String {
+    let prefix = format!("ac1:{verb}:");
+    component(m, |id| id.starts_with(&prefix))
+}
+
+/// `user` clicks choice `choice` of question `node` on `m`; the bot's answer.
+pub async fn answer(
+    standin: &StandIn,
+    m: &StoredMessage,
+    node: &str,
+    choice: usize,
+    user: u64,
+    locale: &str,
+) -> StoredMessage {
+    click(standin, m, &answer_id(m, node, choice), user, locale).await
+}
+
+/// `/activation-check` as `user` in `locale`: in a DM, or in `place` (server, channel) as
+/// a member. The caller adds anything more (the server's locale) and sends it.
+pub fn slash_command(user: u64, locale: &str, place: Option<(u64, u64)>) -> SlashCommand {
+    let cmd = SlashCommand::new("activation-check")
+        .user(user)
+        .locale(locale);
+    match place {
+        None => cmd.in_dm(),
+        Some((guild, channel)) => cmd.in_guild(guild, channel).member_permissions(MEMBER),
+    }
+}
+
+/// The bot binary for a one-off command against `standin` on the data directory `data`:
+/// no token in its environment (the caller adds the one it tests) and no input.
+pub fn bot_command(standin: &StandIn, data: &Path) -> Command {
+    let mut cmd = Command::new(BOT_BINARY.expect("the bot binary is built for integration tests"));
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .arg("--data-dir")
+        .arg(data)
+        .env("DISCORD_API_BASE", standin.base_url())
+        .env_remove("DISCORD_TOKEN")
+        .stdin(Stdio::null());
+    cmd
+}
+
+/// `user` clicks a button with `custom_id` on `message` whether or not the message shows
+/// it (an old copy on another device, a forged id), as Discord would deliver it; the
+/// bot's reply.
+pub async fn click_unseen(
+    standin: &StandIn,
+    message: u64,
+    custom_id: &str,
+    user: u64,
+    locale: &str,
+) -> StoredMessage {
+    let click = ComponentClick::button(message, custom_id)
+        .user(user)
+        .locale(locale);
+    let d = standin.send_component_edited(click, |_| {}).await;
+    reply(standin, d.interaction_id).await
+}
+
+/// The stand-in found nothing wrong in what the bot sent (payloads Discord would refuse);
+/// the failure shows `bot`'s log too where one is given.
+#[track_caller]
+pub fn assert_no_violations(standin: &StandIn, bot: Option<&Bot>) {
+    let log = bot.map(|b| format!("\n{}", b.log())).unwrap_or_default();
+    assert!(
+        standin.violations().is_empty(),
+        "{:#?}{log}",
+        standin.violations()
+    );
+}
+
+/// What most bot tests start from: the stand-in, a fresh temporary directory, the `data`
+/// folder in it and the bot running on that folder. Bind the `TempDir` (to `_tmp` where it
+/// is not used) so it lives until the test ends; the bindings drop in the same order as
+/// four separate `let`s would.
+pub async fn started() -> (StandIn, tempfile::TempDir, PathBuf, Bot) {
+    let standin = StandIn::start().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    let bot = Bot::start(&standin, &dir).await;
+    (standin, tmp, dir, bot)
 }
 
 /// The bot as a child process; killed when dropped.
@@ -283,11 +374,23 @@ pub async fn send_pin(
     permissions: u64,
     locale: &str,
 ) -> Option<Dispatched> {
+    send_pin_in(standin, (GUILD, CHANNEL), target, user, permissions, locale).await
+}
+
+/// [`send_pin`] in the server and channel `place`.
+pub async fn send_pin_in(
+    standin: &StandIn,
+    (guild, channel): (u64, u64),
+    target: u64,
+    user: u64,
+    permissions: u64,
+    locale: &str,
+) -> Option<Dispatched> {
     standin
         .try_send_message_command(
             MessageCommand::new(PIN_COMMAND, target)
                 .user(user)
-                .in_guild(GUILD, CHANNEL)
+                .in_guild(guild, channel)
                 .member_permissions(permissions)
                 .locale(locale),
         )

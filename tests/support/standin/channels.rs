@@ -63,11 +63,7 @@ pub(super) fn channel_messages_route(
             Reply::ok(st.messages[&id].json.clone()).with_mentions(mentions)
         }
         (m, Some(which)) => {
-            let Some(mid) = parse_id(which).filter(|id| {
-                st.messages
-                    .get(id)
-                    .is_some_and(|x| x.channel_id == cid && !x.is_ephemeral())
-            }) else {
+            let Some(mid) = visible_message(st, cid, which) else {
                 return Reply::unknown_message();
             };
             let author = st.messages[&mid].author_id;
@@ -150,11 +146,7 @@ pub(super) fn pins_route(
             if perms & perms::PIN_MESSAGES == 0 {
                 return Reply::missing_permissions();
             }
-            let Some(mid) = parse_id(which).filter(|id| {
-                st.messages
-                    .get(id)
-                    .is_some_and(|x| x.channel_id == cid && !x.is_ephemeral())
-            }) else {
+            let Some(mid) = visible_message(st, cid, which) else {
                 return Reply::unknown_message();
             };
             if m == "DELETE" {
@@ -192,4 +184,14 @@ fn visible_channel(st: &St, c: &str) -> Result<(u64, u64), Reply> {
         return Err(Reply::missing_access());
     }
     Ok((cid, perms))
+}
+
+/// The message `which` names, if it exists in channel `cid` and is not ephemeral: what
+/// the message and pin routes answer Unknown Message for otherwise.
+fn visible_message(st: &St, cid: u64, which: &str) -> Option<u64> {
+    parse_id(which).filter(|id| {
+        st.messages
+            .get(id)
+            .is_some_and(|x| x.channel_id == cid && !x.is_ephemeral())
+    })
 }
