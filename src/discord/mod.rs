@@ -155,7 +155,9 @@ fn is_unauthorized(e: &serenity::Error) -> bool {
 
 /// Checks the token and learns the application and bot user ids, and the application's
 /// owners (its owner, or its team's owner).
-pub(crate) async fn connect(opts: &BotOptions) -> Result<(serenity::http::Http, u64, Vec<u64>), BotError> {
+pub(crate) async fn connect(
+    opts: &BotOptions,
+) -> Result<(serenity::http::Http, u64, Vec<u64>), BotError> {
     let http = http(opts);
     let me = http.get_current_user().await.map_err(|e| {
         if is_unauthorized(&e) {

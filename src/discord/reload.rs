@@ -26,19 +26,19 @@ use serenity::async_trait;
 use serenity::http::Http;
 use tokio::sync::{mpsc, oneshot};
 
-use super::rest::Rest;
 use super::gate::{Gates, Seen};
 use super::handler::Handler;
 use super::registry::Registry;
 use super::respond::Responder;
+use super::rest::Rest;
 use super::spec;
 use crate::i18n::{LocaleId, Localizer};
 use crate::knowledge::{self, Knowledge};
 use crate::problem::Problem;
 use crate::rules::Rules;
 use crate::session::SessionKey;
-use crate::store::figures::Tally;
 use crate::store::backend::Backend;
+use crate::store::figures::Tally;
 
 /// The owner's reload command, registered only in the servers of the configuration.
 pub const RELOAD: &str = "activation-reload";

@@ -10,9 +10,9 @@ use serenity::all::{
     InteractionContext, Permissions,
 };
 
-use super::rest::Rest;
 use super::handler::Handler;
 use super::respond::{rows, with_retry, ComponentAnswer, Responder, FIRST_RESPONSE_BUDGET};
+use super::rest::Rest;
 use super::spec::{self, Owner};
 use crate::conversation::{place_of, Opened, Reply, View};
 use crate::figures::{Event, Filter, Key, Place, Report};
