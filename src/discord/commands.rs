@@ -44,6 +44,25 @@ fn localized(
     c
 }
 
+/// A slash command for servers only, named and described by the messages `name_id` and
+/// `desc_id` in every locale (the default locale's description as its base).
+pub(super) fn server_command(
+    command: &str,
+    l10n: &Localizer,
+    name_id: &str,
+    desc_id: &str,
+) -> CreateCommand {
+    localized(
+        CreateCommand::new(command)
+            .description(l10n.text(l10n.default_locale(), desc_id))
+            .contexts(vec![InteractionContext::Guild])
+            .integration_types(vec![InstallationContext::Guild]),
+        l10n,
+        Some(name_id),
+        Some(desc_id),
+    )
+}
+
 /// The commands as they are registered.
 pub fn definitions(l10n: &Localizer) -> Vec<CreateCommand> {
     let default = l10n.default_locale();

@@ -18,10 +18,7 @@
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
-use serenity::all::{
-    CommandInteraction, Context, CreateCommand, Event, GuildId, InstallationContext,
-    InteractionContext, RawEventHandler,
-};
+use serenity::all::{CommandInteraction, Context, CreateCommand, Event, GuildId, RawEventHandler};
 use serenity::async_trait;
 use serenity::http::Http;
 use tokio::sync::{mpsc, oneshot};
@@ -269,18 +266,7 @@ pub async fn serve(
 
 /// The command's definition, localized.
 pub fn definition(l10n: &Localizer) -> CreateCommand {
-    let default = l10n.default_locale();
-    let mut c = CreateCommand::new(RELOAD)
-        .description(l10n.text(default, "cmd-reload-description"))
-        .contexts(vec![InteractionContext::Guild])
-        .integration_types(vec![InstallationContext::Guild]);
-    for loc in l10n.locale_ids() {
-        let tag = l10n.tag(loc);
-        c = c
-            .name_localized(tag, l10n.text(loc, "cmd-reload-name"))
-            .description_localized(tag, l10n.text(loc, "cmd-reload-description"));
-    }
-    c
+    super::commands::server_command(RELOAD, l10n, "cmd-reload-name", "cmd-reload-description")
 }
 
 /// Registers /activation-reload in each of `guilds` (and nowhere else).

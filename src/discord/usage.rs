@@ -6,8 +6,7 @@ use std::time::Instant;
 
 use serenity::all::{
     CommandInteraction, ComponentInteraction, CreateAllowedMentions, CreateCommand,
-    CreateInteractionResponse, CreateInteractionResponseMessage, InstallationContext,
-    InteractionContext, Permissions,
+    CreateInteractionResponse, CreateInteractionResponseMessage, Permissions,
 };
 
 use super::handler::Handler;
@@ -27,18 +26,7 @@ pub const STATS: &str = "activation-stats";
 /// one permission *or* another, so it is offered to every member and the handler checks
 /// for Manage Server or Pin Messages.
 pub fn definition(l10n: &Localizer) -> CreateCommand {
-    let default = l10n.default_locale();
-    let mut c = CreateCommand::new(STATS)
-        .description(l10n.text(default, "cmd-stats-description"))
-        .contexts(vec![InteractionContext::Guild])
-        .integration_types(vec![InstallationContext::Guild]);
-    for loc in l10n.locale_ids() {
-        let tag = l10n.tag(loc);
-        c = c
-            .name_localized(tag, l10n.text(loc, "cmd-stats-name"))
-            .description_localized(tag, l10n.text(loc, "cmd-stats-description"));
-    }
-    c
+    super::commands::server_command(STATS, l10n, "cmd-stats-name", "cmd-stats-description")
 }
 
 impl Handler {
