@@ -31,26 +31,6 @@ pub async fn reply(standin: &StandIn, interaction: u64) -> StoredMessage {
         .expect("the response message exists")
 }
 
-/// The button answering question `node` with its choice `choice`.
-pub fn answer_id(m: &StoredMessage, node: &str, choice: usize) -> String {
-    super::buttons::answer_button(&m.custom_ids(), node, choice)
-        .unwrap_or_else(|| panic!("no answer {node}:{choice} in {:?}", m.custom_ids()))
-}
-
-/// The button of verb `verb` (`b` Back, `r` Start over, `p` Post, ...).
-pub fn verb_id(m: &StoredMessage, verb: char) -> String {
-    let prefix = format!("ac1:{verb}:");
-    m.custom_ids()
-        .into_iter()
-        .find(|id| id.starts_with(&prefix))
-        .unwrap_or_else(|| panic!("no {verb} in {:?}", m.custom_ids()))
-}
-
-/// The first embed's title.
-pub fn title(m: &StoredMessage) -> String {
-    m.embeds()
-        .first()
-        .and_then(|e| e["title"].as_str())
-        .unwrap_or_default()
-        .to_owned()
-}
+// The buttons and titles read the same way as over the gateway.
+#[allow(unused_imports)]
+pub use super::bot::{answer_id, title, verb_id};
