@@ -129,6 +129,10 @@ async fn answer(
     stream.set_write_timeout(Some(CLIENT_TIMEOUT))?;
     let _turn = turn.acquire_owned().await;
     let wanted = request.trim() == REQUEST;
+    if wanted {
+        // What the bot still holds in memory (the usage figures) first.
+        store.before_export().await;
+    }
     tokio::task::spawn_blocking(move || {
         let mut out = io::BufWriter::new(&stream);
         if !wanted {

@@ -227,6 +227,18 @@ pub async fn run(
             move || rules.read().unwrap_or_else(|e| e.into_inner()).clone(),
         ));
     }
+    // A backup taken while the bot runs includes the figures counted in memory.
+    {
+        let tally = tally.clone();
+        store.on_export(Box::new(move || {
+            let tally = tally.clone();
+            Box::pin(async move {
+                if let Err(e) = tally.flush().await {
+                    tracing::warn!(error = %e, "could not store the usage figures before an export");
+                }
+            })
+        }));
+    }
     let beside = Beside::start(&store, &tally, &rules);
     let result = serve(k, store.clone(), opts, &mut shutdown, rules, tally.clone()).await;
     beside.stop().await;

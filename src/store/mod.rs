@@ -170,10 +170,17 @@ pub struct SledStore {
     /// Told of every session [`SledStore::prune_expired`] removes (see
     /// [`SledStore::on_pruned`]).
     on_pruned: std::sync::OnceLock<PrunedHook>,
+    /// Run before the store is read for a backup (see [`SledStore::before_export`]).
+    before_export: std::sync::OnceLock<ExportHook>,
 }
 
 /// What [`SledStore::on_pruned`] calls with each pruned session.
 pub type PrunedHook = Box<dyn Fn(&SessionKey, &SessionRecord) + Send + Sync>;
+
+/// What [`SledStore::before_export`] runs: writes what is kept in memory first (the usage
+/// figures), so that a backup taken while the bot runs holds everything a stopped one would.
+pub type ExportHook =
+    Box<dyn Fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> + Send + Sync>;
 
 impl fmt::Debug for SledStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -203,7 +210,21 @@ impl SledStore {
             clock: options.clock,
             dir: dir.to_path_buf(),
             on_pruned: std::sync::OnceLock::new(),
+            before_export: std::sync::OnceLock::new(),
         })
+    }
+
+    /// Runs `hook` before every export served while the bot runs. Set once; a second
+    /// call does nothing.
+    pub fn on_export(&self, hook: ExportHook) {
+        let _ = self.before_export.set(hook);
+    }
+
+    /// What must reach the store before it is read for a backup (see [`ExportHook`]).
+    pub async fn before_export(&self) {
+        if let Some(hook) = self.before_export.get() {
+            hook().await;
+        }
     }
 
     /// Calls `hook` with every session record pruned from now on (the usage figures count
