@@ -162,15 +162,7 @@ async fn an_invalid_reload_changes_nothing_and_a_valid_one_swaps_in_one_step() {
     // Posted and pinned under this version.
     let before = standin.messages_in(CHANNEL).len();
     click(&standin, &card, &verb_id(&card, 'p'), USER, "en-US").await;
-    let posted = standin
-        .wait_for(WAIT, |s| {
-            let msgs = s.messages_in(CHANNEL);
-            (msgs.len() > before)
-                .then(|| msgs.last().cloned())
-                .flatten()
-        })
-        .await
-        .expect("the card was posted");
+    let posted = newest_post(&standin, CHANNEL, before).await;
     let d = standin
         .send_message_command(
             support::standin::MessageCommand::new(PIN_COMMAND, posted.id)

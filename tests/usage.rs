@@ -108,15 +108,7 @@ async fn figures_appear_after_real_conversations_and_name_no_one() {
     // Alice posts her card; it carries "Check my own PC", which opens Bob's own check.
     let before = standin.messages_in(CHANNEL).len();
     click(&standin, &changed, &verb_id(&changed, 'p'), ALICE, "en-US").await;
-    let posted = standin
-        .wait_for(WAIT, |s| {
-            let msgs = s.messages_in(CHANNEL);
-            (msgs.len() > before)
-                .then(|| msgs.last().cloned())
-                .flatten()
-        })
-        .await
-        .expect("the card was posted");
+    let posted = newest_post(&standin, CHANNEL, before).await;
     assert!(!posted.is_ephemeral());
     let own = verb_id(&posted, 'o');
     let bobs = click(&standin, &posted, &own, BOB, "ja").await;
