@@ -75,21 +75,7 @@ fn fails_with_file_and_line_on_a_dangling_next() {
 
 #[test]
 fn fails_with_file_and_line_on_a_message_missing_in_ja() {
-    let tmp = tempfile::tempdir().unwrap();
-    let i18n = tmp.path().join("i18n");
-    copy_dir(&i18n_dir(), &i18n);
-    let ja_steps = i18n.join("ja/steps.ftl");
-    let ja_text = std::fs::read_to_string(&ja_steps).unwrap();
-    let removed = ja_text
-        .lines()
-        .find(|l| l.starts_with("step-vm-try-reuse ="))
-        .expect("the ja message exists")
-        .to_owned();
-    std::fs::write(
-        &ja_steps,
-        replace_once(&ja_text, &format!("{removed}\n"), ""),
-    )
-    .unwrap();
+    let (_tmp, i18n) = i18n_without("ja", "steps.ftl", "step-vm-try-reuse");
 
     let out = run(&["rules", "check", "--i18n-dir", i18n.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));

@@ -143,6 +143,24 @@ pub fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// A copy of the shipped texts in a new directory (kept while the first value lives), with
+/// the one-line message `id` taken out of `locale`'s `file`, as a translator who missed it
+/// leaves it; the second value is the copy's i18n folder.
+pub fn i18n_without(locale: &str, file: &str, id: &str) -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let i18n = tmp.path().join("i18n");
+    copy_dir(&i18n_dir(), &i18n);
+    let path = i18n.join(locale).join(file);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.starts_with(&format!("{id} =")))
+        .unwrap_or_else(|| panic!("the {locale} message {id} exists"))
+        .to_owned();
+    std::fs::write(&path, replace_once(&text, &format!("{line}\n"), "")).unwrap();
+    (tmp, i18n)
+}
+
 // ------------------------------------------------------------------------------------------
 // The binary
 
