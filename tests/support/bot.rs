@@ -268,27 +268,10 @@ impl Drop for Bot {
     }
 }
 
-/// The response message of an interaction once its callback arrived and, when deferred,
-/// was edited.
+/// The response message of an interaction once its callback arrived (with 204) and, when
+/// deferred, was edited.
 pub async fn reply(standin: &StandIn, interaction: u64) -> StoredMessage {
-    let cb = standin
-        .wait_for_callback(interaction, WAIT)
-        .await
-        .expect("the bot answered");
-    assert_eq!(cb.status, 204, "callback refused: {:?}", cb.body);
-    assert!(
-        cb.latency < Duration::from_secs(3),
-        "late: {:?}",
-        cb.latency
-    );
-    standin
-        .wait_for(WAIT, |s| {
-            let m = s.original_response(interaction)?;
-            (cb.response_type != Some(5) || !m.content().is_empty() || !m.embeds().is_empty())
-                .then_some(m)
-        })
-        .await
-        .expect("the response message exists")
+    super::replies::reply_with_status(standin, interaction, Some(204)).await
 }
 
 pub fn title(m: &StoredMessage) -> String {

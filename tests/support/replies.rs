@@ -11,11 +11,23 @@ const WAIT: Duration = Duration::from_secs(20);
 /// The message an interaction's answer made or updated, once the answer was accepted
 /// within Discord's 3 seconds (a deferred answer: once it was edited).
 pub async fn reply(standin: &StandIn, interaction: u64) -> StoredMessage {
+    reply_with_status(standin, interaction, None).await
+}
+
+/// [`reply`], where the answer must also have had the HTTP `status` (where given).
+pub async fn reply_with_status(
+    standin: &StandIn,
+    interaction: u64,
+    status: Option<u16>,
+) -> StoredMessage {
     let cb = standin
         .wait_for_callback(interaction, WAIT)
         .await
         .expect("the bot answered");
-    assert!(cb.accepted, "answer refused: {} {:?}", cb.status, cb.body);
+    match status {
+        Some(status) => assert_eq!(cb.status, status, "callback refused: {:?}", cb.body),
+        None => assert!(cb.accepted, "answer refused: {} {:?}", cb.status, cb.body),
+    }
     assert!(
         cb.latency < Duration::from_secs(3),
         "late: {:?}",
