@@ -286,11 +286,7 @@ async fn the_running_bot_serves_an_export_and_a_stopped_one_is_read_directly() {
     // A conversation to a card, posted in the channel.
     let done = card(&standin, USER, "en-US").await;
     let posted = click(&standin, &done, &verb_id(&done, 'p'), USER, "en-US").await;
-    assert!(
-        posted.content().contains("https://discord.com/channels/"),
-        "{}",
-        posted.content()
-    );
+    assert_links_to_post(&posted);
 
     // While it runs: the bot holds the directory, and serves the export.
     let file = tmp.path().join("running.jsonl");

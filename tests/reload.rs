@@ -160,9 +160,7 @@ async fn an_invalid_reload_changes_nothing_and_a_valid_one_swaps_in_one_step() {
     let card = finish(&standin, q2, USER).await;
     assert!(footer(&card).contains(VERSION), "{}", footer(&card));
     // Posted and pinned under this version.
-    let before = standin.messages_in(CHANNEL).len();
-    click(&standin, &card, &verb_id(&card, 'p'), USER, "en-US").await;
-    let posted = newest_post(&standin, CHANNEL, before).await;
+    let (_, posted) = post(&standin, &card, USER, "en-US").await;
     let d = standin
         .send_message_command(
             support::standin::MessageCommand::new(PIN_COMMAND, posted.id)

@@ -83,12 +83,8 @@ async fn every_flow(standin: &StandIn, locale: &str, user: u64) -> usize {
     assert_eq!(outdated.content(), text(locale, "outdated-click"));
     n += 8;
     // Post, pin, and the moderators' list.
-    let before = standin.messages_in(CHANNEL).len();
-    let posted_note = click(standin, &card, &verb_id(&card, 'p'), user, locale).await;
-    assert!(posted_note
-        .content()
-        .contains("https://discord.com/channels/"));
-    let posted = newest_post(standin, CHANNEL, before).await;
+    let (posted_note, posted) = post(standin, &card, user, locale).await;
+    assert_links_to_post(&posted_note);
     let pinned = pin_as(standin, posted.id, MODERATOR, MOD_PERMS, locale)
         .await
         .expect("moderators may pin");
@@ -119,9 +115,7 @@ async fn every_flow(standin: &StandIn, locale: &str, user: u64) -> usize {
         answer(standin, &back, node, 0, user, locale).await
     };
     let card = new_card(card).await;
-    let before = standin.messages_in(CHANNEL).len();
-    click(standin, &card, &verb_id(&card, 'p'), user, locale).await;
-    let second = newest_post(standin, CHANNEL, before).await;
+    let (_, second) = post(standin, &card, user, locale).await;
     let m = pin_as(standin, second.id, MODERATOR, MOD_PERMS, locale)
         .await
         .unwrap();
@@ -365,9 +359,7 @@ async fn only_the_bots_own_cards_in_their_own_server_can_be_pinned() {
     let tmp = tempfile::tempdir().unwrap();
     let bot = Bot::start(&standin, &tmp.path().join("data")).await;
     let card = card(&standin, USER, "en-US").await;
-    let before = standin.messages_in(CHANNEL).len();
-    click(&standin, &card, &verb_id(&card, 'p'), USER, "en-US").await;
-    let posted = newest_post(&standin, CHANNEL, before).await;
+    let (_, posted) = post(&standin, &card, USER, "en-US").await;
     let users_message = standin.seed_message(CHANNEL, OTHER, "pin me please");
     standin.add_guild_channel(OTHER_GUILD, OTHER_CHANNEL);
     let bot_user = standin.bot_user_id();

@@ -106,9 +106,7 @@ async fn figures_appear_after_real_conversations_and_name_no_one() {
     );
 
     // Alice posts her card; it carries "Check my own PC", which opens Bob's own check.
-    let before = standin.messages_in(CHANNEL).len();
-    click(&standin, &changed, &verb_id(&changed, 'p'), ALICE, "en-US").await;
-    let posted = newest_post(&standin, CHANNEL, before).await;
+    let (_, posted) = post(&standin, &changed, ALICE, "en-US").await;
     assert!(!posted.is_ephemeral());
     let own = verb_id(&posted, 'o');
     let bobs = click(&standin, &posted, &own, BOB, "ja").await;

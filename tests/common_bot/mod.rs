@@ -8,10 +8,12 @@ use std::time::{Duration, Instant};
 
 #[allow(unused_imports)]
 pub use crate::support::bot::{
-    answer, answer_id, assert_no_violations, click, click_unseen, component, newest_post, reply,
-    slash_command, started, strip_ansi, title, verb_id, Bot, BotRun, CHANNEL, GUILD, MEMBER,
+    answer, answer_id, assert_no_violations, click, click_unseen, component, newest_post, post,
+    reply, slash_command, started, strip_ansi, title, verb_id, Bot, BotRun, CHANNEL, GUILD, MEMBER,
     MOD_PERMS, PIN_COMMAND, WAIT,
 };
+#[allow(unused_imports)]
+pub use crate::support::replies::assert_links_to_post;
 use crate::support::standin::{InteractionOpts, StandIn, StoredMessage};
 
 /// `/activation-check` in the test guild (or a DM).

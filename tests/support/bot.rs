@@ -326,6 +326,20 @@ pub async fn click(
     reply(standin, d.interaction_id).await
 }
 
+/// Clicks "Post in this channel" on `card` as `user`; returns the bot's answer to the
+/// click and the card as posted in the card's channel.
+pub async fn post(
+    standin: &StandIn,
+    card: &StoredMessage,
+    user: u64,
+    locale: &str,
+) -> (StoredMessage, StoredMessage) {
+    let before = standin.messages_in(card.channel_id).len();
+    let confirm = click(standin, card, &verb_id(card, 'p'), user, locale).await;
+    let posted = newest_post(standin, card.channel_id, before).await;
+    (confirm, posted)
+}
+
 /// The newest message in `channel` once there are more than `before` (a post arrived).
 pub async fn newest_post(standin: &StandIn, channel: u64, before: usize) -> StoredMessage {
     standin

@@ -43,6 +43,30 @@ pub async fn reply_with_status(
         .expect("the response message exists")
 }
 
+/// The first message in `channel` after the first `before` that everyone sees (a posted
+/// card, not an ephemeral answer), once there is one.
+pub async fn public_post(standin: &StandIn, channel: u64, before: usize) -> StoredMessage {
+    standin
+        .wait_for(WAIT, |s| {
+            let msgs = s.messages_in(channel);
+            msgs.iter()
+                .skip(before)
+                .find(|m| !m.is_ephemeral())
+                .cloned()
+        })
+        .await
+        .expect("the card was posted")
+}
+
+/// Asserts that the bot's answer to "Post in this channel" links to the posted card.
+pub fn assert_links_to_post(confirm: &StoredMessage) {
+    assert!(
+        confirm.content().contains("https://discord.com/channels/"),
+        "{}",
+        confirm.content()
+    );
+}
+
 // The buttons and titles read the same way as over the gateway.
 #[allow(unused_imports)]
 pub use super::bot::{answer_id, title, verb_id};
