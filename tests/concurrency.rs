@@ -116,8 +116,7 @@ fn one_transition(
                 user.step
             )
         });
-    user.walk = model.after(&user.walk, winner);
-    user.step += 1;
+    user.moved(model.after(&user.walk, winner));
     answers.iter().filter(|(a, _)| *a == Answer::Busy).count()
 }
 
