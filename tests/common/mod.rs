@@ -217,7 +217,7 @@ pub struct Interactive {
 
 impl Interactive {
     /// Starts `activation-check ask` with `args` appended.
-    pub fn spawn(args: &[&str]) -> Self {
+    pub fn spawn<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Self {
         let mut child = bin()
             .arg("ask")
             .args(args)
