@@ -15,7 +15,7 @@ mod common_bot;
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -29,20 +29,6 @@ use common_bot::*;
 use support::standin::StandIn;
 
 const USER: u64 = 935_000_000_000_000_001;
-
-/// `activation-check --data-dir DATA ARGS…`, from the project directory.
-fn cli(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_activation-check"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .arg("--data-dir")
-        .arg(data)
-        .args(args)
-        .env_remove("ACTIVATION_CHECK_DATA_DIR")
-        .env_remove("RUST_LOG")
-        .stdin(Stdio::null())
-        .output()
-        .expect("the command runs")
-}
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()

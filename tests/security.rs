@@ -501,14 +501,7 @@ fn sessions_forget_removes_one_user_in_every_scope() {
         }
         store.flush().unwrap();
     }
-    let out = Command::new(env!("CARGO_BIN_EXE_activation-check"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["sessions", "forget", "--user", user, "--data-dir"])
-        .arg(&dir)
-        .env_remove("DISCORD_TOKEN")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+    let out = cli(&dir, &["sessions", "forget", "--user", user]);
     support::bot::assert_succeeded(&out);
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim(),

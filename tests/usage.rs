@@ -8,8 +8,6 @@
 mod common_bot;
 mod support;
 
-use std::process::Command;
-
 use common_bot::*;
 use support::standin::{InteractionOpts, MessageCommand, SlashCommand, StandIn, StoredMessage};
 
@@ -176,29 +174,15 @@ async fn figures_appear_after_real_conversations_and_name_no_one() {
 
     // The command line cannot read them while the bot holds the data directory, and
     // says where they are.
-    let out = Command::new(env!("CARGO_BIN_EXE_activation-check"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["stats", "--data-dir"])
-        .arg(&data)
-        .output()
-        .unwrap();
+    let out = cli(&data, &["stats"]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("ask /activation-stats in Discord"), "{err}");
 
     // The same figures from the command line, once the bot has stopped.
     bot.stop();
-    let out = Command::new(env!("CARGO_BIN_EXE_activation-check"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["stats", "--format", "json", "--data-dir"])
-        .arg(&data)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = cli(&data, &["stats", "--format", "json"]);
+    support::bot::assert_succeeded(&out);
     let json = String::from_utf8(out.stdout).unwrap();
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(v["totals"]["started"], 2, "{json}");
@@ -223,12 +207,7 @@ async fn figures_appear_after_real_conversations_and_name_no_one() {
     let day = v["first_day"].as_str().unwrap();
     assert_eq!(day.len(), 10, "days only: {day}");
 
-    let out = Command::new(env!("CARGO_BIN_EXE_activation-check"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["stats", "--guild", "1", "--data-dir"])
-        .arg(&data)
-        .output()
-        .unwrap();
+    let out = cli(&data, &["stats", "--guild", "1"]);
     assert!(out.status.success());
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),

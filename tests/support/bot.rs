@@ -353,6 +353,23 @@ pub async fn newest_post(standin: &StandIn, channel: u64, before: usize) -> Stor
         .expect("a message was posted")
 }
 
+/// `activation-check --data-dir DATA ARGS…`, the way an operator runs a command beside the
+/// bot: from the project directory, with neither the token nor the settings of the
+/// environment running the tests.
+pub fn cli(data: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(BOT_BINARY.expect("cargo builds the binary for integration tests"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .env_remove("ACTIVATION_CHECK_DATA_DIR")
+        .env_remove("RUST_LOG")
+        .env_remove("DISCORD_TOKEN")
+        .stdin(Stdio::null())
+        .output()
+        .expect("the command runs")
+}
+
 /// Asserts that a run of the bot's binary succeeded, showing its standard error if not.
 pub fn assert_succeeded(out: &std::process::Output) {
     assert!(
