@@ -47,17 +47,6 @@ async fn standin() -> StandIn {
     .await
 }
 
-async fn pin_as(
-    standin: &StandIn,
-    target: u64,
-    user: u64,
-    permissions: u64,
-    locale: &str,
-) -> Option<StoredMessage> {
-    let d = support::bot::send_pin(standin, target, user, permissions, locale).await?;
-    Some(reply(standin, d.interaction_id).await)
-}
-
 /// Every flow the bot has, and every refusal that can be triggered, in one run; returns
 /// how many interactions were sent.
 async fn every_flow(standin: &StandIn, locale: &str, user: u64) -> usize {

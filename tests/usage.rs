@@ -9,7 +9,7 @@ mod common_bot;
 mod support;
 
 use common_bot::*;
-use support::standin::{InteractionOpts, MessageCommand, SlashCommand, StandIn, StoredMessage};
+use support::standin::{InteractionOpts, SlashCommand, StandIn, StoredMessage};
 
 const ALICE: u64 = 950_000_000_000_000_011;
 const BOB: u64 = 950_000_000_000_000_012;
@@ -128,16 +128,9 @@ async fn figures_appear_after_real_conversations_and_name_no_one() {
     );
 
     // A moderator pins it.
-    let d = standin
-        .send_message_command(
-            MessageCommand::new(PIN_COMMAND, posted.id)
-                .user(MODERATOR)
-                .in_guild(GUILD, CHANNEL)
-                .member_permissions(MOD_PERMS)
-                .locale("en-US"),
-        )
-        .await;
-    reply(&standin, d.interaction_id).await;
+    pin_as(&standin, posted.id, MODERATOR, MOD_PERMS, "en-US")
+        .await
+        .expect("moderators may pin");
     assert!(standin.pins_in(CHANNEL).contains(&posted.id));
 
     // The figures, for moderators only, in their language.

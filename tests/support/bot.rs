@@ -391,6 +391,18 @@ pub async fn send_pin(
     send_pin_in(standin, (GUILD, CHANNEL), target, user, permissions, locale).await
 }
 
+/// [`send_pin`], and the bot's reply.
+pub async fn pin_as(
+    standin: &StandIn,
+    target: u64,
+    user: u64,
+    permissions: u64,
+    locale: &str,
+) -> Option<StoredMessage> {
+    let d = send_pin(standin, target, user, permissions, locale).await?;
+    Some(reply(standin, d.interaction_id).await)
+}
+
 /// [`send_pin`] in the server and channel `place`.
 pub async fn send_pin_in(
     standin: &StandIn,
