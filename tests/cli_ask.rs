@@ -11,14 +11,14 @@
 //! same question when started again with the same `--user` and `--data-dir`; a second
 //! process on a data directory in use exits 1 with the "another instance" sentence.
 
-mod common;
+mod support;
 
 use std::path::{Path, PathBuf};
 
 use activation_check::engine::Walk;
 use activation_check::rules::Rules;
-use common::*;
 use serde_json::Value;
+use support::cli::*;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 

@@ -3,10 +3,10 @@
 //! fails with exit 1 and the exact `file:line` on a rules file with a dangling `next`
 //! (`--rules-dir`) and on an i18n directory missing one message in `ja` (`--i18n-dir`).
 
-mod common;
+mod support;
 
 use activation_check::rules::Verdict;
-use common::*;
+use support::cli::*;
 
 #[test]
 fn passes_on_the_shipped_rules_with_a_summary() {

@@ -7,7 +7,7 @@
 //! older rules carries its answers into the running ones; deleted conversations and
 //! other places lead nowhere.
 
-mod common;
+mod support;
 
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::Arc;
@@ -19,7 +19,7 @@ use activation_check::engine::{Position, Walk};
 use activation_check::session::{
     Answer, MemoryStore, Scope, SessionKey, SessionRecord, SessionStore, StoreError,
 };
-use common::*;
+use support::cli::*;
 
 const USER: u64 = 80351110224678912;
 

@@ -11,7 +11,6 @@
 //! - `deploy/activation-check-backup.service` runs the export as the bot's user on the
 //!   bot's data directory.
 
-mod common_bot;
 mod support;
 
 use std::path::{Path, PathBuf};
@@ -25,8 +24,8 @@ use activation_check::session::{
     Answer, Scope, SessionKey, SessionRecord, SessionStore, SESSION_FORMAT,
 };
 use activation_check::store::{SledStore, StoreOptions};
-use common_bot::*;
 use support::standin::StandIn;
+use support::walks::*;
 
 const USER: u64 = 935_000_000_000_000_001;
 

@@ -13,7 +13,6 @@
 //!
 //! `cargo test --test faults -- --nocapture` prints the faults injected by kind.
 
-mod soak_support;
 mod support;
 
 use std::collections::BTreeMap;
@@ -21,11 +20,11 @@ use std::time::{Duration, Instant};
 
 use activation_check::conversation::Input;
 
-use soak_support::{
+use support::bot::{assert_no_violations, started};
+use support::model::{
     accepted, button, callback_data, click_input, start_user, step, verb_id, Bot, Clicked, Model,
     Shown, User, CHANNEL, GUILD, MOD_PERMS, THREE_SECONDS, WAIT,
 };
-use support::bot::{assert_no_violations, started};
 use support::standin::{
     CallbackRecord, ForcedResponse, InteractionOpts, SlashCommand, StandIn, StoredMessage,
     ViolationKind,
@@ -197,7 +196,7 @@ async fn callback_errors_are_retried_within_three_seconds() {
     // never sees a late callback.
     standin.force_response(CALLBACK, 1000, ForcedResponse::internal_error());
     let shown = Shown::from_message(&standin.message(user.message).unwrap());
-    let id = soak_support::custom_id_for(&shown, &next_input(&model, &user));
+    let id = support::model::custom_id_for(&shown, &next_input(&model, &user));
     let t0 = Instant::now();
     let d = standin.send_component(button(&user, &id)).await;
     tokio::time::sleep(THREE_SECONDS + Duration::from_millis(500)).await;
@@ -468,7 +467,7 @@ async fn an_interaction_delivered_twice_is_handled_once() {
 
     // A conversation walked to a card and posted: a slash command, clicks, a post.
     let d_ask = standin
-        .send_slash_command(soak_support::ask(USER, "en-US"))
+        .send_slash_command(support::model::ask(USER, "en-US"))
         .await;
     accepted(&standin, d_ask.interaction_id).await;
     let mut user = User {
@@ -523,8 +522,8 @@ async fn an_interaction_delivered_twice_is_handled_once() {
     assert_no_violations(&standin, None);
     // Stopped as a supervisor stops it, so the sessions saved for later are written.
     bot.stop();
-    let store = soak_support::open_store(&dir);
-    let rec = soak_support::record(&store, USER);
+    let store = support::model::open_store(&dir);
+    let rec = support::model::record(&store, USER);
     assert_eq!(rec.step, user.step, "one transition per click");
     assert!(model.answers_match(&user.walk, &rec));
     println!(
@@ -548,7 +547,7 @@ async fn a_call_discord_never_answers_does_not_hold_up_the_users_next_click() {
     // The same user runs the command again: answered in time, and not told that the
     // earlier click is still being handled.
     let d = standin
-        .send_slash_command(soak_support::ask(USER, "en-US"))
+        .send_slash_command(support::model::ask(USER, "en-US"))
         .await;
     let cb = accepted(&standin, d.interaction_id).await;
     assert!(cb.latency < THREE_SECONDS, "{:?}", cb.latency);
@@ -707,7 +706,7 @@ async fn a_reply_discord_takes_too_late_says_where_the_conversation_stands() {
     );
     let other = USER + 7;
     let d = standin
-        .send_slash_command(soak_support::ask(other, "en-US"))
+        .send_slash_command(support::model::ask(other, "en-US"))
         .await;
     let m = standin
         .wait_for(Duration::from_secs(10), |s| {

@@ -7,11 +7,10 @@
 //! interaction's permissions, so the bot reads them from the guild's roles (the stand-in
 //! gives each member a role holding exactly its permissions).
 
-mod common_bot;
 mod support;
 
-use common_bot::*;
 use support::standin::{perms, InteractionOpts, MessageCommand, StandIn, StoredMessage};
+use support::walks::*;
 
 const USER: u64 = 940_000_000_000_000_003;
 const ASKER: u64 = 940_000_000_000_000_004;

@@ -4,14 +4,13 @@
 //! reload while users click loses no click. Also review-by: past the rules' date, the log
 //! warns and the moderators' commands open with one sentence.
 
-mod common_bot;
 mod support;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use common_bot::*;
 use support::standin::{InteractionOpts, SlashCommand, StandIn, StoredMessage};
+use support::walks::*;
 
 const USER: u64 = 960_000_000_000_000_021;
 const STRANGER: u64 = 960_000_000_000_000_022;

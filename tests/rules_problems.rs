@@ -11,7 +11,7 @@
 //! `knowledge::cross_check`: a Fluent id the rules use but one locale lacks is reported at
 //! the rules' line.
 
-mod common;
+mod support;
 
 use std::path::Path;
 
@@ -19,7 +19,7 @@ use activation_check::i18n::Localizer;
 use activation_check::knowledge;
 use activation_check::rules::MAX_NODE_ID_LEN;
 use activation_check::rules::{self, load_str};
-use common::*;
+use support::cli::*;
 
 const FILE: &str = "rules/activation-check.toml";
 

@@ -16,7 +16,6 @@
 //! - users can delete their data: "Delete my saved answers" on the card and on the
 //!   resume offer, and `activation-check sessions forget --user ID` for the operator.
 
-mod common_bot;
 mod support;
 
 use std::process::{Command, Stdio};
@@ -25,11 +24,11 @@ use activation_check::session::{Scope, SessionKey, SessionRecord, SessionStore};
 use serde_json::json;
 use support::store::open_store;
 
-use common_bot::*;
 use support::standin::{
     perms, ComponentClick, InteractionOpts, MentionsPolicy, MessageCommand, SlashCommand, StandIn,
     StandInConfig, StoredMessage,
 };
+use support::walks::*;
 
 /// Shaped like a real bot token, and found nowhere else.
 const TOKEN: &str = "MTE5ODc2NTQzMjEwOTg3NjU0Mw.GhQ7xZ.s3cr3t-Tok3n_v4lue-9f8e7d6c5b4a";

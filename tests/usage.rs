@@ -5,11 +5,10 @@
 //! helpful answer), and `activation-check stats` (text and JSON) on the same data,
 //! without a user id anywhere in it.
 
-mod common_bot;
 mod support;
 
-use common_bot::*;
 use support::standin::{InteractionOpts, SlashCommand, StandIn, StoredMessage};
+use support::walks::*;
 
 const ALICE: u64 = 950_000_000_000_000_011;
 const BOB: u64 = 950_000_000_000_000_012;

@@ -3,7 +3,7 @@
 //! (built from the library's own rules, texts and message layout), and a router that
 //! hands each interaction its callback without every waiting task scanning every callback.
 //!
-//! Each test file declares `mod support; mod common_bot;`; not every file uses everything.
+//! Soak, concurrency and faults use it as `support::model`; not every file uses everything.
 #![allow(dead_code)]
 
 use std::collections::HashMap;
@@ -38,6 +38,7 @@ pub const THREE_SECONDS: Duration = Duration::from_secs(3);
 #[allow(unused_imports)]
 pub use crate::support::bot::{Bot, CHANNEL, GUILD, MEMBER, MOD_PERMS, PIN_COMMAND, WAIT};
 
+#[allow(unused_imports)]
 pub use crate::support::store::open_store;
 
 pub fn key(user: u64) -> SessionKey {

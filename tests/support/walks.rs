@@ -1,7 +1,7 @@
 #![allow(dead_code)]
-//! What the test files that drive the bot share beyond the harness itself
-//! ([`crate::support::bot`], re-exported here): the ids and texts the tests use, and
-//! helpers that walk a conversation.
+//! Conversations walked through the bot under test, for the test files that drive it
+//! beyond the harness itself ([`crate::support::bot`], re-exported here): the ids and
+//! texts the tests use, and helpers that walk a conversation to a card.
 
 use std::path::Path;
 use std::time::{Duration, Instant};

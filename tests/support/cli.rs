@@ -1,6 +1,7 @@
-//! Helpers shared by the integration tests: the shipped knowledge, the scenario files, text
-//! mutation with line lookup, and driving the real binary (one-shot or interactively over
-//! pipes). Each test file uses a different subset, hence the `dead_code` allowance.
+//! The command line and the shipped knowledge, for the tests that run no bot: the shipped
+//! rules and texts, the scenario files, text mutation with line lookup, and the real binary
+//! run one-shot or interactively over pipes. Nothing here starts the stand-in. Each test
+//! file uses a different subset, hence the `dead_code` allowance.
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
@@ -164,9 +165,13 @@ pub fn i18n_without(locale: &str, file: &str, id: &str) -> (tempfile::TempDir, P
 // ------------------------------------------------------------------------------------------
 // The binary
 
+/// The binary, which cargo builds for integration tests (`option_env!`: the load driver,
+/// which includes this folder too, has none).
+const BINARY: Option<&str> = option_env!("CARGO_BIN_EXE_activation-check");
+
 /// The real binary, run from the crate root with a clean environment for its settings.
 pub fn bin() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_activation-check"));
+    let mut cmd = Command::new(BINARY.expect("cargo builds the binary for integration tests"));
     cmd.current_dir(root());
     for var in [
         "ACTIVATION_CHECK_CONFIG",
