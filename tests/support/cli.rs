@@ -130,6 +130,19 @@ pub fn line_of(text: &str, needle: &str) -> usize {
     text[..at].matches('\n').count() + 1
 }
 
+/// The one line of `text` that starts with `prefix` (such as a message's `id =`).
+pub fn line_starting<'a>(text: &'a str, prefix: &str) -> &'a str {
+    text.lines()
+        .find(|l| l.starts_with(prefix))
+        .unwrap_or_else(|| panic!("no line starts with {prefix:?}"))
+}
+
+/// The line of the Fluent file at `path` on which the message `id` is defined.
+pub fn message_line(path: &Path, id: &str) -> usize {
+    let text = std::fs::read_to_string(path).unwrap();
+    line_of(&text, &format!("\n{id} =")) + 1
+}
+
 /// Copies a directory tree (files and folders only).
 pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
@@ -153,11 +166,7 @@ pub fn i18n_without(locale: &str, file: &str, id: &str) -> (tempfile::TempDir, P
     copy_dir(&i18n_dir(), &i18n);
     let path = i18n.join(locale).join(file);
     let text = std::fs::read_to_string(&path).unwrap();
-    let line = text
-        .lines()
-        .find(|l| l.starts_with(&format!("{id} =")))
-        .unwrap_or_else(|| panic!("the {locale} message {id} exists"))
-        .to_owned();
+    let line = line_starting(&text, &format!("{id} ="));
     std::fs::write(&path, replace_once(&text, &format!("{line}\n"), "")).unwrap();
     (tmp, i18n)
 }
