@@ -276,9 +276,7 @@ async fn the_token_never_leaks(format: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_message_the_bot_sends_has_empty_allowed_mentions() {
-    let standin = standin().await;
-    let tmp = tempfile::tempdir().unwrap();
-    let bot = Bot::start(&standin, &tmp.path().join("data")).await;
+    let (standin, _tmp, _, bot) = started_on(standin().await).await;
     let mut sent = 0;
     for (n, locale) in ["en-US", "ja"].into_iter().enumerate() {
         sent += every_flow(&standin, locale, USER + 100 * (n as u64 + 1)).await;
@@ -343,9 +341,7 @@ async fn every_message_the_bot_sends_has_empty_allowed_mentions() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_the_bots_own_cards_in_their_own_server_can_be_pinned() {
-    let standin = standin().await;
-    let tmp = tempfile::tempdir().unwrap();
-    let bot = Bot::start(&standin, &tmp.path().join("data")).await;
+    let (standin, _tmp, _, bot) = started_on(standin().await).await;
     let card = card(&standin, USER, "en-US").await;
     let (_, posted) = post(&standin, &card, USER, "en-US").await;
     let users_message = standin.seed_message(CHANNEL, OTHER, "pin me please");
@@ -424,9 +420,7 @@ async fn only_the_bots_own_cards_in_their_own_server_can_be_pinned() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_user_deletes_their_saved_answers_from_the_card() {
-    let standin = standin().await;
-    let tmp = tempfile::tempdir().unwrap();
-    let bot = Bot::start(&standin, &tmp.path().join("data")).await;
+    let (standin, tmp, _, bot) = started_on(standin().await).await;
     for (n, locale) in ["en-US", "ja"].into_iter().enumerate() {
         let user = USER + 10 + n as u64;
         let card = card(&standin, user, locale).await;

@@ -137,7 +137,11 @@ pub fn assert_no_violations(standin: &StandIn, bot: Option<&Bot>) {
 /// is not used) so it lives until the test ends; the bindings drop in the same order as
 /// four separate `let`s would.
 pub async fn started() -> (StandIn, tempfile::TempDir, PathBuf, Bot) {
-    let standin = StandIn::start().await;
+    started_on(StandIn::start().await).await
+}
+
+/// [`started`] against `standin` (a stand-in configured by the test).
+pub async fn started_on(standin: StandIn) -> (StandIn, tempfile::TempDir, PathBuf, Bot) {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("data");
     let bot = Bot::start(&standin, &dir).await;

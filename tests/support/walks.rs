@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 #[allow(unused_imports)]
 pub use crate::support::bot::{
     answer, answer_id, assert_no_violations, assert_succeeded, cli, click, click_unseen, component,
-    newest_post, pin_as, post, reply, slash_command, started, strip_ansi, title, verb_id, Bot,
-    BotRun, CHANNEL, GUILD, MEMBER, MOD_PERMS, PIN_COMMAND, WAIT,
+    newest_post, pin_as, post, reply, slash_command, started, started_on, strip_ansi, title,
+    verb_id, Bot, BotRun, CHANNEL, GUILD, MEMBER, MOD_PERMS, PIN_COMMAND, WAIT,
 };
 #[allow(unused_imports)]
 pub use crate::support::replies::assert_links_to_post;
