@@ -52,6 +52,7 @@
 //!                        HTTP response (reply.rs); rest.rs is what handlers reach Discord by
 //!     usage.rs           counting, "Did this help?", "Check my own PC", /activation-stats
 //!     reload.rs          SIGHUP and /activation-reload: check, then swap in one step
+//!     tls.rs             where OpenSSL finds certificate authorities (by hash, lazily)
 //!   term.rs              `activation-check ask`, the terminal front end
 //!   ops/                 running as a service: health and metrics listener, metric names
 //!   data/                backup and restore as JSON lines (`data export`, `data import`);

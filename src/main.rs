@@ -257,6 +257,11 @@ fn main() -> ExitCode {
         _ => a_token_as_given(&cli.command),
     };
     activation_check::logging::init_with_format(&cli.log, cli.log_format, secrets);
+    if cli.command.bot_args().is_some() {
+        // Before the runtime's threads start: it sets environment variables.
+        let ca = activation_check::discord::tls::look_up_authorities_by_hash();
+        tracing::debug!(?ca, "where TLS finds certificate authorities");
+    }
     let config = match cli.config.resolve() {
         Ok(c) => c,
         Err(e) => return failed(e),

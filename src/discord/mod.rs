@@ -34,6 +34,7 @@ pub mod reload;
 mod respond;
 mod rest;
 pub mod spec;
+pub mod tls;
 pub mod usage;
 pub mod watch;
 
