@@ -117,6 +117,10 @@ struct StatsArgs {
     /// Only the last DAYS days, today included [default: every day].
     #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..))]
     days: Option<u32>,
+    /// The PostgreSQL store the workers share (`postgres://...`), instead of sled in
+    /// --data-dir (which may be read while workers run).
+    #[arg(long, env = "ACTIVATION_CHECK_STORE", value_name = "URL")]
+    store: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -1037,34 +1041,36 @@ fn site(config: &Config, args: SiteArgs) -> ExitCode {
 
 fn stats(config: &Config, args: StatsArgs) -> ExitCode {
     use activation_check::figures::{self, Filter, Place};
-    use activation_check::store::figures::Tally;
-    let store = match SledStore::open(
-        &config.data_dir,
-        StoreOptions {
-            cache_capacity: config.cache_capacity_bytes,
-            ttl: config.session_ttl,
-            ..StoreOptions::default()
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime starts");
+    let store = match args.store.as_deref().filter(|u| !u.is_empty()) {
+        Some(url) => match open_backend(config, Some(url), &runtime) {
+            Ok(b) => b,
+            Err(code) => return code,
         },
-    ) {
-        Ok(s) => s,
-        Err(e @ activation_check::store::OpenError::Locked { .. }) => {
-            return failed(format!(
-                "{e}; the usage figures are in that directory: ask /activation-stats in \
-                 Discord, or stop the bot and run this again"
-            ))
-        }
-        Err(e) => return failed_with_causes(&e),
+        None => match SledStore::open(&config.data_dir, store_options(config)) {
+            Ok(s) => Backend::Sled(Arc::new(s)),
+            Err(e @ activation_check::store::OpenError::Locked { .. }) => {
+                return failed(format!(
+                    "{e}; the usage figures are in that directory: ask /activation-stats in \
+                     Discord, or stop the bot and run this again"
+                ))
+            }
+            Err(e) => return failed_with_causes(&e),
+        },
     };
-    let report = Tally::open(&store).and_then(|tally| {
-        let now = (system_clock())();
-        let filter = Filter {
-            place: args.guild.map(Place::Guild),
-            since: args
-                .days
-                .map(|d| figures::day_of(now - (i64::from(d) - 1) * 86_400)),
-        };
-        tally.report_at_rest(&filter)
-    });
+    let now = (system_clock())();
+    let filter = Filter {
+        place: args.guild.map(Place::Guild),
+        since: args
+            .days
+            .map(|d| figures::day_of(now - (i64::from(d) - 1) * 86_400)),
+    };
+    let report = store
+        .tally()
+        .and_then(|tally| runtime.block_on(tally.report(&filter)));
     match report {
         Ok(r) => {
             match args.format {

@@ -342,7 +342,7 @@ async fn serve<S: Future<Output = ()> + Unpin>(
     let kept = Arc::new(reload::Kept {
         store: Arc::new(crate::store::backend::Backend::Sled(store.clone())),
         registry,
-        tally: Some(tally),
+        tally,
         bot_user,
         owners,
         admin_guilds: opts.admin_guilds.clone(),

@@ -67,8 +67,8 @@ impl Source {
 pub struct Kept {
     pub store: Arc<Backend>,
     pub registry: Registry,
-    /// The usage figures; `None` where they are not kept (`serve`, see its module).
-    pub tally: Option<Tally>,
+    /// The usage figures (shared by every worker on PostgreSQL).
+    pub tally: Tally,
     pub bot_user: u64,
     /// The application's owner (and its team's owner): who may reload from Discord.
     pub owners: Vec<u64>,

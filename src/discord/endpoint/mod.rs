@@ -106,19 +106,34 @@ pub async fn serve(
         Backend::Sled(_) => Claims::Local(super::gate::Seen::new(super::gate::SEEN_CAPACITY)),
         Backend::Postgres(pg) => Claims::Shared(pg.clone()),
     };
-    // Usage figures and reloads are kept by `run` only: the figures live in sled beside
-    // one process, and a reload would have to reach every worker.
+    // The figures are counted in memory and added to the store every FLUSH_EVERY and at
+    // shutdown; on PostgreSQL every worker adds to the same rows.
+    let rules = Arc::new(std::sync::RwLock::new(k.rules.clone()));
+    let tally = store.tally()?;
+    {
+        let rules = rules.clone();
+        store.count_abandoned(&tally, move || {
+            rules.read().unwrap_or_else(|e| e.into_inner()).clone()
+        });
+    }
+    let (stop_flushing, flushing_stopped) = oneshot::channel::<()>();
+    let flushing = tokio::spawn(crate::store::figures::flush_periodically(
+        tally.clone(),
+        async move {
+            let _ = flushing_stopped.await;
+        },
+    ));
     let kept = Arc::new(super::reload::Kept {
         store: Arc::new(store.clone()),
         registry,
-        tally: None,
+        tally,
         bot_user,
         owners,
         admin_guilds: Vec::new(),
         gates: Arc::new(super::gate::Gates::new()),
         seen: Arc::new(super::gate::Seen::new(super::gate::SEEN_CAPACITY)),
         reloads: None,
-        rules: Arc::new(std::sync::RwLock::new(k.rules.clone())),
+        rules,
     });
     let handler = Arc::new(Handler::new(k, kept));
     let listener = tokio::net::TcpListener::bind(opts.listen)
@@ -144,6 +159,9 @@ pub async fn serve(
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await;
+    // The last figures counted (flush_periodically flushes once more as it stops).
+    let _ = stop_flushing.send(());
+    let _ = flushing.await;
     if let Err(e) = store.flush().await {
         tracing::error!(error = %e, "could not flush the store at shutdown");
     }

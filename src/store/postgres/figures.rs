@@ -1,0 +1,163 @@
+//! The usage figures in PostgreSQL: one row per counted thing (table `figures`,
+//! migration 2), so that adding is an upsert that adds (`n = figures.n + EXCLUDED.n`).
+//! Several workers flushing at once each add their own counts; none overwrites another's.
+//!
+//! A [`Counts`] is spread over rows by its JSON form: a number field (`started`,
+//! `finished`) is one row with an empty `item`; a map field (`outcomes`, `abandoned`, ...)
+//! is one row per entry. Reading puts the rows back together the same way, so a field a
+//! later `Counts` gains needs no change here.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use super::{describe, pool_read, pool_write, read, write, PgStore};
+use crate::figures::{Counts, Key};
+use crate::session::StoreError;
+
+/// One row: field, item, count.
+type Row = (String, String, i64);
+
+/// The rows of `counts` (zeros left out: adding them changes nothing).
+fn rows_of(counts: &Counts) -> Vec<Row> {
+    let mut rows = Vec::new();
+    if let Ok(Value::Object(fields)) = serde_json::to_value(counts) {
+        for (field, value) in fields {
+            match value {
+                Value::Object(items) => {
+                    for (item, n) in items {
+                        rows.push((field.clone(), item, n.as_i64().unwrap_or(0)));
+                    }
+                }
+                n => rows.push((field, String::new(), n.as_i64().unwrap_or(0))),
+            }
+        }
+    }
+    rows.retain(|r| r.2 != 0);
+    rows
+}
+
+/// [`rows_of`] read back.
+fn counts_of(rows: &[Row]) -> Result<Counts, StoreError> {
+    let mut fields = serde_json::Map::new();
+    for (field, item, n) in rows {
+        if item.is_empty() {
+            fields.insert(field.clone(), (*n).into());
+        } else if let Value::Object(items) = fields
+            .entry(field.clone())
+            .or_insert_with(|| Value::Object(serde_json::Map::new()))
+        {
+            items.insert(item.clone(), (*n).into());
+        }
+    }
+    serde_json::from_value(Value::Object(fields))
+        .map_err(|e| read(format!("usage figures that cannot be read: {e}")))
+}
+
+impl PgStore {
+    /// Adds `figures` to the stored ones, all in one statement (one transaction: all or
+    /// nothing), rows in key order so that concurrent flushes lock them in one order.
+    pub async fn add_figures(&self, figures: &[(Key, Counts)]) -> Result<(), StoreError> {
+        let rows: Vec<(String, &Counts)> = figures.iter().map(|(k, c)| (k.encode(), c)).collect();
+        self.add_figure_rows(&rows).await
+    }
+
+    /// [`PgStore::add_figures`] under keys as stored (an import writes them as it finds them).
+    pub(crate) async fn add_figure_rows(
+        &self,
+        figures: &[(String, &Counts)],
+    ) -> Result<(), StoreError> {
+        let mut all: BTreeMap<(String, String, String), i64> = BTreeMap::new();
+        for (key, counts) in figures {
+            for (field, item, n) in rows_of(counts) {
+                *all.entry((key.clone(), field, item)).or_default() += n;
+            }
+        }
+        if all.is_empty() {
+            return Ok(());
+        }
+        let (mut keys, mut fields, mut items, mut ns) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for ((key, field, item), n) in all {
+            keys.push(key);
+            fields.push(field);
+            items.push(item);
+            ns.push(n);
+        }
+        let client = self.pool.get().await.map_err(pool_write)?;
+        client
+            .execute(
+                "INSERT INTO figures (key, field, item, n) \
+                 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) \
+                 ON CONFLICT (key, field, item) DO UPDATE SET n = figures.n + EXCLUDED.n",
+                &[&keys, &fields, &items, &ns],
+            )
+            .await
+            .map_err(|e| write(describe(&e)))?;
+        Ok(())
+    }
+
+    /// Every stored figure, under its key as stored, in key order.
+    pub async fn figures(&self) -> Result<Vec<(String, Counts)>, StoreError> {
+        let client = self.pool.get().await.map_err(pool_read)?;
+        let rows = client
+            .query(
+                "SELECT key, field, item, n FROM figures ORDER BY key, field, item",
+                &[],
+            )
+            .await
+            .map_err(|e| read(describe(&e)))?;
+        let mut out: Vec<(String, Counts)> = Vec::new();
+        let mut key: Option<String> = None;
+        let mut group: Vec<Row> = Vec::new();
+        for row in rows {
+            let k: String = row.get(0);
+            if key.as_ref().is_some_and(|current| *current != k) {
+                out.push((key.take().unwrap_or_default(), counts_of(&group)?));
+                group.clear();
+            }
+            key = Some(k);
+            group.push((row.get(1), row.get(2), row.get(3)));
+        }
+        if let Some(k) = key {
+            out.push((k, counts_of(&group)?));
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::figures::Event;
+
+    #[test]
+    fn counts_spread_over_rows_and_come_back_whole() {
+        let mut c = Counts::default();
+        for e in [
+            Event::Started,
+            Event::Started,
+            Event::Finished { outcome: "o1" },
+            Event::Abandoned { question: "q" },
+            Event::Vote {
+                outcome: "o1",
+                helped: true,
+                before: None,
+            },
+        ] {
+            c.apply(&e);
+        }
+        let rows = rows_of(&c);
+        assert!(
+            rows.contains(&("started".into(), String::new(), 2)),
+            "{rows:?}"
+        );
+        assert!(
+            rows.contains(&("outcomes".into(), "o1".into(), 1)),
+            "{rows:?}"
+        );
+        assert_eq!(counts_of(&rows).unwrap(), c);
+        assert!(rows_of(&Counts::default()).is_empty(), "zeros add nothing");
+        assert_eq!(counts_of(&[]).unwrap(), Counts::default());
+    }
+}
