@@ -96,6 +96,10 @@ enum DataCommand {
         /// only), or `-` for standard output.
         #[arg(long, value_name = "FILE")]
         out: std::path::PathBuf,
+        /// The PostgreSQL store the workers share (`postgres://...`), instead of sled in
+        /// --data-dir. The format is the same, so an export of one imports into the other.
+        #[arg(long, env = "ACTIVATION_CHECK_STORE", value_name = "URL")]
+        store: Option<String>,
     },
     /// Read an export into an empty data directory (stop the bot first). The whole file
     /// is checked before anything is written.
@@ -103,6 +107,10 @@ enum DataCommand {
         /// The export to read (made by `data export`).
         #[arg(value_name = "FILE")]
         file: std::path::PathBuf,
+        /// The PostgreSQL store the workers share (`postgres://...`), instead of sled in
+        /// --data-dir. The format is the same, so an export of one imports into the other.
+        #[arg(long, env = "ACTIVATION_CHECK_STORE", value_name = "URL")]
+        store: Option<String>,
     },
 }
 
@@ -282,11 +290,11 @@ fn main() -> ExitCode {
         Command::Site(args) => site(&config, args),
         Command::Health => health(&config),
         Command::Data {
-            command: DataCommand::Export { out },
-        } => data_export(&config, &out),
+            command: DataCommand::Export { out, store },
+        } => data_export(&config, &out, store.as_deref()),
         Command::Data {
-            command: DataCommand::Import { file },
-        } => data_import(&config, &file),
+            command: DataCommand::Import { file, store },
+        } => data_import(&config, &file, store.as_deref()),
         Command::Stats(args) => stats(&config, args),
     }
 }
@@ -299,7 +307,7 @@ fn store_options(config: &Config) -> StoreOptions {
     }
 }
 
-fn data_export(config: &Config, out: &std::path::Path) -> ExitCode {
+fn data_export(config: &Config, out: &std::path::Path, store: Option<&str>) -> ExitCode {
     use activation_check::data;
     // The header names the rules in force; a backup is still taken when they do not load.
     let rules = match knowledge::load(
@@ -317,7 +325,19 @@ fn data_export(config: &Config, out: &std::path::Path) -> ExitCode {
         }
     };
     let started = std::time::Instant::now();
-    match data::export(&config.data_dir, store_options(config), rules, out) {
+    let exported = match postgres(config, store) {
+        None => data::export(&config.data_dir, store_options(config), rules, out),
+        Some(Err(code)) => return code,
+        Some(Ok((pg, runtime))) => runtime
+            .block_on(pg.snapshot())
+            .map_err(|e| format!("cannot read PostgreSQL at {}: {e}", pg.target()))
+            .and_then(|snapshot| data::export_snapshot(&snapshot, rules, out)),
+    };
+    let from = match store.filter(|u| !u.is_empty()) {
+        Some(_) => "PostgreSQL".to_owned(),
+        None => config.data_dir.display().to_string(),
+    };
+    match exported {
         Ok(e) => {
             let to = if out == std::path::Path::new("-") {
                 "standard output".to_owned()
@@ -328,7 +348,7 @@ fn data_export(config: &Config, out: &std::path::Path) -> ExitCode {
                 "exported {} session(s) and {} other record(s) from {} to {to} in {} ms{}{}",
                 e.counts.sessions,
                 e.counts.entries,
-                config.data_dir.display(),
+                from,
                 started.elapsed().as_millis(),
                 if e.from_running_bot {
                     " (served by the running bot)"
@@ -350,17 +370,30 @@ fn data_export(config: &Config, out: &std::path::Path) -> ExitCode {
     }
 }
 
-fn data_import(config: &Config, file: &std::path::Path) -> ExitCode {
+fn data_import(config: &Config, file: &std::path::Path, store: Option<&str>) -> ExitCode {
     let started = std::time::Instant::now();
     // The whole file is checked before the data directory is even created.
     if let Err(e) = activation_check::data::check(file) {
         return failed(e);
     }
-    let store = match open_store(config) {
-        Ok(s) => s,
-        Err(code) => return code,
+    let (imported, into) = match postgres(config, store) {
+        Some(Err(code)) => return code,
+        Some(Ok((pg, runtime))) => (
+            runtime.block_on(activation_check::data::write_into_postgres(file, &pg)),
+            format!("PostgreSQL at {}", pg.target()),
+        ),
+        None => {
+            let store = match open_store(config) {
+                Ok(s) => s,
+                Err(code) => return code,
+            };
+            (
+                activation_check::data::write_into(file, &store),
+                config.data_dir.display().to_string(),
+            )
+        }
     };
-    match activation_check::data::write_into(file, &store) {
+    match imported {
         Ok(i) => {
             let rules = i
                 .header
@@ -373,7 +406,7 @@ fn data_import(config: &Config, file: &std::path::Path) -> ExitCode {
                  by {}{rules})",
                 i.counts.sessions,
                 i.counts.entries,
-                config.data_dir.display(),
+                into,
                 started.elapsed().as_millis(),
                 i.header.exported_at,
                 i.header.build,
@@ -778,6 +811,32 @@ fn open_store(config: &Config) -> Result<Arc<SledStore>, ExitCode> {
     SledStore::open(&config.data_dir, store_options(config))
         .map(Arc::new)
         .map_err(|e| failed_with_causes(&e))
+}
+
+/// The PostgreSQL store named by `--store` (with a runtime to use it on), or `None`
+/// when none is named (sled in the data directory).
+fn postgres(
+    config: &Config,
+    url: Option<&str>,
+) -> Option<
+    Result<
+        (
+            Arc<activation_check::store::postgres::PgStore>,
+            tokio::runtime::Runtime,
+        ),
+        ExitCode,
+    >,
+> {
+    url.filter(|u| !u.is_empty())?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime starts");
+    Some(match open_backend(config, url, &runtime) {
+        Ok(Backend::Postgres(pg)) => Ok((pg, runtime)),
+        Ok(Backend::Sled(_)) => unreachable!("a URL names PostgreSQL"),
+        Err(code) => Err(code),
+    })
 }
 
 /// The store named by `--store`: PostgreSQL for a `postgres://` URL, else sled in the

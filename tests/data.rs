@@ -537,3 +537,117 @@ fn all<T: serde::Serialize + serde::de::DeserializeOwned>(
         .collect::<Result<Vec<_>, _>>()
         .unwrap()
 }
+
+/// `cli` with `--store URL` (PostgreSQL) after `args`.
+fn cli_pg(data: &Path, url: &str, args: &[&str]) -> Output {
+    let mut with = args.to_vec();
+    with.extend(["--store", url]);
+    cli(data, &with)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_export_of_sled_imports_into_postgres_and_back_line_for_line() {
+    use activation_check::figures::{Event, Key, Place};
+    let Some(url) = support::postgres::fresh_database().await else {
+        return support::postgres::skipped(
+            "an_export_of_sled_imports_into_postgres_and_back_line_for_line",
+        );
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    let now = unix_now();
+    {
+        let store = open(&a);
+        for i in 0..300 {
+            store.put(&key(i), &record(i, now)).await.unwrap();
+        }
+        let registry = Registry::open(store.open_tree_json(Registry::TREE).unwrap());
+        for m in [7u64, 80, 900] {
+            let mut card = PostedCard {
+                guild_id: Some(930_000_000_000_000_001),
+                channel_id: 930_000_000_000_000_002,
+                message_id: 940_000_000_000_000_000 + m,
+                outcome: "win10-phone".to_owned(),
+                verdict: "phone-activation".to_owned(),
+                locale: "ja".to_owned(),
+                rules_version: "2026.12.06".to_owned(),
+                generated_at: now - 60,
+                posted_at: now,
+                pin: None,
+            };
+            registry.record_post(&card).await.unwrap();
+            card.message_id = m;
+            registry.record_post(&card).await.unwrap();
+        }
+        registry.mark_pinned(7, 5, now).await.unwrap();
+        let tally = activation_check::store::figures::Tally::open(&store).unwrap();
+        for (place, n) in [(Place::Guild(930_000_000_000_000_001), 5), (Place::Dm, 2)] {
+            let k = Key::new(now, "2026.12.06", "ja", place);
+            for _ in 0..n {
+                tally.record(k.clone(), &Event::Started);
+            }
+            tally.record(
+                k.clone(),
+                &Event::Finished {
+                    outcome: "win10-phone",
+                },
+            );
+            tally.record(
+                k,
+                &Event::Abandoned {
+                    question: "lost-origin",
+                },
+            );
+        }
+        tally.flush().await.unwrap();
+        store.flush().unwrap();
+    }
+    let (file_a, file_pg, file_b) = (
+        tmp.path().join("a.jsonl"),
+        tmp.path().join("pg.jsonl"),
+        tmp.path().join("b.jsonl"),
+    );
+    export(&a, &file_a);
+
+    // sled → PostgreSQL → an export of PostgreSQL: the same lines.
+    let o = cli_pg(&b, &url, &["data", "import", file_a.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stdout)
+            .starts_with("imported 300 session(s) and 8 other record(s) into PostgreSQL"),
+        "{}",
+        text(&o.stdout)
+    );
+    let o = cli_pg(
+        &b,
+        &url,
+        &["data", "export", "--out", file_pg.to_str().unwrap()],
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(body(&file_pg), body(&file_a));
+
+    // `stats` reads the imported figures from PostgreSQL.
+    let o = cli_pg(&b, &url, &["stats", "--format", "json"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(report["totals"]["started"], 7, "{report}");
+    assert_eq!(report["totals"]["finished"], 2, "{report}");
+
+    // A database holding data is refused, and keeps what it holds.
+    let o = cli_pg(&b, &url, &["data", "import", file_a.to_str().unwrap()]);
+    assert!(!o.status.success());
+    assert!(
+        text(&o.stderr).contains("is not empty"),
+        "{}",
+        text(&o.stderr)
+    );
+    let o = cli_pg(&b, &url, &["stats", "--format", "json"]);
+    let again: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(again["totals"]["started"], 7, "nothing added twice");
+
+    // And back: PostgreSQL's export into a new sled directory exports as the first.
+    let o = import(&b, &file_pg);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    export(&b, &file_b);
+    assert_eq!(body(&file_b), body(&file_a));
+}

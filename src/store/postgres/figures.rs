@@ -38,7 +38,7 @@ fn rows_of(counts: &Counts) -> Vec<Row> {
 }
 
 /// [`rows_of`] read back.
-fn counts_of(rows: &[Row]) -> Result<Counts, StoreError> {
+pub(super) fn counts_of(rows: &[Row]) -> Result<Counts, StoreError> {
     let mut fields = serde_json::Map::new();
     for (field, item, n) in rows {
         if item.is_empty() {
@@ -67,34 +67,8 @@ impl PgStore {
         &self,
         figures: &[(String, &Counts)],
     ) -> Result<(), StoreError> {
-        let mut all: BTreeMap<(String, String, String), i64> = BTreeMap::new();
-        for (key, counts) in figures {
-            for (field, item, n) in rows_of(counts) {
-                *all.entry((key.clone(), field, item)).or_default() += n;
-            }
-        }
-        if all.is_empty() {
-            return Ok(());
-        }
-        let (mut keys, mut fields, mut items, mut ns) =
-            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        for ((key, field, item), n) in all {
-            keys.push(key);
-            fields.push(field);
-            items.push(item);
-            ns.push(n);
-        }
         let client = self.pool.get().await.map_err(pool_write)?;
-        client
-            .execute(
-                "INSERT INTO figures (key, field, item, n) \
-                 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) \
-                 ON CONFLICT (key, field, item) DO UPDATE SET n = figures.n + EXCLUDED.n",
-                &[&keys, &fields, &items, &ns],
-            )
-            .await
-            .map_err(|e| write(describe(&e)))?;
-        Ok(())
+        add_figure_rows_with(&client, figures).await
     }
 
     /// Every stored figure, under its key as stored, in key order.
@@ -107,23 +81,42 @@ impl PgStore {
             )
             .await
             .map_err(|e| read(describe(&e)))?;
-        let mut out: Vec<(String, Counts)> = Vec::new();
-        let mut key: Option<String> = None;
-        let mut group: Vec<Row> = Vec::new();
-        for row in rows {
-            let k: String = row.get(0);
-            if key.as_ref().is_some_and(|current| *current != k) {
-                out.push((key.take().unwrap_or_default(), counts_of(&group)?));
-                group.clear();
-            }
-            key = Some(k);
-            group.push((row.get(1), row.get(2), row.get(3)));
-        }
-        if let Some(k) = key {
-            out.push((k, counts_of(&group)?));
-        }
-        Ok(out)
+        super::dump::counts_of_rows(rows)
     }
+}
+
+/// Adds `figures` (under keys as stored) through `client`, in one statement.
+pub(super) async fn add_figure_rows_with(
+    client: &impl deadpool_postgres::GenericClient,
+    figures: &[(String, &Counts)],
+) -> Result<(), StoreError> {
+    let mut all: BTreeMap<(String, String, String), i64> = BTreeMap::new();
+    for (key, counts) in figures {
+        for (field, item, n) in rows_of(counts) {
+            *all.entry((key.clone(), field, item)).or_default() += n;
+        }
+    }
+    if all.is_empty() {
+        return Ok(());
+    }
+    let (mut keys, mut fields, mut items, mut ns) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for ((key, field, item), n) in all {
+        keys.push(key);
+        fields.push(field);
+        items.push(item);
+        ns.push(n);
+    }
+    client
+        .execute(
+            "INSERT INTO figures (key, field, item, n) \
+             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) \
+             ON CONFLICT (key, field, item) DO UPDATE SET n = figures.n + EXCLUDED.n",
+            &[&keys, &fields, &items, &ns],
+        )
+        .await
+        .map_err(|e| write(describe(&e)))?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -20,8 +20,11 @@
 //!
 //! The client is tokio-postgres with a small deadpool pool per worker.
 
+mod dump;
 mod figures;
 mod migrations;
+
+pub use dump::Restore;
 
 use std::sync::Arc;
 use std::time::Duration;
