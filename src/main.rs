@@ -584,11 +584,7 @@ fn bot(
         api_base: args.api_base,
         guild: args.guild,
         health: None,
-        reload: Some(activation_check::discord::reload::Source {
-            rules_file: config.rules_file(),
-            i18n_dir: config.i18n_dir.clone(),
-            default_locale: config.default_locale.clone(),
-        }),
+        reload: Some(reload_source(config)),
         admin_guilds: config.admin_guilds.clone(),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -610,7 +606,11 @@ fn bot(
     };
     let ops = match config.metrics_addr {
         Some(addr) => {
-            match runtime.block_on(activation_check::ops::start(addr, &k, store.clone())) {
+            match runtime.block_on(activation_check::ops::start(
+                addr,
+                &k,
+                Backend::Sled(store.clone()),
+            )) {
                 Ok(listener) => Some(listener),
                 Err(e) => return failed(e),
             }
@@ -660,6 +660,15 @@ fn bot(
     exit_with(result)
 }
 
+/// Where a reload reads the rules and texts from: where the bot read them at start.
+fn reload_source(config: &Config) -> activation_check::discord::reload::Source {
+    activation_check::discord::reload::Source {
+        rules_file: config.rules_file(),
+        i18n_dir: config.i18n_dir.clone(),
+        default_locale: config.default_locale.clone(),
+    }
+}
+
 /// `serve`: the conversation over HTTP interactions.
 fn serve(
     config: &Config,
@@ -683,6 +692,16 @@ fn serve(
         Ok(s) => s,
         Err(code) => return code,
     };
+    // /healthz (whether the store answers) and /metrics, as with `run`.
+    let ops = match config.metrics_addr {
+        Some(addr) => {
+            match runtime.block_on(activation_check::ops::start(addr, &k, store.clone())) {
+                Ok(listener) => Some(listener),
+                Err(e) => return failed(e),
+            }
+        }
+        None => None,
+    };
     let opts = activation_check::discord::endpoint::ServeOptions {
         listen: args.listen,
         public_key: args.public_key,
@@ -690,10 +709,10 @@ fn serve(
             token: token.secret().to_owned(),
             api_base: args.bot.api_base,
             guild: args.bot.guild,
-            health: None,
-            // Reloads and the owner's command are `run`'s (see discord::endpoint).
-            reload: None,
-            admin_guilds: Vec::new(),
+            health: ops.as_ref().map(|l| l.health()),
+            // SIGHUP and the owner's /activation-reload reload this worker.
+            reload: Some(reload_source(config)),
+            admin_guilds: config.admin_guilds.clone(),
         },
     };
     let hourly = std::time::Duration::from_secs(3600);
@@ -724,6 +743,9 @@ fn serve(
         activation_check::discord::shutdown_signal(),
     ));
     pruner.abort();
+    if let Some(listener) = ops {
+        runtime.block_on(listener.stop());
+    }
     if let Backend::Sled(s) = &store {
         if let Err(e) = s.checkpoint(std::time::Duration::from_secs(5)) {
             tracing::warn!(error = %e, "the store was not checkpointed; the next start replays its log");

@@ -363,16 +363,14 @@ async fn serve<S: Future<Output = ()> + Unpin>(
         builder = builder.event_handler_arc(watch.clone());
     }
     let mut client = builder.await.map_err(BotError::Gateway)?;
-    let reloader = opts.reload.clone().map(|source| {
-        Arc::new(reload::Reloader {
-            live,
-            kept,
-            source,
-            http: client.http.clone(),
-            guild: opts.guild,
-        })
-    });
-    let reloads = tokio::spawn(reload::serve(reloader, requested));
+    let reloads = reload::start(
+        live,
+        kept,
+        opts.reload.clone(),
+        client.http.clone(),
+        opts.guild,
+        requested,
+    );
     let shards = client.shard_manager.clone();
     watch.watch(shards.clone());
     let watching = tokio::spawn(watch.run(client.ws_url.clone()));

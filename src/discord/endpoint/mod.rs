@@ -20,6 +20,13 @@
 //!
 //! A worker keeps no state of its own that another worker needs: with a shared store any
 //! number of them may sit behind one load balancer.
+//!
+//! As with `run`: the usage figures are counted in memory and added to the store every
+//! [`crate::store::figures::FLUSH_EVERY`] and at shutdown (with PostgreSQL every worker
+//! adds to the same rows, so /activation-stats answers with every worker's flushed
+//! counts); SIGHUP and the owner's /activation-reload reload the rules and texts of
+//! the worker that gets them ([`super::reload`]; each worker is reloaded on its own);
+//! and `--metrics-addr` serves /healthz (whether the store answers) and /metrics.
 
 pub mod reply;
 pub mod verify;
@@ -38,6 +45,7 @@ use serenity::all::{GuildId, Interaction};
 use tokio::sync::oneshot;
 
 use super::handler::Handler;
+use super::reload::Live;
 use super::rest::Rest;
 use super::{commands, BotError, BotOptions};
 use crate::knowledge::Knowledge;
@@ -81,7 +89,7 @@ impl Claims {
 }
 
 struct Endpoint {
-    handler: Arc<Handler>,
+    live: Arc<Live>,
     rest: Rest,
     key: verify::PublicKey,
     claims: Claims,
@@ -96,8 +104,15 @@ pub async fn serve(
     listening: impl FnOnce(SocketAddr),
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), BotError> {
+    // From now on SIGHUP reloads this worker (see `reload`), and never ends it.
+    #[cfg(unix)]
+    let _hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup());
     let (http, bot_user, owners) = super::connect(&opts.bot).await?;
+    let http = Arc::new(http);
     commands::register(&http, &k.l10n, opts.bot.guild.map(GuildId::new))
+        .await
+        .map_err(BotError::Register)?;
+    super::reload::register(&http, &k.l10n, &opts.bot.admin_guilds)
         .await
         .map_err(BotError::Register)?;
     let registry = store.registry()?;
@@ -123,19 +138,29 @@ pub async fn serve(
             let _ = flushing_stopped.await;
         },
     ));
+    let (requests, requested) = tokio::sync::mpsc::unbounded_channel();
     let kept = Arc::new(super::reload::Kept {
         store: Arc::new(store.clone()),
         registry,
         tally,
         bot_user,
         owners,
-        admin_guilds: Vec::new(),
+        admin_guilds: opts.bot.admin_guilds.clone(),
         gates: Arc::new(super::gate::Gates::new()),
         seen: Arc::new(super::gate::Seen::new(super::gate::SEEN_CAPACITY)),
-        reloads: None,
+        reloads: Some(requests),
         rules,
     });
-    let handler = Arc::new(Handler::new(k, kept));
+    // Each request takes the handler in force when it arrives; a reload replaces it.
+    let live = Arc::new(Live::new(Handler::new(k, kept.clone())));
+    let reloads = super::reload::start(
+        live.clone(),
+        kept,
+        opts.bot.reload.clone(),
+        http.clone(),
+        opts.bot.guild,
+        requested,
+    );
     let listener = tokio::net::TcpListener::bind(opts.listen)
         .await
         .map_err(|e| BotError::Listen(opts.listen, e))?;
@@ -143,12 +168,13 @@ pub async fn serve(
         .local_addr()
         .map_err(|e| BotError::Listen(opts.listen, e))?;
     tracing::info!(%addr, "listening for interactions");
+    if let Some(health) = &opts.bot.health {
+        health.without_gateway();
+    }
     listening(addr);
     let endpoint = Arc::new(Endpoint {
-        handler,
-        rest: Rest {
-            http: Arc::new(http),
-        },
+        live,
+        rest: Rest { http },
         key: opts.public_key,
         claims,
     });
@@ -160,6 +186,7 @@ pub async fn serve(
         .with_graceful_shutdown(shutdown)
         .await;
     // The last figures counted (flush_periodically flushes once more as it stops).
+    reloads.abort();
     let _ = stop_flushing.send(());
     let _ = flushing.await;
     if let Err(e) = store.flush().await {
@@ -229,13 +256,13 @@ async fn receive(
     }
     let (answer, answered) = oneshot::channel();
     let handling = {
-        let ep = ep.clone();
+        let (handler, rest) = (ep.live.get(), ep.rest.clone());
         reply::answering(answer, async move {
             match serde_json::from_slice::<Interaction>(&body) {
-                Ok(interaction) => ep.handler.interaction(ep.rest.clone(), interaction).await,
+                Ok(interaction) => handler.interaction(rest, interaction).await,
                 Err(e) => {
                     tracing::debug!(error = %e, "serenity cannot read the interaction");
-                    ep.handler.unreadable(ep.rest.clone(), &value).await
+                    handler.unreadable(rest, &value).await
                 }
             }
         })
