@@ -98,6 +98,22 @@ fn key(i: u64) -> SessionKey {
     }
 }
 
+/// The card posted as message 940…000 + `m`, at `now`.
+fn posted(m: u64, now: i64) -> PostedCard {
+    PostedCard {
+        guild_id: Some(930_000_000_000_000_001),
+        channel_id: 930_000_000_000_000_002,
+        message_id: 940_000_000_000_000_000 + m,
+        outcome: "win10-phone".to_owned(),
+        verdict: "phone-activation".to_owned(),
+        locale: "ja".to_owned(),
+        rules_version: "2026.12.06".to_owned(),
+        generated_at: now - 60,
+        posted_at: now,
+        pin: None,
+    }
+}
+
 /// Every line but the header's (which carries the time of the export).
 fn body(file: &Path) -> Vec<String> {
     std::fs::read_to_string(file)
@@ -122,21 +138,7 @@ async fn ten_thousand_sessions_posted_cards_and_figures_round_trip() {
         }
         let registry = Registry::open(store.open_tree_json(Registry::TREE).unwrap());
         for m in 0..25u64 {
-            registry
-                .record_post(&PostedCard {
-                    guild_id: Some(930_000_000_000_000_001),
-                    channel_id: 930_000_000_000_000_002,
-                    message_id: 940_000_000_000_000_000 + m,
-                    outcome: "win10-phone".to_owned(),
-                    verdict: "phone-activation".to_owned(),
-                    locale: "ja".to_owned(),
-                    rules_version: "2026.12.06".to_owned(),
-                    generated_at: now - 60,
-                    posted_at: now,
-                    pin: None,
-                })
-                .await
-                .unwrap();
+            registry.record_post(&posted(m, now)).await.unwrap();
         }
         // Usage figures, as another build keeps them: records this build knows nothing of.
         let figures = store
@@ -563,18 +565,7 @@ async fn an_export_of_sled_imports_into_postgres_and_back_line_for_line() {
         }
         let registry = Registry::open(store.open_tree_json(Registry::TREE).unwrap());
         for m in [7u64, 80, 900] {
-            let mut card = PostedCard {
-                guild_id: Some(930_000_000_000_000_001),
-                channel_id: 930_000_000_000_000_002,
-                message_id: 940_000_000_000_000_000 + m,
-                outcome: "win10-phone".to_owned(),
-                verdict: "phone-activation".to_owned(),
-                locale: "ja".to_owned(),
-                rules_version: "2026.12.06".to_owned(),
-                generated_at: now - 60,
-                posted_at: now,
-                pin: None,
-            };
+            let mut card = posted(m, now);
             registry.record_post(&card).await.unwrap();
             card.message_id = m;
             registry.record_post(&card).await.unwrap();

@@ -86,22 +86,6 @@ async fn logged(bot: &Bot, needle: &str, n: usize) -> Vec<String> {
     .unwrap_or_else(|| panic!("never logged {n} × {needle:?}:\n{}", bot.log()))
 }
 
-/// `/activation-reload` as `user`; the sentence received.
-async fn reload_as(standin: &StandIn, user: u64) -> String {
-    let d = standin
-        .send_slash_command(
-            SlashCommand::new("activation-reload")
-                .user(user)
-                .in_guild(GUILD, CHANNEL)
-                .member_permissions(MOD_PERMS)
-                .locale("en-US"),
-        )
-        .await;
-    let m = reply(standin, d.interaction_id).await;
-    assert!(m.is_ephemeral());
-    m.content().to_owned()
-}
-
 fn footer(m: &StoredMessage) -> String {
     m.embeds()
         .last()

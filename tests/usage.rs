@@ -308,24 +308,11 @@ async fn serve_workers_share_their_figures_and_reload_one_by_one() {
         w1.log()
     );
 
-    let owner = standin.config().default_user_id;
-    let d = standin
-        .send_slash_command(
-            SlashCommand::new("activation-reload")
-                .user(owner)
-                .in_guild(GUILD, CHANNEL)
-                .member_permissions(MOD_PERMS)
-                .locale("en-US"),
-        )
-        .await;
-    let reloaded = reply(&standin, d.interaction_id).await;
+    let reloaded = reload_as(&standin, standin.config().default_user_id).await;
     assert!(
-        reloaded.content().starts_with("Reloaded:")
-            && reloaded
-                .content()
-                .ends_with(&text("en-US", "reload-this-worker-only")),
-        "{}",
-        reloaded.content()
+        reloaded.starts_with("Reloaded:")
+            && reloaded.ends_with(&text("en-US", "reload-this-worker-only")),
+        "{reloaded}"
     );
     assert!(!w1.log().contains("panicked"), "{}", w1.log());
 }

@@ -13,8 +13,8 @@
 
 use tokio_postgres::types::Json;
 
-use super::figures::{add_figure_rows_with, counts_of};
-use super::{decode, describe, pool_read, pool_write, read, write, PgStore, SessionRow};
+use super::figures::{add_figure_rows_with, figures_with};
+use super::{card_of, decode, describe, pool_read, pool_write, read, write, PgStore, SessionRow};
 use crate::discord::registry::{PostedCard, Registry};
 use crate::figures::Counts;
 use crate::session::{SessionKey, SessionRecord, StoreError};
@@ -68,20 +68,12 @@ impl PgStore {
             .await
             .map_err(|e| read(describe(&e)))?
         {
-            let card: PostedCard = serde_json::from_value(row.get(0))
-                .map_err(|e| read(format!("a posted card cannot be read: {e}")))?;
+            let card = card_of(row.get(0))?;
             let value = serde_json::to_vec(&card).map_err(read)?;
             cards.push((card.message_id.to_string().into_bytes(), value));
         }
-        let rows = tx
-            .query(
-                "SELECT key, field, item, n FROM figures ORDER BY key, field, item",
-                &[],
-            )
-            .await
-            .map_err(|e| read(describe(&e)))?;
         let mut figures = Vec::new();
-        for (key, counts) in counts_of_rows(rows)? {
+        for (key, counts) in figures_with(&tx).await? {
             let value = serde_json::to_vec(&counts).map_err(read)?;
             figures.push((key.into_bytes(), value));
         }
@@ -183,26 +175,4 @@ impl PgStore {
         }
         tx.commit().await.map_err(|e| write(describe(&e)))
     }
-}
-
-/// Rows `key, field, item, n` in key order, as each key's [`Counts`].
-pub(super) fn counts_of_rows(
-    rows: Vec<tokio_postgres::Row>,
-) -> Result<Vec<(String, Counts)>, StoreError> {
-    let mut out: Vec<(String, Counts)> = Vec::new();
-    let mut key: Option<String> = None;
-    let mut group = Vec::new();
-    for row in rows {
-        let k: String = row.get(0);
-        if key.as_ref().is_some_and(|current| *current != k) {
-            out.push((key.take().unwrap_or_default(), counts_of(&group)?));
-            group.clear();
-        }
-        key = Some(k);
-        group.push((row.get(1), row.get(2), row.get(3)));
-    }
-    if let Some(k) = key {
-        out.push((k, counts_of(&group)?));
-    }
-    Ok(out)
 }

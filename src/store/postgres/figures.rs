@@ -38,7 +38,7 @@ fn rows_of(counts: &Counts) -> Vec<Row> {
 }
 
 /// [`rows_of`] read back.
-pub(super) fn counts_of(rows: &[Row]) -> Result<Counts, StoreError> {
+fn counts_of(rows: &[Row]) -> Result<Counts, StoreError> {
     let mut fields = serde_json::Map::new();
     for (field, item, n) in rows {
         if item.is_empty() {
@@ -74,15 +74,37 @@ impl PgStore {
     /// Every stored figure, under its key as stored, in key order.
     pub async fn figures(&self) -> Result<Vec<(String, Counts)>, StoreError> {
         let client = self.pool.get().await.map_err(pool_read)?;
-        let rows = client
-            .query(
-                "SELECT key, field, item, n FROM figures ORDER BY key, field, item",
-                &[],
-            )
-            .await
-            .map_err(|e| read(describe(&e)))?;
-        super::dump::counts_of_rows(rows)
+        figures_with(&client).await
     }
+}
+
+/// Every stored figure, read through `client` (a transaction, for an export).
+pub(super) async fn figures_with(
+    client: &impl deadpool_postgres::GenericClient,
+) -> Result<Vec<(String, Counts)>, StoreError> {
+    let rows = client
+        .query(
+            "SELECT key, field, item, n FROM figures ORDER BY key, field, item",
+            &[],
+        )
+        .await
+        .map_err(|e| read(describe(&e)))?;
+    let mut out: Vec<(String, Counts)> = Vec::new();
+    let mut key: Option<String> = None;
+    let mut group = Vec::new();
+    for row in rows {
+        let k: String = row.get(0);
+        if key.as_ref().is_some_and(|current| *current != k) {
+            out.push((key.take().unwrap_or_default(), counts_of(&group)?));
+            group.clear();
+        }
+        key = Some(k);
+        group.push((row.get(1), row.get(2), row.get(3)));
+    }
+    if let Some(k) = key {
+        out.push((k, counts_of(&group)?));
+    }
+    Ok(out)
 }
 
 /// Adds `figures` (under keys as stored) through `client`, in one statement.
