@@ -619,16 +619,7 @@ fn bot(
     };
     opts.health = ops.as_ref().map(|l| l.health());
     // `data export` while the bot runs: it asks the bot through its data directory.
-    let exports = match runtime.block_on(activation_check::data::serve::start(
-        store.clone(),
-        Some(activation_check::data::RulesInfo::of(&k.rules.meta)),
-    )) {
-        Ok(server) => Some(server),
-        Err(e) => {
-            tracing::warn!(error = %e, "`data export` will not work while the bot runs (stop it to export)");
-            None
-        }
-    };
+    let exports = serve_exports(&runtime, &store, &k);
     // Expired sessions are pruned by the bot itself (`discord::run`), which counts those
     // given up unfinished in the usage figures.
     let result = runtime.block_on(activation_check::discord::run(
@@ -658,6 +649,24 @@ fn bot(
     // dropping the runtime would wait for it.
     runtime.shutdown_timeout(std::time::Duration::from_secs(1));
     exit_with(result)
+}
+
+/// `data export` while the bot runs on sled: it asks the bot through its data directory.
+fn serve_exports(
+    runtime: &tokio::runtime::Runtime,
+    store: &Arc<SledStore>,
+    k: &Knowledge,
+) -> Option<activation_check::data::serve::ExportServer> {
+    match runtime.block_on(activation_check::data::serve::start(
+        store.clone(),
+        Some(activation_check::data::RulesInfo::of(&k.rules.meta)),
+    )) {
+        Ok(server) => Some(server),
+        Err(e) => {
+            tracing::warn!(error = %e, "`data export` will not work while the bot runs (stop it to export)");
+            None
+        }
+    }
 }
 
 /// Where a reload reads the rules and texts from: where the bot read them at start.
@@ -715,6 +724,10 @@ fn serve(
             admin_guilds: config.admin_guilds.clone(),
         },
     };
+    let exports = match &store {
+        Backend::Sled(s) => serve_exports(&runtime, s, &k),
+        Backend::Postgres(_) => None,
+    };
     let hourly = std::time::Duration::from_secs(3600);
     let pruner = match &store {
         Backend::Sled(s) => runtime.spawn(activation_check::store::prune_periodically(
@@ -745,6 +758,9 @@ fn serve(
     pruner.abort();
     if let Some(listener) = ops {
         runtime.block_on(listener.stop());
+    }
+    if let Some(server) = exports {
+        runtime.block_on(server.stop());
     }
     if let Backend::Sled(s) = &store {
         if let Err(e) = s.checkpoint(std::time::Duration::from_secs(5)) {

@@ -415,9 +415,10 @@ fn rules_check_warns_past_review_by_and_still_passes() {
 
 /// `serve` reloads as `run` does: a worker started with the rules as shipped, the files
 /// edited, SIGHUP, and the next conversation runs under the new version. Its /healthz
-/// answers on the metrics address (there is no gateway; the store decides).
+/// answers on the metrics address (there is no gateway; the store decides), and on sled
+/// it serves `data export` with the figures counted in memory.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_serve_worker_reloads_on_sighup_and_answers_healthz() {
+async fn a_serve_worker_reloads_on_sighup_answers_healthz_and_serves_exports() {
     use support::interactions::{Balancer, Policy, Signer, Worker};
     let standin = StandIn::start().await;
     let tmp = tempfile::tempdir().unwrap();
@@ -466,5 +467,29 @@ async fn a_serve_worker_reloads_on_sighup_and_answers_healthz() {
     .unwrap_or_else(|| panic!("no reload:\n{}", worker.log()));
     let after = card(&standin, STRANGER, "en-US").await;
     assert!(footer(&after).contains("2026.12.07"), "{}", footer(&after));
+
+    // The worker holds its data directory: it serves the export, figures included.
+    let out = tmp.path().join("export.jsonl");
+    let exported = std::process::Command::new(env!("CARGO_BIN_EXE_activation-check"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["data", "export", "--data-dir"])
+        .arg(tmp.path().join("w"))
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&exported.stderr);
+    assert!(said.contains("served by the running bot"), "{said}");
+    let figures: Vec<serde_json::Value> = std::fs::read_to_string(&out)
+        .unwrap()
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["tree"] == "json/figures")
+        .collect();
+    let started: i64 = figures
+        .iter()
+        .map(|v| v["value"]["started"].as_i64().unwrap_or(0))
+        .sum();
+    assert_eq!(started, 2, "{figures:?}");
     assert!(!worker.log().contains("panicked"), "{}", worker.log());
 }

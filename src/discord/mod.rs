@@ -228,17 +228,7 @@ pub async fn run(
         ));
     }
     // A backup taken while the bot runs includes the figures counted in memory.
-    {
-        let tally = tally.clone();
-        store.on_export(Box::new(move || {
-            let tally = tally.clone();
-            Box::pin(async move {
-                if let Err(e) = tally.flush().await {
-                    tracing::warn!(error = %e, "could not store the usage figures before an export");
-                }
-            })
-        }));
-    }
+    store.on_export(crate::store::figures::flush_before_export(tally.clone()));
     let beside = Beside::start(&store, &tally, &rules);
     let result = serve(k, store.clone(), opts, &mut shutdown, rules, tally.clone()).await;
     beside.stop().await;

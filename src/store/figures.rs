@@ -185,6 +185,19 @@ pub fn count_abandoned(
     })
 }
 
+/// The store's hook before an export ([`SledStore::on_export`]): the figures counted in
+/// memory are added first, so that a backup taken while the bot runs holds them.
+pub fn flush_before_export(tally: Tally) -> crate::store::ExportHook {
+    Box::new(move || {
+        let tally = tally.clone();
+        Box::pin(async move {
+            if let Err(e) = tally.flush().await {
+                tracing::warn!(error = %e, "could not store the usage figures before an export");
+            }
+        })
+    })
+}
+
 /// Flushes `tally` every [`FLUSH_EVERY`] until `shutdown` completes, then once more.
 pub async fn flush_periodically(tally: Tally, shutdown: impl std::future::Future<Output = ()>) {
     let mut ticks = tokio::time::interval(FLUSH_EVERY);

@@ -131,6 +131,11 @@ pub async fn serve(
             rules.read().unwrap_or_else(|e| e.into_inner()).clone()
         });
     }
+    // `data export` while a worker on sled runs (served on its socket, see main) holds
+    // the figures counted in memory too.
+    if let Backend::Sled(s) = &store {
+        s.on_export(crate::store::figures::flush_before_export(tally.clone()));
+    }
     let (stop_flushing, flushing_stopped) = oneshot::channel::<()>();
     let flushing = tokio::spawn(crate::store::figures::flush_periodically(
         tally.clone(),
