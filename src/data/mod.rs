@@ -36,6 +36,11 @@
 //! **Import** reads the file twice: first to check every line (an error names the file
 //! and line, and nothing is written), then to write; it writes into an empty data
 //! directory only, and makes everything durable with one flush at the end.
+//!
+//! **PostgreSQL** (`--store postgres://...`, the `serve` workers' shared store) exports
+//! and imports the same format ([`export_snapshot`], [`write_into_postgres`]): a sled
+//! export imports into PostgreSQL and back, which is how a bot moves from one machine to
+//! many workers.
 
 pub mod serve;
 

@@ -14,6 +14,10 @@
 //! - **Expiry is an index.** `sessions.expires_at` is indexed; pruning deletes by it.
 //! - **Two rows that change together change in one transaction** (re-syncing pins);
 //!   a card's post and pin are single statements, so two workers cannot undo each other.
+//! - **Counts are added, never overwritten.** The usage figures are one row per counted
+//!   thing, and a worker's flush adds to them in one upsert (`figures.rs`).
+//! - **A backup is sled's.** `data export` reads everything at one moment and writes
+//!   sled's export format; `data import` writes one in a single transaction (`dump.rs`).
 //! - **Migrations are versioned** ([`MIGRATIONS`]) and run at start-up under an advisory
 //!   lock, so workers starting together apply each once; a database migrated by a newer
 //!   build is refused rather than misread.
