@@ -263,7 +263,8 @@ async fn stats_is_registered_for_every_member_and_reload_nowhere_by_default() {
 /// whose clicks alternate between two workers on one PostgreSQL database, the first
 /// worker stopped (it adds what it counted as it stops), and the other answers
 /// /activation-stats with both workers' counts. The owner's /activation-reload reloads
-/// the worker that received it, and says it reloaded that worker only.
+/// the worker that received it, and says it reloaded that worker only. Its /healthz says
+/// whether the database answers.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_workers_share_their_figures_and_reload_one_by_one() {
     use support::interactions::{Balancer, Policy, Signer, Worker};
@@ -280,7 +281,13 @@ async fn serve_workers_share_their_figures_and_reload_one_by_one() {
     let bin = env!("CARGO_BIN_EXE_activation-check");
     let key = signer.public_key_hex();
     let mut w0 = Worker::start(bin, &standin, &key, &tmp.path().join("w0"), &args);
-    let w1 = Worker::start(bin, &standin, &key, &tmp.path().join("w1"), &args);
+    let metrics = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .to_string();
+    let with_metrics = [&args[..], &["--metrics-addr", metrics.as_str()]].concat();
+    let w1 = Worker::start(bin, &standin, &key, &tmp.path().join("w1"), &with_metrics);
     let balancer = Balancer::new(vec![w0.addr, w1.addr], Policy::RoundRobin, signer);
     {
         let b = balancer.clone();
@@ -313,6 +320,41 @@ async fn serve_workers_share_their_figures_and_reload_one_by_one() {
         reloaded.starts_with("Reloaded:")
             && reloaded.ends_with(&text("en-US", "reload-this-worker-only")),
         "{reloaded}"
+    );
+
+    // /healthz says whether the database answers: yes, then (the database gone) no.
+    let metrics: std::net::SocketAddr = metrics.parse().unwrap();
+    let healthz = move || activation_check::ops::check(metrics, WAIT);
+    assert_eq!(
+        tokio::task::spawn_blocking(healthz).await.unwrap(),
+        Ok("ok".to_owned())
+    );
+    let name = url.rsplit('/').next().unwrap();
+    let (admin, connection) = tokio_postgres::connect(
+        &support::postgres::admin_url().unwrap(),
+        tokio_postgres::NoTls,
+    )
+    .await
+    .unwrap();
+    tokio::spawn(connection);
+    admin
+        .batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
+        .await
+        .unwrap();
+    let mut down = None;
+    for _ in 0..40 {
+        match tokio::task::spawn_blocking(healthz).await.unwrap() {
+            Err(why) => {
+                down = Some(why);
+                break;
+            }
+            Ok(_) => tokio::time::sleep(std::time::Duration::from_millis(250)).await,
+        }
+    }
+    let down = down.expect("/healthz noticed the database is gone");
+    assert!(
+        down.contains("503") && down.contains("store: the database does not answer"),
+        "{down}"
     );
     assert!(!w1.log().contains("panicked"), "{}", w1.log());
 }
