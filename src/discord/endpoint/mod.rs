@@ -115,6 +115,12 @@ pub async fn serve(
     super::reload::register(&http, &k.l10n, &opts.bot.admin_guilds)
         .await
         .map_err(BotError::Register)?;
+    let listener = tokio::net::TcpListener::bind(opts.listen)
+        .await
+        .map_err(|e| BotError::Listen(opts.listen, e))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| BotError::Listen(opts.listen, e))?;
     let registry = store.registry()?;
     store.write_behind();
     let claims = match &store {
@@ -166,12 +172,6 @@ pub async fn serve(
         opts.bot.guild,
         requested,
     );
-    let listener = tokio::net::TcpListener::bind(opts.listen)
-        .await
-        .map_err(|e| BotError::Listen(opts.listen, e))?;
-    let addr = listener
-        .local_addr()
-        .map_err(|e| BotError::Listen(opts.listen, e))?;
     tracing::info!(%addr, "listening for interactions");
     if let Some(health) = &opts.bot.health {
         health.without_gateway();
@@ -190,8 +190,8 @@ pub async fn serve(
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await;
-    // The last figures counted (flush_periodically flushes once more as it stops).
     reloads.abort();
+    // The last figures counted (flush_periodically flushes once more as it stops).
     let _ = stop_flushing.send(());
     let _ = flushing.await;
     if let Err(e) = store.flush().await {
