@@ -641,4 +641,34 @@ async fn an_export_of_sled_imports_into_postgres_and_back_line_for_line() {
     assert!(o.status.success(), "{}", text(&o.stderr));
     export(&b, &file_b);
     assert_eq!(body(&file_b), body(&file_a));
+
+    // A figure holding counts this build does not keep (another build's) is not dropped
+    // on the way into PostgreSQL: the import is refused, and writes nothing.
+    let header = std::fs::read_to_string(&file_a).unwrap();
+    let header = header.lines().next().unwrap().to_owned();
+    let odd = file_with(
+        tmp.path(),
+        "odd.jsonl",
+        &[
+            header,
+            r#"{"session":"dm/1","record":"#.to_owned()
+                + &serde_json::to_string(&record(1, now)).unwrap()
+                + "}",
+            r#"{"tree":"json/figures","key":"2026-12-06|v|ja|dm","value":{"started":2,"gave_up_at":{"q":1}}}"#.to_owned(),
+            r#"{"end":{"sessions":1,"entries":1,"left_out":0}}"#.to_owned(),
+        ],
+    );
+    let empty = support::postgres::fresh_database().await.unwrap();
+    let o = cli_pg(&b, &empty, &["data", "import", odd.to_str().unwrap()]);
+    assert!(!o.status.success());
+    assert!(
+        text(&o.stderr).contains("\"2026-12-06|v|ja|dm\" cannot be kept"),
+        "{}",
+        text(&o.stderr)
+    );
+    let o = cli_pg(&b, &empty, &["stats", "--format", "json"]);
+    let none: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(none["totals"]["started"], 0, "nothing written: {none}");
+    let o = cli_pg(&b, &empty, &["sessions", "forget", "--user", "1"]);
+    assert_eq!(text(&o.stdout).trim(), "deleted 0 session(s) of user 1");
 }

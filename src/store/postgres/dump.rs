@@ -13,10 +13,9 @@
 
 use tokio_postgres::types::Json;
 
-use super::figures::{add_figure_rows_with, figures_with};
+use super::figures::{add_figure_rows_with, figure_from_export, figures_with};
 use super::{card_of, decode, describe, pool_read, pool_write, read, write, PgStore, SessionRow};
 use crate::discord::registry::{PostedCard, Registry};
-use crate::figures::Counts;
 use crate::session::{SessionKey, SessionRecord, StoreError};
 use crate::store::{figures, SledStore, Snapshot, TreeDump};
 
@@ -159,10 +158,13 @@ impl PgStore {
                     .map_err(|e| write(describe(&e)))?;
                 }
                 Restore::Entry { tree, key, value } if tree == figures_tree => {
-                    let counts: Counts = serde_json::from_slice(&value)
-                        .map_err(|e| write(format!("a usage figure cannot be read: {e}")))?;
                     let key = String::from_utf8(key)
                         .map_err(|_| write("a usage figure under a key that is not text"))?;
+                    let counts = figure_from_export(&value).map_err(|e| {
+                        write(format!(
+                            "the usage figure {key:?} cannot be kept: {e}; nothing was written"
+                        ))
+                    })?;
                     add_figure_rows_with(&tx, &[(key, &counts)]).await?;
                 }
                 Restore::Entry { tree, .. } => {

@@ -20,21 +20,44 @@ type Row = (String, String, i64);
 
 /// The rows of `counts` (zeros left out: adding them changes nothing).
 fn rows_of(counts: &Counts) -> Vec<Row> {
+    serde_json::to_value(counts)
+        .ok()
+        .and_then(|v| rows_of_value(&v))
+        .unwrap_or_default()
+}
+
+/// The rows of a figure's JSON form, sorted; `None` unless every field is a count or a
+/// map of counts.
+fn rows_of_value(value: &Value) -> Option<Vec<Row>> {
     let mut rows = Vec::new();
-    if let Ok(Value::Object(fields)) = serde_json::to_value(counts) {
-        for (field, value) in fields {
-            match value {
-                Value::Object(items) => {
-                    for (item, n) in items {
-                        rows.push((field.clone(), item, n.as_i64().unwrap_or(0)));
-                    }
+    for (field, value) in value.as_object()? {
+        match value {
+            Value::Object(items) => {
+                for (item, n) in items {
+                    rows.push((field.clone(), item.clone(), n.as_i64()?));
                 }
-                n => rows.push((field, String::new(), n.as_i64().unwrap_or(0))),
             }
+            n => rows.push((field.clone(), String::new(), n.as_i64()?)),
         }
     }
     rows.retain(|r| r.2 != 0);
-    rows
+    rows.sort();
+    Some(rows)
+}
+
+/// A figure as an export holds it (sled's JSON), refused unless this build keeps every
+/// count in it: an import into PostgreSQL must not drop a field it does not know.
+pub(super) fn figure_from_export(value: &[u8]) -> Result<Counts, String> {
+    let raw: Value = serde_json::from_slice(value).map_err(|e| e.to_string())?;
+    let counts: Counts = serde_json::from_value(raw.clone()).map_err(|e| e.to_string())?;
+    if rows_of_value(&raw) == Some(rows_of(&counts)) {
+        Ok(counts)
+    } else {
+        Err(format!(
+            "it holds what this build does not count ({raw}); import it with the build that \
+             exported it, or a newer one"
+        ))
+    }
 }
 
 /// [`rows_of`] read back.
@@ -174,5 +197,22 @@ mod tests {
         assert_eq!(counts_of(&rows).unwrap(), c);
         assert!(rows_of(&Counts::default()).is_empty(), "zeros add nothing");
         assert_eq!(counts_of(&[]).unwrap(), Counts::default());
+    }
+
+    #[test]
+    fn a_figure_with_counts_this_build_does_not_keep_is_refused() {
+        let known = br#"{"finished":2,"outcomes":{"o":2},"abandoned":{}}"#;
+        assert_eq!(figure_from_export(known).unwrap().outcomes["o"], 2);
+        for unknown in [
+            &br#"{"started":3,"gave_up_at":{"q":1}}"#[..],
+            br#"{"started":"3"}"#,
+            br#"7"#,
+        ] {
+            assert!(
+                figure_from_export(unknown).is_err(),
+                "{}",
+                String::from_utf8_lossy(unknown)
+            );
+        }
     }
 }
