@@ -547,6 +547,21 @@ fn cli_pg(data: &Path, url: &str, args: &[&str]) -> Output {
     cli(data, &with)
 }
 
+/// `data import FILE --store URL` fails, saying `says`.
+fn refused_into(data: &Path, url: &str, file: &Path, says: &str) {
+    let o = cli_pg(data, url, &["data", "import", file.to_str().unwrap()]);
+    assert!(!o.status.success());
+    assert!(text(&o.stderr).contains(says), "{}", text(&o.stderr));
+}
+
+/// The conversations started, as `stats --store URL` counts them.
+fn started_in(data: &Path, url: &str) -> i64 {
+    let o = cli_pg(data, url, &["stats", "--format", "json"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    report["totals"]["started"].as_i64().unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_export_of_sled_imports_into_postgres_and_back_line_for_line() {
     use activation_check::figures::{Event, Key, Place};
@@ -625,16 +640,8 @@ async fn an_export_of_sled_imports_into_postgres_and_back_line_for_line() {
     assert_eq!(report["totals"]["finished"], 2, "{report}");
 
     // A database holding data is refused, and keeps what it holds.
-    let o = cli_pg(&b, &url, &["data", "import", file_a.to_str().unwrap()]);
-    assert!(!o.status.success());
-    assert!(
-        text(&o.stderr).contains("is not empty"),
-        "{}",
-        text(&o.stderr)
-    );
-    let o = cli_pg(&b, &url, &["stats", "--format", "json"]);
-    let again: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(again["totals"]["started"], 7, "nothing added twice");
+    refused_into(&b, &url, &file_a, "is not empty");
+    assert_eq!(started_in(&b, &url), 7, "nothing added twice");
 
     // And back: PostgreSQL's export into a new sled directory exports as the first.
     let o = import(&b, &file_pg);
@@ -659,16 +666,8 @@ async fn an_export_of_sled_imports_into_postgres_and_back_line_for_line() {
         ],
     );
     let empty = support::postgres::fresh_database().await.unwrap();
-    let o = cli_pg(&b, &empty, &["data", "import", odd.to_str().unwrap()]);
-    assert!(!o.status.success());
-    assert!(
-        text(&o.stderr).contains("\"2026-12-06|v|ja|dm\" cannot be kept"),
-        "{}",
-        text(&o.stderr)
-    );
-    let o = cli_pg(&b, &empty, &["stats", "--format", "json"]);
-    let none: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(none["totals"]["started"], 0, "nothing written: {none}");
+    refused_into(&b, &empty, &odd, "\"2026-12-06|v|ja|dm\" cannot be kept");
+    assert_eq!(started_in(&b, &empty), 0, "nothing written");
     let o = cli_pg(&b, &empty, &["sessions", "forget", "--user", "1"]);
     assert_eq!(text(&o.stdout).trim(), "deleted 0 session(s) of user 1");
 }
