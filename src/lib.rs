@@ -35,7 +35,8 @@
 //!     dump.rs            the whole store read at one moment, and written back (backups)
 //!     postgres/          the same in PostgreSQL, shared by `serve` workers: sessions with
 //!                        a conditional write on the step, handled interaction ids, posted
-//!                        cards, versioned migrations (migrations.rs)
+//!                        cards, versioned migrations (migrations.rs), usage figures added
+//!                        by upserts (figures.rs), export and import as sled's (dump.rs)
 //!     backend.rs         the choice between the two, as the bot uses it
 //!   discord/             the bot over the gateway (the only folder that names serenity)
 //!     handler.rs         routing: every event in, each interaction to its function
