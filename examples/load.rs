@@ -91,6 +91,9 @@ struct Args {
     /// Print each bot's context switches per click by thread name.
     #[arg(long)]
     threads: bool,
+    /// Print where each bot's idle resident memory is (per mapping, from /proc/<pid>/smaps)
+    #[arg(long)]
+    smaps: bool,
     /// Run the bots at the same time, each with its own stand-in and users, instead of
     /// one after the other: they then share the same minutes of a machine whose speed
     /// drifts, which makes their CPU per click comparable. (The stand-in+driver figures
@@ -195,6 +198,33 @@ fn status_kib(pid: &str, field: &str) -> f64 {
         .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap_or(0.0)
+}
+
+/// The resident memory of `pid` by mapping (file, `[heap]`, `[stack]`, anonymous), largest
+/// first, to stderr.
+fn print_smaps(which: Which, pid: &str) {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/smaps")).unwrap_or_default();
+    let mut by: std::collections::HashMap<String, f64> = Default::default();
+    let mut name = String::new();
+    for line in text.lines() {
+        let mut words = line.split_whitespace();
+        match words.next() {
+            Some(range) if range.contains('-') && !range.ends_with(':') => {
+                name = words.nth(4).unwrap_or("[anonymous]").to_owned();
+            }
+            Some("Rss:") => {
+                let kib: f64 = words.next().and_then(|v| v.parse().ok()).unwrap_or(0.0);
+                *by.entry(name.clone()).or_default() += kib;
+            }
+            _ => {}
+        }
+    }
+    let mut rows: Vec<_> = by.into_iter().collect();
+    rows.sort_by(|a, b| b.1.total_cmp(&a.1));
+    eprintln!("{which:?} (pid {pid}) resident memory by mapping:");
+    for (name, kib) in rows.iter().take(10) {
+        eprintln!("  {:8.1} MiB  {name}", mib(*kib));
+    }
 }
 
 fn mib(kib: f64) -> f64 {
@@ -323,6 +353,7 @@ fn spawn(which: Which, args: &Args, standin: &StandIn, data: &Path, log: &Path) 
             unreachable!("serve workers start with spawn_serve")
         }
     };
+    as_a_service(&mut cmd);
     cmd.env("DISCORD_TOKEN", standin.token())
         .env("DISCORD_API_BASE", standin.base_url())
         .env("RUST_LOG", "warn")
@@ -337,6 +368,13 @@ fn spawn(which: Which, args: &Args, standin: &StandIn, data: &Path, log: &Path) 
             )
         }),
     }
+}
+
+/// The environment a bot starts with under systemd or in the container: neither TLS
+/// variable set (a shell here may set them, and the bot would then read the operator's
+/// CA bundle at start, see src/discord/tls.rs).
+fn as_a_service(cmd: &mut Command) {
+    cmd.env_remove("SSL_CERT_FILE").env_remove("SSL_CERT_DIR");
 }
 
 /// A `serve` worker on `store` (sled in `data` when `None`); its address once listening.
@@ -363,6 +401,7 @@ fn spawn_serve(
     if let Some(url) = store {
         cmd.args(["--store", url]);
     }
+    as_a_service(&mut cmd);
     let mut child = cmd
         .env("DISCORD_TOKEN", standin.token())
         .env("DISCORD_API_BASE", standin.base_url())
@@ -844,6 +883,11 @@ async fn run_bot(which: Which, args: &Args, tmp: &Path) -> Report {
     };
     let switches_all = |pids: &[String]| pids.iter().map(|p| context_switches(p)).sum::<u64>();
     let rss_all = |field: &str| pids.iter().map(|p| status_kib(p, field)).sum::<f64>();
+    let show_smaps = || {
+        if args.smaps {
+            pids.iter().for_each(|pid| print_smaps(which, pid));
+        }
+    };
     report.start_to_ready_ms = (ready - t0).as_secs_f64() * 1000.0;
     let d = standin
         .send_slash_command(
@@ -859,6 +903,7 @@ async fn run_bot(which: Which, args: &Args, tmp: &Path) -> Report {
         .unwrap_or(f64::NAN);
     tokio::time::sleep(Duration::from_secs(2)).await;
     report.rss_idle_mib = mib(rss_all("VmRSS"));
+    show_smaps();
 
     let open_loop = (!args.max).then_some(args.rate);
     let shared = Arc::new(Shared {
@@ -963,6 +1008,7 @@ async fn run_bot(which: Which, args: &Args, tmp: &Path) -> Report {
     report.first_error = s.first_error;
     tokio::time::sleep(Duration::from_secs(1)).await;
     report.rss_after_mib = mib(rss_all("VmRSS"));
+    show_smaps();
     report.hwm_after_mib = mib(rss_all("VmHWM"));
     drop(procs);
     if which == Which::Ours {

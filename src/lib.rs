@@ -35,7 +35,8 @@
 //!     dump.rs            the whole store read at one moment, and written back (backups)
 //!     postgres/          the same in PostgreSQL, shared by `serve` workers: sessions with
 //!                        a conditional write on the step, handled interaction ids, posted
-//!                        cards, versioned migrations (migrations.rs)
+//!                        cards, versioned migrations (migrations.rs), usage figures added
+//!                        by upserts (figures.rs), export and import as sled's (dump.rs)
 //!     backend.rs         the choice between the two, as the bot uses it
 //!   discord/             the bot over the gateway (the only folder that names serenity)
 //!     handler.rs         routing: every event in, each interaction to its function
@@ -53,6 +54,7 @@
 //!                        HTTP response (reply.rs); rest.rs is what handlers reach Discord by
 //!     usage.rs           counting, "Did this help?", "Check my own PC", /activation-stats
 //!     reload.rs          SIGHUP and /activation-reload: check, then swap in one step
+//!     tls.rs             where OpenSSL finds certificate authorities (by hash, lazily)
 //!   term.rs              `activation-check ask`, the terminal front end
 //!   ops/                 running as a service: health and metrics listener, metric names
 //!   data/                backup and restore as JSON lines (`data export`, `data import`);

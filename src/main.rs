@@ -96,6 +96,10 @@ enum DataCommand {
         /// only), or `-` for standard output.
         #[arg(long, value_name = "FILE")]
         out: std::path::PathBuf,
+        /// The PostgreSQL store the workers share (`postgres://...`), instead of sled in
+        /// --data-dir. The format is the same, so an export of one imports into the other.
+        #[arg(long, env = "ACTIVATION_CHECK_STORE", value_name = "URL")]
+        store: Option<String>,
     },
     /// Read an export into an empty data directory (stop the bot first). The whole file
     /// is checked before anything is written.
@@ -103,6 +107,10 @@ enum DataCommand {
         /// The export to read (made by `data export`).
         #[arg(value_name = "FILE")]
         file: std::path::PathBuf,
+        /// The PostgreSQL store the workers share (`postgres://...`), instead of sled in
+        /// --data-dir. The format is the same, so an export of one imports into the other.
+        #[arg(long, env = "ACTIVATION_CHECK_STORE", value_name = "URL")]
+        store: Option<String>,
     },
 }
 
@@ -117,6 +125,10 @@ struct StatsArgs {
     /// Only the last DAYS days, today included [default: every day].
     #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..))]
     days: Option<u32>,
+    /// The PostgreSQL store the workers share (`postgres://...`), instead of sled in
+    /// --data-dir (which may be read while workers run).
+    #[arg(long, env = "ACTIVATION_CHECK_STORE", value_name = "URL")]
+    store: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -257,6 +269,11 @@ fn main() -> ExitCode {
         _ => a_token_as_given(&cli.command),
     };
     activation_check::logging::init_with_format(&cli.log, cli.log_format, secrets);
+    if cli.command.bot_args().is_some() {
+        // Before the runtime's threads start: it sets environment variables.
+        let ca = activation_check::discord::tls::look_up_authorities_by_hash();
+        tracing::debug!(?ca, "where TLS finds certificate authorities");
+    }
     let config = match cli.config.resolve() {
         Ok(c) => c,
         Err(e) => return failed(e),
@@ -278,11 +295,11 @@ fn main() -> ExitCode {
         Command::Site(args) => site(&config, args),
         Command::Health => health(&config),
         Command::Data {
-            command: DataCommand::Export { out },
-        } => data_export(&config, &out),
+            command: DataCommand::Export { out, store },
+        } => data_export(&config, &out, store.as_deref()),
         Command::Data {
-            command: DataCommand::Import { file },
-        } => data_import(&config, &file),
+            command: DataCommand::Import { file, store },
+        } => data_import(&config, &file, store.as_deref()),
         Command::Stats(args) => stats(&config, args),
     }
 }
@@ -295,7 +312,7 @@ fn store_options(config: &Config) -> StoreOptions {
     }
 }
 
-fn data_export(config: &Config, out: &std::path::Path) -> ExitCode {
+fn data_export(config: &Config, out: &std::path::Path, store: Option<&str>) -> ExitCode {
     use activation_check::data;
     // The header names the rules in force; a backup is still taken when they do not load.
     let rules = match knowledge::load(
@@ -313,7 +330,19 @@ fn data_export(config: &Config, out: &std::path::Path) -> ExitCode {
         }
     };
     let started = std::time::Instant::now();
-    match data::export(&config.data_dir, store_options(config), rules, out) {
+    let exported = match postgres(config, store) {
+        None => data::export(&config.data_dir, store_options(config), rules, out),
+        Some(Err(code)) => return code,
+        Some(Ok((pg, runtime))) => runtime
+            .block_on(pg.snapshot())
+            .map_err(|e| format!("cannot read PostgreSQL at {}: {e}", pg.target()))
+            .and_then(|snapshot| data::export_snapshot(&snapshot, rules, out)),
+    };
+    let from = match store.filter(|u| !u.is_empty()) {
+        Some(_) => "PostgreSQL".to_owned(),
+        None => config.data_dir.display().to_string(),
+    };
+    match exported {
         Ok(e) => {
             let to = if out == std::path::Path::new("-") {
                 "standard output".to_owned()
@@ -324,7 +353,7 @@ fn data_export(config: &Config, out: &std::path::Path) -> ExitCode {
                 "exported {} session(s) and {} other record(s) from {} to {to} in {} ms{}{}",
                 e.counts.sessions,
                 e.counts.entries,
-                config.data_dir.display(),
+                from,
                 started.elapsed().as_millis(),
                 if e.from_running_bot {
                     " (served by the running bot)"
@@ -346,17 +375,30 @@ fn data_export(config: &Config, out: &std::path::Path) -> ExitCode {
     }
 }
 
-fn data_import(config: &Config, file: &std::path::Path) -> ExitCode {
+fn data_import(config: &Config, file: &std::path::Path, store: Option<&str>) -> ExitCode {
     let started = std::time::Instant::now();
     // The whole file is checked before the data directory is even created.
     if let Err(e) = activation_check::data::check(file) {
         return failed(e);
     }
-    let store = match open_store(config) {
-        Ok(s) => s,
-        Err(code) => return code,
+    let (imported, into) = match postgres(config, store) {
+        Some(Err(code)) => return code,
+        Some(Ok((pg, runtime))) => (
+            runtime.block_on(activation_check::data::write_into_postgres(file, &pg)),
+            format!("PostgreSQL at {}", pg.target()),
+        ),
+        None => {
+            let store = match open_store(config) {
+                Ok(s) => s,
+                Err(code) => return code,
+            };
+            (
+                activation_check::data::write_into(file, &store),
+                config.data_dir.display().to_string(),
+            )
+        }
     };
-    match activation_check::data::write_into(file, &store) {
+    match imported {
         Ok(i) => {
             let rules = i
                 .header
@@ -369,7 +411,7 @@ fn data_import(config: &Config, file: &std::path::Path) -> ExitCode {
                  by {}{rules})",
                 i.counts.sessions,
                 i.counts.entries,
-                config.data_dir.display(),
+                into,
                 started.elapsed().as_millis(),
                 i.header.exported_at,
                 i.header.build,
@@ -547,11 +589,7 @@ fn bot(
         api_base: args.api_base,
         guild: args.guild,
         health: None,
-        reload: Some(activation_check::discord::reload::Source {
-            rules_file: config.rules_file(),
-            i18n_dir: config.i18n_dir.clone(),
-            default_locale: config.default_locale.clone(),
-        }),
+        reload: Some(reload_source(config)),
         admin_guilds: config.admin_guilds.clone(),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -573,7 +611,11 @@ fn bot(
     };
     let ops = match config.metrics_addr {
         Some(addr) => {
-            match runtime.block_on(activation_check::ops::start(addr, &k, store.clone())) {
+            match runtime.block_on(activation_check::ops::start(
+                addr,
+                &k,
+                Backend::Sled(store.clone()),
+            )) {
                 Ok(listener) => Some(listener),
                 Err(e) => return failed(e),
             }
@@ -582,16 +624,7 @@ fn bot(
     };
     opts.health = ops.as_ref().map(|l| l.health());
     // `data export` while the bot runs: it asks the bot through its data directory.
-    let exports = match runtime.block_on(activation_check::data::serve::start(
-        store.clone(),
-        Some(activation_check::data::RulesInfo::of(&k.rules.meta)),
-    )) {
-        Ok(server) => Some(server),
-        Err(e) => {
-            tracing::warn!(error = %e, "`data export` will not work while the bot runs (stop it to export)");
-            None
-        }
-    };
+    let exports = serve_exports(&runtime, &store, &k);
     // Expired sessions are pruned by the bot itself (`discord::run`), which counts those
     // given up unfinished in the usage figures.
     let result = runtime.block_on(activation_check::discord::run(
@@ -623,6 +656,33 @@ fn bot(
     exit_with(result)
 }
 
+/// `data export` while the bot runs on sled: it asks the bot through its data directory.
+fn serve_exports(
+    runtime: &tokio::runtime::Runtime,
+    store: &Arc<SledStore>,
+    k: &Knowledge,
+) -> Option<activation_check::data::serve::ExportServer> {
+    match runtime.block_on(activation_check::data::serve::start(
+        store.clone(),
+        Some(activation_check::data::RulesInfo::of(&k.rules.meta)),
+    )) {
+        Ok(server) => Some(server),
+        Err(e) => {
+            tracing::warn!(error = %e, "`data export` will not work while the bot runs (stop it to export)");
+            None
+        }
+    }
+}
+
+/// Where a reload reads the rules and texts from: where the bot read them at start.
+fn reload_source(config: &Config) -> activation_check::discord::reload::Source {
+    activation_check::discord::reload::Source {
+        rules_file: config.rules_file(),
+        i18n_dir: config.i18n_dir.clone(),
+        default_locale: config.default_locale.clone(),
+    }
+}
+
 /// `serve`: the conversation over HTTP interactions.
 fn serve(
     config: &Config,
@@ -646,6 +706,16 @@ fn serve(
         Ok(s) => s,
         Err(code) => return code,
     };
+    // /healthz (whether the store answers) and /metrics, as with `run`.
+    let ops = match config.metrics_addr {
+        Some(addr) => {
+            match runtime.block_on(activation_check::ops::start(addr, &k, store.clone())) {
+                Ok(listener) => Some(listener),
+                Err(e) => return failed(e),
+            }
+        }
+        None => None,
+    };
     let opts = activation_check::discord::endpoint::ServeOptions {
         listen: args.listen,
         public_key: args.public_key,
@@ -653,11 +723,15 @@ fn serve(
             token: token.secret().to_owned(),
             api_base: args.bot.api_base,
             guild: args.bot.guild,
-            health: None,
-            // Reloads and the owner's command are `run`'s (see discord::endpoint).
-            reload: None,
-            admin_guilds: Vec::new(),
+            health: ops.as_ref().map(|l| l.health()),
+            // SIGHUP and the owner's /activation-reload reload this worker.
+            reload: Some(reload_source(config)),
+            admin_guilds: config.admin_guilds.clone(),
         },
+    };
+    let exports = match &store {
+        Backend::Sled(s) => serve_exports(&runtime, s, &k),
+        Backend::Postgres(_) => None,
     };
     let hourly = std::time::Duration::from_secs(3600);
     let pruner = match &store {
@@ -687,6 +761,12 @@ fn serve(
         activation_check::discord::shutdown_signal(),
     ));
     pruner.abort();
+    if let Some(listener) = ops {
+        runtime.block_on(listener.stop());
+    }
+    if let Some(server) = exports {
+        runtime.block_on(server.stop());
+    }
     if let Backend::Sled(s) = &store {
         if let Err(e) = s.checkpoint(std::time::Duration::from_secs(5)) {
             tracing::warn!(error = %e, "the store was not checkpointed; the next start replays its log");
@@ -774,6 +854,32 @@ fn open_store(config: &Config) -> Result<Arc<SledStore>, ExitCode> {
     SledStore::open(&config.data_dir, store_options(config))
         .map(Arc::new)
         .map_err(|e| failed_with_causes(&e))
+}
+
+/// The PostgreSQL store named by `--store` (with a runtime to use it on), or `None`
+/// when none is named (sled in the data directory).
+fn postgres(
+    config: &Config,
+    url: Option<&str>,
+) -> Option<
+    Result<
+        (
+            Arc<activation_check::store::postgres::PgStore>,
+            tokio::runtime::Runtime,
+        ),
+        ExitCode,
+    >,
+> {
+    url.filter(|u| !u.is_empty())?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime starts");
+    Some(match open_backend(config, url, &runtime) {
+        Ok(Backend::Postgres(pg)) => Ok((pg, runtime)),
+        Ok(Backend::Sled(_)) => unreachable!("a URL names PostgreSQL"),
+        Err(code) => Err(code),
+    })
 }
 
 /// The store named by `--store`: PostgreSQL for a `postgres://` URL, else sled in the
@@ -1037,34 +1143,36 @@ fn site(config: &Config, args: SiteArgs) -> ExitCode {
 
 fn stats(config: &Config, args: StatsArgs) -> ExitCode {
     use activation_check::figures::{self, Filter, Place};
-    use activation_check::store::figures::Tally;
-    let store = match SledStore::open(
-        &config.data_dir,
-        StoreOptions {
-            cache_capacity: config.cache_capacity_bytes,
-            ttl: config.session_ttl,
-            ..StoreOptions::default()
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime starts");
+    let store = match args.store.as_deref().filter(|u| !u.is_empty()) {
+        Some(url) => match open_backend(config, Some(url), &runtime) {
+            Ok(b) => b,
+            Err(code) => return code,
         },
-    ) {
-        Ok(s) => s,
-        Err(e @ activation_check::store::OpenError::Locked { .. }) => {
-            return failed(format!(
-                "{e}; the usage figures are in that directory: ask /activation-stats in \
-                 Discord, or stop the bot and run this again"
-            ))
-        }
-        Err(e) => return failed_with_causes(&e),
+        None => match SledStore::open(&config.data_dir, store_options(config)) {
+            Ok(s) => Backend::Sled(Arc::new(s)),
+            Err(e @ activation_check::store::OpenError::Locked { .. }) => {
+                return failed(format!(
+                    "{e}; the usage figures are in that directory: ask /activation-stats in \
+                     Discord, or stop the bot and run this again"
+                ))
+            }
+            Err(e) => return failed_with_causes(&e),
+        },
     };
-    let report = Tally::open(&store).and_then(|tally| {
-        let now = (system_clock())();
-        let filter = Filter {
-            place: args.guild.map(Place::Guild),
-            since: args
-                .days
-                .map(|d| figures::day_of(now - (i64::from(d) - 1) * 86_400)),
-        };
-        tally.report_at_rest(&filter)
-    });
+    let now = (system_clock())();
+    let filter = Filter {
+        place: args.guild.map(Place::Guild),
+        since: args
+            .days
+            .map(|d| figures::day_of(now - (i64::from(d) - 1) * 86_400)),
+    };
+    let report = store
+        .tally()
+        .and_then(|tally| runtime.block_on(tally.report(&filter)));
     match report {
         Ok(r) => {
             match args.format {

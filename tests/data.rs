@@ -83,6 +83,22 @@ fn key(i: u64) -> SessionKey {
     }
 }
 
+/// The card posted as message 940…000 + `m`, at `now`.
+fn posted(m: u64, now: i64) -> PostedCard {
+    PostedCard {
+        guild_id: Some(930_000_000_000_000_001),
+        channel_id: 930_000_000_000_000_002,
+        message_id: 940_000_000_000_000_000 + m,
+        outcome: "win10-phone".to_owned(),
+        verdict: "phone-activation".to_owned(),
+        locale: "ja".to_owned(),
+        rules_version: "2026.12.06".to_owned(),
+        generated_at: now - 60,
+        posted_at: now,
+        pin: None,
+    }
+}
+
 /// Every line but the header's (which carries the time of the export).
 fn body(file: &Path) -> Vec<String> {
     std::fs::read_to_string(file)
@@ -107,21 +123,7 @@ async fn ten_thousand_sessions_posted_cards_and_figures_round_trip() {
         }
         let registry = Registry::open(store.open_tree_json(Registry::TREE).unwrap());
         for m in 0..25u64 {
-            registry
-                .record_post(&PostedCard {
-                    guild_id: Some(930_000_000_000_000_001),
-                    channel_id: 930_000_000_000_000_002,
-                    message_id: 940_000_000_000_000_000 + m,
-                    outcome: "win10-phone".to_owned(),
-                    verdict: "phone-activation".to_owned(),
-                    locale: "ja".to_owned(),
-                    rules_version: "2026.12.06".to_owned(),
-                    generated_at: now - 60,
-                    posted_at: now,
-                    pin: None,
-                })
-                .await
-                .unwrap();
+            registry.record_post(&posted(m, now)).await.unwrap();
         }
         // Usage figures, as another build keeps them: records this build knows nothing of.
         let figures = store
@@ -517,4 +519,136 @@ fn all<T: serde::Serialize + serde::de::DeserializeOwned>(
         .iter()
         .collect::<Result<Vec<_>, _>>()
         .unwrap()
+}
+
+/// `cli` with `--store URL` (PostgreSQL) after `args`.
+fn cli_pg(data: &Path, url: &str, args: &[&str]) -> Output {
+    let mut with = args.to_vec();
+    with.extend(["--store", url]);
+    cli(data, &with)
+}
+
+/// `data import FILE --store URL` fails, saying `says`.
+fn refused_into(data: &Path, url: &str, file: &Path, says: &str) {
+    let o = cli_pg(data, url, &["data", "import", file.to_str().unwrap()]);
+    assert!(!o.status.success());
+    assert!(text(&o.stderr).contains(says), "{}", text(&o.stderr));
+}
+
+/// The conversations started, as `stats --store URL` counts them.
+fn started_in(data: &Path, url: &str) -> i64 {
+    let o = cli_pg(data, url, &["stats", "--format", "json"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    report["totals"]["started"].as_i64().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_export_of_sled_imports_into_postgres_and_back_line_for_line() {
+    use activation_check::figures::{Event, Key, Place};
+    let Some(url) = support::postgres::fresh_database().await else {
+        return support::postgres::skipped(
+            "an_export_of_sled_imports_into_postgres_and_back_line_for_line",
+        );
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    let now = unix_now();
+    {
+        let store = open(&a);
+        for i in 0..300 {
+            store.put(&key(i), &record(i, now)).await.unwrap();
+        }
+        let registry = Registry::open(store.open_tree_json(Registry::TREE).unwrap());
+        for m in [7u64, 80, 900] {
+            let mut card = posted(m, now);
+            registry.record_post(&card).await.unwrap();
+            card.message_id = m;
+            registry.record_post(&card).await.unwrap();
+        }
+        registry.mark_pinned(7, 5, now).await.unwrap();
+        let tally = activation_check::store::figures::Tally::open(&store).unwrap();
+        for (place, n) in [(Place::Guild(930_000_000_000_000_001), 5), (Place::Dm, 2)] {
+            let k = Key::new(now, "2026.12.06", "ja", place);
+            for _ in 0..n {
+                tally.record(k.clone(), &Event::Started);
+            }
+            tally.record(
+                k.clone(),
+                &Event::Finished {
+                    outcome: "win10-phone",
+                },
+            );
+            tally.record(
+                k,
+                &Event::Abandoned {
+                    question: "lost-origin",
+                },
+            );
+        }
+        tally.flush().await.unwrap();
+        store.flush().unwrap();
+    }
+    let (file_a, file_pg, file_b) = (
+        tmp.path().join("a.jsonl"),
+        tmp.path().join("pg.jsonl"),
+        tmp.path().join("b.jsonl"),
+    );
+    export(&a, &file_a);
+
+    // sled → PostgreSQL → an export of PostgreSQL: the same lines.
+    let o = cli_pg(&b, &url, &["data", "import", file_a.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stdout)
+            .starts_with("imported 300 session(s) and 8 other record(s) into PostgreSQL"),
+        "{}",
+        text(&o.stdout)
+    );
+    let o = cli_pg(
+        &b,
+        &url,
+        &["data", "export", "--out", file_pg.to_str().unwrap()],
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(body(&file_pg), body(&file_a));
+
+    // `stats` reads the imported figures from PostgreSQL.
+    let o = cli_pg(&b, &url, &["stats", "--format", "json"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(report["totals"]["started"], 7, "{report}");
+    assert_eq!(report["totals"]["finished"], 2, "{report}");
+
+    // A database holding data is refused, and keeps what it holds.
+    refused_into(&b, &url, &file_a, "is not empty");
+    assert_eq!(started_in(&b, &url), 7, "nothing added twice");
+
+    // And back: PostgreSQL's export into a new sled directory exports as the first.
+    let o = import(&b, &file_pg);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    export(&b, &file_b);
+    assert_eq!(body(&file_b), body(&file_a));
+
+    // A figure holding counts this build does not keep (another build's) is not dropped
+    // on the way into PostgreSQL: the import is refused, and writes nothing.
+    let header = std::fs::read_to_string(&file_a).unwrap();
+    let header = header.lines().next().unwrap().to_owned();
+    let odd = file_with(
+        tmp.path(),
+        "odd.jsonl",
+        &[
+            header,
+            r#"{"session":"dm/1","record":"#.to_owned()
+                + &serde_json::to_string(&record(1, now)).unwrap()
+                + "}",
+            r#"{"tree":"json/figures","key":"2026-12-06|v|ja|dm","value":{"started":2,"gave_up_at":{"q":1}}}"#.to_owned(),
+            r#"{"end":{"sessions":1,"entries":1,"left_out":0}}"#.to_owned(),
+        ],
+    );
+    let empty = support::postgres::fresh_database().await.unwrap();
+    refused_into(&b, &empty, &odd, "\"2026-12-06|v|ja|dm\" cannot be kept");
+    assert_eq!(started_in(&b, &empty), 0, "nothing written");
+    let o = cli_pg(&b, &empty, &["sessions", "forget", "--user", "1"]);
+    assert_eq!(text(&o.stdout).trim(), "deleted 0 session(s) of user 1");
 }

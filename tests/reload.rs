@@ -85,22 +85,6 @@ async fn logged(bot: &Bot, needle: &str, n: usize) -> Vec<String> {
     .unwrap_or_else(|| panic!("never logged {n} × {needle:?}:\n{}", bot.log()))
 }
 
-/// `/activation-reload` as `user`; the sentence received.
-async fn reload_as(standin: &StandIn, user: u64) -> String {
-    let d = standin
-        .send_slash_command(
-            SlashCommand::new("activation-reload")
-                .user(user)
-                .in_guild(GUILD, CHANNEL)
-                .member_permissions(MOD_PERMS)
-                .locale("en-US"),
-        )
-        .await;
-    let m = reply(standin, d.interaction_id).await;
-    assert!(m.is_ephemeral());
-    m.content().to_owned()
-}
-
 fn footer(m: &StoredMessage) -> String {
     m.embeds()
         .last()
@@ -417,4 +401,85 @@ fn rules_check_warns_past_review_by_and_still_passes() {
         "{err}"
     );
     assert!(String::from_utf8_lossy(&due.stdout).contains("review: due since 2026-11-30"));
+}
+
+/// `serve` reloads as `run` does: a worker started with the rules as shipped, the files
+/// edited, SIGHUP, and the next conversation runs under the new version. Its /healthz
+/// answers on the metrics address (there is no gateway; the store decides), and on sled
+/// it serves `data export` with the figures counted in memory.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_serve_worker_reloads_on_sighup_answers_healthz_and_serves_exports() {
+    use support::interactions::{Balancer, Policy, Signer, Worker};
+    let standin = StandIn::start().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let (rules_dir, i18n) = knowledge_copy(tmp.path());
+    let metrics = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let signer = Signer::new(21);
+    let worker = Worker::start(
+        env!("CARGO_BIN_EXE_activation-check"),
+        &standin,
+        &signer.public_key_hex(),
+        &tmp.path().join("w"),
+        &[
+            "--rules-dir",
+            rules_dir.to_str().unwrap(),
+            "--i18n-dir",
+            i18n.to_str().unwrap(),
+            "--metrics-addr",
+            &metrics.to_string(),
+        ],
+    );
+    let balancer = Balancer::new(vec![worker.addr], Policy::RoundRobin, signer);
+    standin.deliver_over_http(move |o| balancer.clone().post(o));
+
+    let healthz =
+        tokio::task::spawn_blocking(move || activation_check::ops::check(metrics, WAIT)).await;
+    assert_eq!(healthz.unwrap(), Ok("ok".to_owned()), "{}", worker.log());
+
+    let before = card(&standin, USER, "en-US").await;
+    assert!(footer(&before).contains(VERSION), "{}", footer(&before));
+    edit(
+        &rules_dir.join("activation-check.toml"),
+        &format!("version = \"{VERSION}\""),
+        "version = \"2026.12.07\"",
+    );
+    worker.signal("HUP");
+    eventually(WAIT, || {
+        worker
+            .log()
+            .contains("reloaded the rules and texts")
+            .then_some(())
+    })
+    .await
+    .unwrap_or_else(|| panic!("no reload:\n{}", worker.log()));
+    let after = card(&standin, STRANGER, "en-US").await;
+    assert!(footer(&after).contains("2026.12.07"), "{}", footer(&after));
+
+    // The worker holds its data directory: it serves the export, figures included.
+    let out = tmp.path().join("export.jsonl");
+    let exported = std::process::Command::new(env!("CARGO_BIN_EXE_activation-check"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["data", "export", "--data-dir"])
+        .arg(tmp.path().join("w"))
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&exported.stderr);
+    assert!(said.contains("served by the running bot"), "{said}");
+    let figures: Vec<serde_json::Value> = std::fs::read_to_string(&out)
+        .unwrap()
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["tree"] == "json/figures")
+        .collect();
+    let started: i64 = figures
+        .iter()
+        .map(|v| v["value"]["started"].as_i64().unwrap_or(0))
+        .sum();
+    assert_eq!(started, 2, "{figures:?}");
+    assert!(!worker.log().contains("panicked"), "{}", worker.log());
 }

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use activation_check::discord::registry::{ChannelPins, Pin, PostedCard};
+use activation_check::figures::{Event, Filter, Key, Place};
 use activation_check::session::{Advanced, Answer, Scope, SessionKey, SessionRecord, SessionStore};
 use activation_check::store::backend::Backend;
 use activation_check::store::postgres::PgStore;
@@ -26,6 +27,8 @@ struct Under {
     store: Backend,
     clock: Arc<AtomicI64>,
     _dir: Option<tempfile::TempDir>,
+    /// The database's URL (PostgreSQL).
+    url: Option<String>,
 }
 
 fn options(clock: &Arc<AtomicI64>) -> StoreOptions {
@@ -45,6 +48,7 @@ fn sled() -> Under {
         store: Backend::Sled(Arc::new(store)),
         clock,
         _dir: Some(dir),
+        url: None,
     }
 }
 
@@ -58,6 +62,7 @@ async fn postgres() -> Option<Under> {
         store: Backend::Postgres(Arc::new(store)),
         clock,
         _dir: None,
+        url: Some(url),
     })
 }
 
@@ -249,6 +254,61 @@ every_store!(
     the_registry_keeps_posts_pins_and_lists_outdated_ones
 );
 
+async fn figures_add_up_across_flushes_and_count_sessions_given_up(u: Under) {
+    let s = &u.store;
+    let tally = s.tally().unwrap();
+    let day = Key::new(T0, "2026.12.06", "ja", Place::Guild(42));
+    tally.record(day.clone(), &Event::Started);
+    tally.record(day.clone(), &Event::Finished { outcome: "o1" });
+    assert_eq!(tally.flush().await.unwrap(), 1);
+    assert_eq!(tally.flush().await.unwrap(), 0, "nothing added twice");
+    tally.record(day.clone(), &Event::Started);
+    tally.record(
+        day.clone(),
+        &Event::Vote {
+            outcome: "o1",
+            helped: false,
+            before: None,
+        },
+    );
+    // Read before the flush (stored plus in memory), and after it, from a second tally
+    // on the same store (what another worker reads).
+    let r = tally.report(&Filter::default()).await.unwrap();
+    assert_eq!((r.totals.started, r.totals.finished), (2, 1));
+    tally.flush().await.unwrap();
+    let other = s.tally().unwrap();
+    let all = other.all().await.unwrap();
+    assert_eq!(all[&day].started, 2);
+    assert_eq!(all[&day].outcomes["o1"], 1);
+    assert_eq!(all[&day].not_helped["o1"], 1);
+
+    // A conversation left at its second question and pruned: given up there.
+    let rules = Arc::new(
+        activation_check::rules::load(std::path::Path::new("rules/activation-check.toml")).unwrap(),
+    );
+    let shipped = rules.clone();
+    s.count_abandoned(&tally, move || shipped.clone());
+    let mut left = SessionRecord::new(&rules.meta.version, "ja", T0);
+    left.answers = vec![Answer {
+        node: "concern".into(),
+        value: rules
+            .question(rules.find("concern").unwrap())
+            .unwrap()
+            .choices[0]
+            .value
+            .clone(),
+    }];
+    s.put(&key("gone"), &left).await.unwrap();
+    assert_eq!(s.prune_expired(T0 + 7200).await.unwrap(), 1);
+    tally.flush().await.unwrap();
+    let r = other.report(&Filter::default()).await.unwrap();
+    assert_eq!(r.drop_off, vec![("lost-origin".to_owned(), 1)]);
+}
+every_store!(
+    figures,
+    figures_add_up_across_flushes_and_count_sessions_given_up
+);
+
 // ---- what a shared store must do --------------------------------------------------------
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -313,7 +373,10 @@ async fn postgres_records_each_interaction_once_and_migrates_once() {
         PgStore::connect(&url, StoreOptions::default())
     );
     let (a, b) = (a.unwrap(), b.unwrap());
-    assert_eq!(a.schema_version().await.unwrap(), 1);
+    assert_eq!(
+        a.schema_version().await.unwrap(),
+        activation_check::store::postgres::MIGRATIONS.len() as i32
+    );
     assert!(a
         .claim_interaction(1_300_000_000_000_000_001)
         .await
@@ -330,4 +393,58 @@ async fn postgres_records_each_interaction_once_and_migrates_once() {
         .claim_interaction(1_300_000_000_000_000_002)
         .await
         .unwrap());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_two_workers_flushing_figures_at_once_lose_no_count() {
+    let Some(u) = postgres().await else {
+        return support::postgres::skipped(
+            "postgres_two_workers_flushing_figures_at_once_lose_no_count",
+        );
+    };
+    // Two workers: their own connections, their own tallies, the same rows.
+    let url = u.url.clone().unwrap();
+    const ROUNDS: i64 = 40;
+    let mut workers = Vec::new();
+    for w in 0..2 {
+        let other = PgStore::connect(&url, StoreOptions::default())
+            .await
+            .unwrap();
+        let tally = Backend::Postgres(Arc::new(other)).tally().unwrap();
+        workers.push(tokio::spawn(async move {
+            for round in 0..ROUNDS {
+                // The same keys from both workers, and one of each worker's own.
+                for place in [Place::Guild(1), Place::Dm, Place::Guild(100 + w)] {
+                    let k = Key::new(T0, "v", "ja", place);
+                    tally.record(k.clone(), &Event::Started);
+                    tally.record(k, &Event::Finished { outcome: "o" });
+                }
+                if round % 2 == w as i64 % 2 {
+                    tokio::task::yield_now().await;
+                }
+                tally.flush().await.unwrap();
+            }
+        }));
+    }
+    for w in workers {
+        w.await.unwrap();
+    }
+    let all = u.store.tally().unwrap().all().await.unwrap();
+    let shared = &all[&Key::new(T0, "v", "ja", Place::Guild(1))];
+    assert_eq!(
+        (shared.started, shared.outcomes["o"]),
+        (2 * ROUNDS, 2 * ROUNDS)
+    );
+    assert_eq!(
+        all[&Key::new(T0, "v", "ja", Place::Dm)].finished,
+        2 * ROUNDS
+    );
+    assert_eq!(
+        all[&Key::new(T0, "v", "ja", Place::Guild(100))].started,
+        ROUNDS
+    );
+    assert_eq!(
+        all[&Key::new(T0, "v", "ja", Place::Guild(101))].started,
+        ROUNDS
+    );
 }

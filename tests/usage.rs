@@ -227,3 +227,103 @@ async fn stats_is_registered_for_every_member_and_reload_nowhere_by_default() {
         "no server is configured for reloading"
     );
 }
+
+/// `serve` counts as `run` does, and its workers share the figures: a conversation
+/// whose clicks alternate between two workers on one PostgreSQL database, the first
+/// worker stopped (it adds what it counted as it stops), and the other answers
+/// /activation-stats with both workers' counts. The owner's /activation-reload reloads
+/// the worker that received it, and says it reloaded that worker only. Its /healthz says
+/// whether the database answers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_workers_share_their_figures_and_reload_one_by_one() {
+    use support::interactions::{Balancer, Policy, Signer, Worker};
+    let Some(url) = support::postgres::fresh_database().await else {
+        return support::postgres::skipped(
+            "serve_workers_share_their_figures_and_reload_one_by_one",
+        );
+    };
+    let standin = StandIn::start().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let signer = Signer::new(31);
+    let guild = GUILD.to_string();
+    let args = ["--store", url.as_str(), "--admin-guild", guild.as_str()];
+    let bin = env!("CARGO_BIN_EXE_activation-check");
+    let key = signer.public_key_hex();
+    let mut w0 = Worker::start(bin, &standin, &key, &tmp.path().join("w0"), &args);
+    let metrics = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .to_string();
+    let with_metrics = [&args[..], &["--metrics-addr", metrics.as_str()]].concat();
+    let w1 = Worker::start(bin, &standin, &key, &tmp.path().join("w1"), &with_metrics);
+    let balancer = Balancer::new(vec![w0.addr, w1.addr], Policy::RoundRobin, signer);
+    {
+        let b = balancer.clone();
+        standin.deliver_over_http(move |o| b.clone().post(o));
+    }
+    // The command on worker 0, the card reached on worker 1 (round robin).
+    let reached = card(&standin, ALICE, "en-US").await;
+    assert!(reached
+        .custom_ids()
+        .iter()
+        .any(|id| id.starts_with("ac1:p:")));
+    let served: std::collections::BTreeSet<usize> = standin
+        .callbacks()
+        .iter()
+        .filter_map(|c| balancer.served_by(c.interaction_id))
+        .collect();
+    assert_eq!(served.len(), 2, "both workers answered: {served:?}");
+
+    w0.stop();
+    let shown = stats_as(&standin, MODERATOR, MOD_PERMS, "en-US").await;
+    let said = shown.content();
+    assert!(
+        said.contains("1 check(s) started, 1 finished, 0 given up"),
+        "{said}\n{}",
+        w1.log()
+    );
+
+    let reloaded = reload_as(&standin, standin.config().default_user_id).await;
+    assert!(
+        reloaded.starts_with("Reloaded:")
+            && reloaded.ends_with(&text("en-US", "reload-this-worker-only")),
+        "{reloaded}"
+    );
+
+    // /healthz says whether the database answers: yes, then (the database gone) no.
+    let metrics: std::net::SocketAddr = metrics.parse().unwrap();
+    let healthz = move || activation_check::ops::check(metrics, WAIT);
+    assert_eq!(
+        tokio::task::spawn_blocking(healthz).await.unwrap(),
+        Ok("ok".to_owned())
+    );
+    let name = url.rsplit('/').next().unwrap();
+    let (admin, connection) = tokio_postgres::connect(
+        &support::postgres::admin_url().unwrap(),
+        tokio_postgres::NoTls,
+    )
+    .await
+    .unwrap();
+    tokio::spawn(connection);
+    admin
+        .batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
+        .await
+        .unwrap();
+    let mut down = None;
+    for _ in 0..40 {
+        match tokio::task::spawn_blocking(healthz).await.unwrap() {
+            Err(why) => {
+                down = Some(why);
+                break;
+            }
+            Ok(_) => tokio::time::sleep(std::time::Duration::from_millis(250)).await,
+        }
+    }
+    let down = down.expect("/healthz noticed the database is gone");
+    assert!(
+        down.contains("503") && down.contains("store: the database does not answer"),
+        "{down}"
+    );
+    assert!(!w1.log().contains("panicked"), "{}", w1.log());
+}

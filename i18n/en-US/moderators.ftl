@@ -14,7 +14,6 @@ cmd-reload-name = activation-reload
 cmd-reload-description = Owner: load the edited rules and texts without a restart
 
 error-may-not-see-stats = The usage figures are for members with the Manage Server or Pin Messages permission.
-error-no-figures = This instance answers over HTTP interactions and keeps no usage figures; they are counted by a bot started with `run`.
 stats-none = No one has used the activation check in this server yet.
 stats-header = Usage in this server from { $from } to { $to } (counted per day, without names): { $started } check(s) started, { $finished } finished, { $abandoned } given up.
 stats-top-drop-off = Most given up at: “{ $question }” ({ $count } time(s)).
@@ -27,6 +26,7 @@ stats-more = …and { $count } more answer(s); `activation-check stats` on the s
 
 error-not-owner = Only the bot's owner can reload its rules and texts.
 reload-done = Reloaded: rules { $version } are in use now (before: { $previous }). Conversations in progress continue under them.
+reload-this-worker-only = Only this worker (the one that received the command) was reloaded; reload each of the other workers with SIGHUP, for example `systemctl reload`.
 reload-failed = Nothing changed: the edited rules or texts have { $count } problem(s), and rules { $version } stay in use.
 reload-more = …and { $count } more; `activation-check rules check` lists them all.
 reload-unavailable = The bot cannot reload now (it was not started with its rules directory, or the reload did not finish). Restart it to load the edited rules and texts.

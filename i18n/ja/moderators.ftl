@@ -14,7 +14,6 @@ cmd-reload-name = 認証チェック再読み込み
 cmd-reload-description = オーナー向け:編集したルールと文言を、再起動せずに読み込みます
 
 error-may-not-see-stats = 利用状況は、「サーバー管理」か「メッセージをピン留め」の権限を持つメンバーだけが見られます。
-error-no-figures = このインスタンスはHTTPでインタラクションを受け付けているため、利用状況を集計していません。集計は `run` で起動したボットが行います。
 stats-none = このサーバーでは、まだ認証チェックが使われていません。
 stats-header = このサーバーでの利用状況です({ $from }〜{ $to }、日ごとに集計、名前は記録していません)。開始 { $started } 件、完了 { $finished } 件、途中でやめた { $abandoned } 件です。
 stats-top-drop-off = 最も多くやめた質問:「{ $question }」({ $count } 件)
@@ -27,6 +26,7 @@ stats-more = …ほかに { $count } 件あります。すべてはサーバー�
 
 error-not-owner = ルールと文言の再読み込みは、ボットのオーナーだけが行えます。
 reload-done = 再読み込みしました。現在はルール { $version } を使っています(以前は { $previous })。途中のチェックも、このルールで続きます。
+reload-this-worker-only = 再読み込みしたのは、このコマンドを受け取ったワーカーだけです。ほかのワーカーは、それぞれ SIGHUP で再読み込みしてください(例:`systemctl reload`)。
 reload-failed = 何も変更していません。編集したルールか文言に問題が { $count } 件あるため、ルール { $version } を使い続けます。
 reload-more = …ほかに { $count } 件あります。`activation-check rules check` ですべて確認できます。
 reload-unavailable = 現在は再読み込みできません(ルールの場所が分からないか、再読み込みが終わりませんでした)。編集したルールと文言は、ボットを再起動すると読み込まれます。

@@ -36,6 +36,11 @@
 //! **Import** reads the file twice: first to check every line (an error names the file
 //! and line, and nothing is written), then to write; it writes into an empty data
 //! directory only, and makes everything durable with one flush at the end.
+//!
+//! **PostgreSQL** (`--store postgres://...`, the `serve` workers' shared store) exports
+//! and imports the same format ([`export_snapshot`], [`write_into_postgres`]): a sled
+//! export imports into PostgreSQL and back, which is how a bot moves from one machine to
+//! many workers.
 
 pub mod serve;
 
@@ -441,6 +446,37 @@ pub fn write_into(path: &Path, store: &SledStore) -> Result<Imported, String> {
     Ok(Imported { header, counts })
 }
 
+/// Writes the export at `path`, already [`check`]ed, into the PostgreSQL store `pg`,
+/// which must hold no session, posted card or usage figure: in one transaction, so all
+/// of it or nothing.
+pub async fn write_into_postgres(
+    path: &Path,
+    pg: &crate::store::postgres::PgStore,
+) -> Result<Imported, String> {
+    use crate::store::postgres::Restore;
+    let (tx, rx) = tokio::sync::mpsc::channel(1024);
+    let file = path.to_owned();
+    // The file is read on a thread of its own, line by line, into the transaction.
+    let reading = tokio::task::spawn_blocking(move || {
+        read(&file, |line| {
+            let item = match line {
+                Line::Session(key, record) => Restore::Session(key, record),
+                Line::Entry { tree, key, value } => Restore::Entry { tree, key, value },
+                Line::End(_) => Restore::End,
+            };
+            tx.blocking_send(item)
+                .map_err(|_| "the import stopped (see the error below)".to_owned())
+        })
+    });
+    let written = pg.restore(rx).await;
+    let read = reading
+        .await
+        .map_err(|e| format!("reading {} did not finish: {e}", path.display()))?;
+    written.map_err(|e| format!("cannot import into PostgreSQL at {}: {e}", pg.target()))?;
+    let (header, counts) = read?;
+    Ok(Imported { header, counts })
+}
+
 /// What an export wrote, and whether the running bot served it.
 #[derive(Debug, Clone, Copy)]
 pub struct Exported {
@@ -499,6 +535,33 @@ pub fn export(
             }),
         }
     };
+    to_out(out, write_to)
+}
+
+/// Exports `snapshot`, read by the caller from a store of its own (PostgreSQL: see
+/// `crate::store::postgres`), to `out` as [`export`] writes: the same lines, so an
+/// export of either store imports into the other.
+pub fn export_snapshot(
+    snapshot: &Snapshot,
+    rules: Option<RulesInfo>,
+    out: &Path,
+) -> Result<Exported, String> {
+    to_out(out, |w| {
+        let counts = write(snapshot, &Header::new(rules, false), w)
+            .map_err(|e| format!("cannot write the export: {e}"))?;
+        Ok(Exported {
+            counts,
+            from_running_bot: false,
+        })
+    })
+}
+
+/// Runs `write_to` on `out` (`-` for standard output); a file is written under a
+/// temporary name and renamed once complete, readable by its owner only.
+fn to_out(
+    out: &Path,
+    write_to: impl FnOnce(&mut dyn Write) -> Result<Exported, String>,
+) -> Result<Exported, String> {
     if out == Path::new("-") {
         let stdout = io::stdout();
         let mut w = io::BufWriter::new(stdout.lock());

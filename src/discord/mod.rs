@@ -35,6 +35,7 @@ pub mod reload;
 mod respond;
 mod rest;
 pub mod spec;
+pub mod tls;
 pub mod usage;
 pub mod watch;
 
@@ -229,17 +230,7 @@ pub async fn run(
         ));
     }
     // A backup taken while the bot runs includes the figures counted in memory.
-    {
-        let tally = tally.clone();
-        store.on_export(Box::new(move || {
-            let tally = tally.clone();
-            Box::pin(async move {
-                if let Err(e) = tally.flush().await {
-                    tracing::warn!(error = %e, "could not store the usage figures before an export");
-                }
-            })
-        }));
-    }
+    store.on_export(crate::store::figures::flush_before_export(tally.clone()));
     let beside = Beside::start(&store, &tally, &rules);
     let result = serve(k, store.clone(), opts, &mut shutdown, rules, tally.clone()).await;
     beside.stop().await;
@@ -343,7 +334,7 @@ async fn serve<S: Future<Output = ()> + Unpin>(
     let kept = Arc::new(reload::Kept {
         store: Arc::new(crate::store::backend::Backend::Sled(store.clone())),
         registry,
-        tally: Some(tally),
+        tally,
         bot_user,
         owners,
         admin_guilds: opts.admin_guilds.clone(),
@@ -364,16 +355,14 @@ async fn serve<S: Future<Output = ()> + Unpin>(
         builder = builder.event_handler_arc(watch.clone());
     }
     let mut client = builder.await.map_err(BotError::Gateway)?;
-    let reloader = opts.reload.clone().map(|source| {
-        Arc::new(reload::Reloader {
-            live,
-            kept,
-            source,
-            http: client.http.clone(),
-            guild: opts.guild,
-        })
-    });
-    let reloads = tokio::spawn(reload::serve(reloader, requested));
+    let reloads = reload::start(
+        live,
+        kept,
+        opts.reload.clone(),
+        client.http.clone(),
+        opts.guild,
+        requested,
+    );
     let shards = client.shard_manager.clone();
     watch.watch(shards.clone());
     let watching = tokio::spawn(watch.run(client.ws_url.clone()));

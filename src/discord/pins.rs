@@ -78,14 +78,12 @@ impl Handler {
             &card.locale,
             crate::figures::Place::Guild(guild.get()),
         );
-        if let Some(tally) = &self.kept.tally {
-            tally.record(
-                at,
-                &crate::figures::Event::Pinned {
-                    outcome: &card.outcome,
-                },
-            );
-        }
+        self.kept.tally.record(
+            at,
+            &crate::figures::Event::Pinned {
+                outcome: &card.outcome,
+            },
+        );
         deferred
             .send(
                 ctx,

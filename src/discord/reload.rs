@@ -67,8 +67,8 @@ impl Source {
 pub struct Kept {
     pub store: Arc<Backend>,
     pub registry: Registry,
-    /// The usage figures; `None` where they are not kept (`serve`, see its module).
-    pub tally: Option<Tally>,
+    /// The usage figures (shared by every worker on PostgreSQL).
+    pub tally: Tally,
     pub bot_user: u64,
     /// The application's owner (and its team's owner): who may reload from Discord.
     pub owners: Vec<u64>,
@@ -207,6 +207,30 @@ impl Reloader {
     }
 }
 
+/// Starts the reload task for `live` (SIGHUP and /activation-reload, served one at a
+/// time by [`serve`]), as `run` and `serve` both do once they reach Discord. Without
+/// `source` (the bot was not told where its rules are) a reload is
+/// [`Outcome::Unavailable`].
+pub fn start(
+    live: Arc<Live>,
+    kept: Arc<Kept>,
+    source: Option<Source>,
+    http: Arc<Http>,
+    guild: Option<u64>,
+    requests: mpsc::UnboundedReceiver<Request>,
+) -> tokio::task::JoinHandle<()> {
+    let reloader = source.map(|source| {
+        Arc::new(Reloader {
+            live,
+            kept,
+            source,
+            http,
+            guild,
+        })
+    });
+    tokio::spawn(serve(reloader, requests))
+}
+
 /// Serves reloads one at a time: on `SIGHUP`, and on every request, until both end.
 pub async fn serve(
     reloader: Option<Arc<Reloader>>,
@@ -325,11 +349,19 @@ impl Handler {
             _ => Outcome::Unavailable,
         };
         let text = match outcome {
-            Outcome::Done { version, previous } => l10n.format(
-                locale,
-                "reload-done",
-                &[("version", version), ("previous", previous)],
-            ),
+            Outcome::Done { version, previous } => {
+                let done = l10n.format(
+                    locale,
+                    "reload-done",
+                    &[("version", version), ("previous", previous)],
+                );
+                // Workers sharing a store are reloaded one by one: this one only, here.
+                if kept.store.is_shared() {
+                    format!("{done} {}", l10n.text(locale, "reload-this-worker-only"))
+                } else {
+                    done
+                }
+            }
             Outcome::Refused { problems, version } => {
                 let header = l10n.format(
                     locale,

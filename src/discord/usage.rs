@@ -39,9 +39,7 @@ impl Handler {
             self.l10n().tag(locale),
             Place::of(&key.scope),
         );
-        if let Some(tally) = &self.kept.tally {
-            tally.record(at, event);
-        }
+        self.kept.tally.record(at, event);
     }
 
     /// Counts a card reached by a click that moved the conversation.
@@ -207,15 +205,12 @@ impl Handler {
                 place: Some(Place::Guild(guild.get())),
                 since: None,
             };
-            match &self.kept.tally {
-                None => l10n.text(locale, "error-no-figures"),
-                Some(tally) => match tally.report(&filter).await {
-                    Ok(report) => self.stats_text(&report, locale),
-                    Err(e) => {
-                        tracing::error!(error = %e, "could not read the usage figures");
-                        l10n.text(locale, "error-internal")
-                    }
-                },
+            match self.kept.tally.report(&filter).await {
+                Ok(report) => self.stats_text(&report, locale),
+                Err(e) => {
+                    tracing::error!(error = %e, "could not read the usage figures");
+                    l10n.text(locale, "error-internal")
+                }
             }
         };
         if let Err(e) = deferred.send(ctx, &spec::notice(text, Vec::new())).await {

@@ -51,6 +51,12 @@ impl Health {
         metric::gateway_connected(true);
     }
 
+    /// There is no gateway connection to watch (`serve`: Discord sends each interaction
+    /// over HTTP); only the store decides.
+    pub fn without_gateway(&self) {
+        set(&self.gateway, Condition::Up);
+    }
+
     /// The gateway connection is down, for `reason` (keeps the first reason and time
     /// while it stays down).
     pub fn gateway_down(&self, reason: impl Into<String>) {

@@ -34,6 +34,7 @@ pub use health::Health;
 use http::{Response, Routes};
 
 use crate::knowledge::Knowledge;
+use crate::store::backend::Backend;
 use crate::store::{JsonTree, SledStore};
 
 /// How often the store is probed with a durable write.
@@ -89,13 +90,36 @@ impl Listener {
     }
 }
 
+/// What the store probe writes to (sled) or asks (PostgreSQL: whether the database
+/// answers).
+pub enum Probe {
+    Sled(Arc<SledStore>, JsonTree<i64>),
+    Postgres(Arc<crate::store::postgres::PgStore>),
+}
+
+impl Probe {
+    fn of(store: &Backend) -> Result<Probe, OpsError> {
+        Ok(match store {
+            Backend::Sled(s) => Probe::Sled(s.clone(), s.open_tree_json::<i64>(PROBE_TREE)?),
+            Backend::Postgres(p) => Probe::Postgres(p.clone()),
+        })
+    }
+
+    async fn once(&self) -> Result<(), String> {
+        match self {
+            Probe::Sled(store, probe) => probe_once(store, probe).await,
+            Probe::Postgres(pg) => pg
+                .schema_version()
+                .await
+                .map(drop)
+                .map_err(|e| format!("the database does not answer: {e}")),
+        }
+    }
+}
+
 /// Binds `addr`, installs the Prometheus recorder, records the rules in force, probes
 /// the store once, and serves `/healthz` and `/metrics` until [`Listener::stop`].
-pub async fn start(
-    addr: SocketAddr,
-    k: &Knowledge,
-    store: Arc<SledStore>,
-) -> Result<Listener, OpsError> {
+pub async fn start(addr: SocketAddr, k: &Knowledge, store: Backend) -> Result<Listener, OpsError> {
     let listener = TcpListener::bind(addr)
         .await
         .map_err(|source| OpsError::Bind { addr, source })?;
@@ -105,8 +129,8 @@ pub async fn start(
     metric::rules_info(&meta.id, &meta.version, &meta.review_by);
     let health = Arc::new(Health::new());
     metric::gateway_connected(false);
-    let probe = store.open_tree_json::<i64>(PROBE_TREE)?;
-    health.store_probed(probe_once(&store, &probe).await);
+    let probe = Probe::of(&store)?;
+    health.store_probed(probe.once().await);
 
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let until_stopped = move || {
@@ -118,13 +142,12 @@ pub async fn start(
     let routes = Arc::new(Endpoints {
         health: health.clone(),
         handle,
-        store: store.clone(),
+        store,
         counted: Mutex::new(None),
     });
     let tasks = vec![
         tokio::spawn(http::serve(listener, routes, until_stopped())),
         tokio::spawn(probe_store(
-            store,
             probe,
             health.clone(),
             PROBE_EVERY,
@@ -143,8 +166,7 @@ pub async fn start(
 /// Probes the store every `every` until `shutdown`, reporting each result to `health`
 /// (and logging when writability changes).
 pub async fn probe_store(
-    store: Arc<SledStore>,
-    probe: JsonTree<i64>,
+    probe: Probe,
     health: Arc<Health>,
     every: Duration,
     shutdown: impl Future<Output = ()>,
@@ -159,7 +181,7 @@ pub async fn probe_store(
             biased;
             () = &mut shutdown => break,
             _ = ticker.tick() => {
-                let result = probe_once(&store, &probe).await;
+                let result = probe.once().await;
                 match (&result, was_ok) {
                     (Err(e), true) => tracing::warn!(error = %e, "the store does not take writes"),
                     (Ok(()), false) => tracing::info!("the store takes writes again"),
@@ -202,7 +224,7 @@ fn probe_file(dir: &Path) -> Result<(), String> {
 struct Endpoints {
     health: Arc<Health>,
     handle: PrometheusHandle,
-    store: Arc<SledStore>,
+    store: Backend,
     /// When the sessions gauge was last recounted.
     counted: Mutex<Option<Instant>>,
 }
@@ -217,8 +239,17 @@ impl Endpoints {
             }
             *last = Some(Instant::now());
         }
-        let store = self.store.clone();
-        match tokio::task::spawn_blocking(move || store.len()).await {
+        // sled counts by reading every record: not on the runtime's threads.
+        let counted = match &self.store {
+            Backend::Sled(s) => {
+                let store = s.clone();
+                tokio::task::spawn_blocking(move || store.len())
+                    .await
+                    .map_err(|e| e.to_string())
+            }
+            Backend::Postgres(p) => Ok(p.len().await),
+        };
+        match counted {
             Ok(Ok(n)) => metric::sessions_stored(n),
             Ok(Err(e)) => tracing::debug!(error = %e, "could not count the stored sessions"),
             Err(e) => tracing::debug!(error = %e, "counting the stored sessions did not finish"),

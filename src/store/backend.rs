@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crate::discord::registry::Registry;
 use crate::session::{Advanced, SessionKey, SessionRecord, SessionStore, StoreError};
+use crate::store::figures::{count_abandoned, Tally};
 use crate::store::postgres::PgStore;
 use crate::store::SledStore;
 
@@ -26,6 +27,28 @@ impl Backend {
         match self {
             Backend::Sled(s) => Ok(Registry::open(s.open_tree_json(Registry::TREE)?)),
             Backend::Postgres(p) => Ok(Registry::postgres(p.clone())),
+        }
+    }
+
+    /// The usage figures kept beside the sessions (shared by every worker on PostgreSQL).
+    pub fn tally(&self) -> Result<Tally, StoreError> {
+        match self {
+            Backend::Sled(s) => Tally::open(s),
+            Backend::Postgres(p) => Ok(Tally::postgres(p.clone())),
+        }
+    }
+
+    /// Counts a session pruned unfinished as given up, at its question (see
+    /// [`count_abandoned`]), under the rules `rules` gives at the time.
+    pub fn count_abandoned(
+        &self,
+        tally: &Tally,
+        rules: impl Fn() -> Arc<crate::rules::Rules> + Send + Sync + 'static,
+    ) {
+        let hook = count_abandoned(tally.clone(), rules);
+        match self {
+            Backend::Sled(s) => s.on_pruned(hook),
+            Backend::Postgres(p) => p.on_pruned(hook),
         }
     }
 

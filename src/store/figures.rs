@@ -22,11 +22,18 @@
 //! A click must not wait for the disk, so [`Tally::record`] only counts in memory; the
 //! bot adds what was counted to the tree every [`FLUSH_EVERY`] and at shutdown
 //! ([`Tally::flush`]). A crash loses at most that much counting, never a conversation.
+//!
+//! With PostgreSQL (`serve` workers sharing one database) the figures live in its
+//! `figures` table instead, one row per counted thing, and a flush adds to the rows in
+//! one statement (see `crate::store::postgres`): workers flushing at once never lose a
+//! count. A worker's report is what every worker has flushed, plus its own counts not
+//! flushed yet.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use super::postgres::PgStore;
 use super::{JsonTree, SledStore};
 use crate::figures::{Counts, Event, Filter, Key, Report};
 use crate::session::StoreError;
@@ -37,10 +44,17 @@ pub const TREE: &str = "figures";
 /// How often the bot adds the figures counted in memory to the store.
 pub const FLUSH_EVERY: Duration = Duration::from_secs(30);
 
+/// Where the figures are added to.
+#[derive(Debug, Clone)]
+enum Stored {
+    Sled(JsonTree<Counts>),
+    Postgres(Arc<PgStore>),
+}
+
 /// The usage figures: stored ones and those counted since the last flush.
 #[derive(Debug, Clone)]
 pub struct Tally {
-    tree: JsonTree<Counts>,
+    stored: Stored,
     pending: Arc<Mutex<BTreeMap<Key, Counts>>>,
     /// One flush at a time, so two never add the same counts twice.
     flushing: Arc<tokio::sync::Mutex<()>>,
@@ -49,10 +63,19 @@ pub struct Tally {
 impl Tally {
     pub fn open(store: &SledStore) -> Result<Tally, StoreError> {
         Ok(Tally {
-            tree: store.open_tree_json(TREE)?,
+            stored: Stored::Sled(store.open_tree_json(TREE)?),
             pending: Arc::default(),
             flushing: Arc::default(),
         })
+    }
+
+    /// The figures in PostgreSQL, shared by every worker on it.
+    pub fn postgres(store: Arc<PgStore>) -> Tally {
+        Tally {
+            stored: Stored::Postgres(store),
+            pending: Arc::default(),
+            flushing: Arc::default(),
+        }
     }
 
     fn pending(&self) -> std::sync::MutexGuard<'_, BTreeMap<Key, Counts>> {
@@ -69,13 +92,29 @@ impl Tally {
     pub async fn flush(&self) -> Result<usize, StoreError> {
         let _one = self.flushing.lock().await;
         let taken: Vec<(Key, Counts)> = std::mem::take(&mut *self.pending()).into_iter().collect();
+        let tree = match &self.stored {
+            Stored::Sled(tree) => tree,
+            Stored::Postgres(pg) => {
+                // One statement: every key is added, or none is and all stay counted.
+                return match pg.add_figures(&taken).await {
+                    Ok(()) => Ok(taken.len()),
+                    Err(e) => {
+                        let mut pending = self.pending();
+                        for (k, c) in &taken {
+                            pending.entry(k.clone()).or_default().add(c);
+                        }
+                        Err(e)
+                    }
+                };
+            }
+        };
         let mut written = 0;
         for (i, (key, counts)) in taken.iter().enumerate() {
             let id = key.encode();
             let result = async {
-                let mut stored = self.tree.get(&id)?.unwrap_or_default();
+                let mut stored = tree.get(&id)?.unwrap_or_default();
                 stored.add(counts);
-                self.tree.insert(&id, &stored).await
+                tree.insert(&id, &stored).await
             }
             .await;
             if let Err(e) = result {
@@ -93,10 +132,13 @@ impl Tally {
     }
 
     /// Every figure: stored, plus what is counted in memory.
-    pub fn all(&self) -> Result<BTreeMap<Key, Counts>, StoreError> {
+    pub async fn all(&self) -> Result<BTreeMap<Key, Counts>, StoreError> {
+        let stored = match &self.stored {
+            Stored::Sled(tree) => tree.iter().collect::<Result<Vec<_>, _>>()?,
+            Stored::Postgres(pg) => pg.figures().await?,
+        };
         let mut all: BTreeMap<Key, Counts> = BTreeMap::new();
-        for entry in self.tree.iter() {
-            let (id, counts) = entry?;
+        for (id, counts) in stored {
             match Key::decode(&id) {
                 Some(key) => all.entry(key).or_default().add(&counts),
                 None => tracing::warn!(key = id, "ignoring a usage figure under an unreadable key"),
@@ -112,12 +154,7 @@ impl Tally {
     /// are in neither place while it writes.
     pub async fn report(&self, filter: &Filter) -> Result<Report, StoreError> {
         let _one = self.flushing.lock().await;
-        self.report_at_rest(filter)
-    }
-
-    /// [`Tally::report`] where nothing flushes (the `stats` command, with the bot stopped).
-    pub fn report_at_rest(&self, filter: &Filter) -> Result<Report, StoreError> {
-        let all = self.all()?;
+        let all = self.all().await?;
         Ok(Report::of(&all, filter))
     }
 }
@@ -145,6 +182,19 @@ pub fn count_abandoned(
                 },
             );
         }
+    })
+}
+
+/// The store's hook before an export ([`SledStore::on_export`]): the figures counted in
+/// memory are added first, so that a backup taken while the bot runs holds them.
+pub fn flush_before_export(tally: Tally) -> crate::store::ExportHook {
+    Box::new(move || {
+        let tally = tally.clone();
+        Box::pin(async move {
+            if let Err(e) = tally.flush().await {
+                tracing::warn!(error = %e, "could not store the usage figures before an export");
+            }
+        })
     })
 }
 
@@ -262,7 +312,7 @@ mod tests {
         }
         let store = SledStore::open(dir.path(), StoreOptions::default()).unwrap();
         let tally = Tally::open(&store).unwrap();
-        let all = tally.all().unwrap();
+        let all = tally.all().await.unwrap();
         assert_eq!(all[&key].started, 2);
         assert_eq!(all[&key].outcomes["o"], 1);
     }

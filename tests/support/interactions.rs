@@ -193,6 +193,22 @@ impl Drop for Worker {
 }
 
 impl Worker {
+    /// Sends the signal `name` (`HUP`, `TERM`, ...) to the worker.
+    pub fn signal(&self, name: &str) {
+        let status = Command::new("kill")
+            .arg(format!("-{name}"))
+            .arg(self.child.id().to_string())
+            .status()
+            .unwrap();
+        assert!(status.success(), "kill -{name}");
+    }
+
+    /// SIGTERM, and waits for the worker to end (its shutdown code runs).
+    pub fn stop(&mut self) {
+        self.signal("TERM");
+        let _ = self.child.wait();
+    }
+
     /// SIGKILL: no shutdown code runs (a crashed machine).
     pub fn kill(&mut self) {
         let _ = self.child.kill();

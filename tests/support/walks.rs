@@ -61,3 +61,19 @@ pub fn text(locale: &str, id: &str) -> String {
     }
     panic!("no message {id} in {}", dir.display())
 }
+
+/// `/activation-reload` as `user` in [`GUILD`]; the sentence received (ephemeral).
+pub async fn reload_as(standin: &StandIn, user: u64) -> String {
+    let d = standin
+        .send_slash_command(
+            crate::support::standin::SlashCommand::new("activation-reload")
+                .user(user)
+                .in_guild(GUILD, CHANNEL)
+                .member_permissions(MOD_PERMS)
+                .locale("en-US"),
+        )
+        .await;
+    let m = reply(standin, d.interaction_id).await;
+    assert!(m.is_ephemeral());
+    m.content().to_owned()
+}

@@ -20,6 +20,13 @@
 //!
 //! A worker keeps no state of its own that another worker needs: with a shared store any
 //! number of them may sit behind one load balancer.
+//!
+//! As with `run`: the usage figures are counted in memory and added to the store every
+//! [`crate::store::figures::FLUSH_EVERY`] and at shutdown (with PostgreSQL every worker
+//! adds to the same rows, so /activation-stats answers with every worker's flushed
+//! counts); SIGHUP and the owner's /activation-reload reload the rules and texts of
+//! the worker that gets them ([`super::reload`]; each worker is reloaded on its own);
+//! and `--metrics-addr` serves /healthz (whether the store answers) and /metrics.
 
 pub mod reply;
 pub mod verify;
@@ -38,6 +45,7 @@ use serenity::all::{GuildId, Interaction};
 use tokio::sync::oneshot;
 
 use super::handler::Handler;
+use super::reload::Live;
 use super::rest::Rest;
 use super::{commands, BotError, BotOptions};
 use crate::knowledge::Knowledge;
@@ -81,7 +89,7 @@ impl Claims {
 }
 
 struct Endpoint {
-    handler: Arc<Handler>,
+    live: Arc<Live>,
     rest: Rest,
     key: verify::PublicKey,
     claims: Claims,
@@ -96,44 +104,82 @@ pub async fn serve(
     listening: impl FnOnce(SocketAddr),
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), BotError> {
+    // From now on SIGHUP reloads this worker (see `reload`), and never ends it.
+    #[cfg(unix)]
+    let _hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup());
     let (http, bot_user, owners) = super::connect(&opts.bot).await?;
+    let http = Arc::new(http);
     commands::register(&http, &k.l10n, opts.bot.guild.map(GuildId::new))
         .await
         .map_err(BotError::Register)?;
-    let registry = store.registry()?;
-    store.write_behind();
-    let claims = match &store {
-        Backend::Sled(_) => Claims::Local(super::gate::Seen::new(super::gate::SEEN_CAPACITY)),
-        Backend::Postgres(pg) => Claims::Shared(pg.clone()),
-    };
-    // Usage figures and reloads are kept by `run` only: the figures live in sled beside
-    // one process, and a reload would have to reach every worker.
-    let kept = Arc::new(super::reload::Kept {
-        store: Arc::new(store.clone()),
-        registry,
-        tally: None,
-        bot_user,
-        owners,
-        admin_guilds: Vec::new(),
-        gates: Arc::new(super::gate::Gates::new()),
-        seen: Arc::new(super::gate::Seen::new(super::gate::SEEN_CAPACITY)),
-        reloads: None,
-        rules: Arc::new(std::sync::RwLock::new(k.rules.clone())),
-    });
-    let handler = Arc::new(Handler::new(k, kept));
+    super::reload::register(&http, &k.l10n, &opts.bot.admin_guilds)
+        .await
+        .map_err(BotError::Register)?;
     let listener = tokio::net::TcpListener::bind(opts.listen)
         .await
         .map_err(|e| BotError::Listen(opts.listen, e))?;
     let addr = listener
         .local_addr()
         .map_err(|e| BotError::Listen(opts.listen, e))?;
+    let registry = store.registry()?;
+    store.write_behind();
+    let claims = match &store {
+        Backend::Sled(_) => Claims::Local(super::gate::Seen::new(super::gate::SEEN_CAPACITY)),
+        Backend::Postgres(pg) => Claims::Shared(pg.clone()),
+    };
+    // The figures are counted in memory and added to the store every FLUSH_EVERY and at
+    // shutdown; on PostgreSQL every worker adds to the same rows.
+    let rules = Arc::new(std::sync::RwLock::new(k.rules.clone()));
+    let tally = store.tally()?;
+    {
+        let rules = rules.clone();
+        store.count_abandoned(&tally, move || {
+            rules.read().unwrap_or_else(|e| e.into_inner()).clone()
+        });
+    }
+    // `data export` while a worker on sled runs (served on its socket, see main) holds
+    // the figures counted in memory too.
+    if let Backend::Sled(s) = &store {
+        s.on_export(crate::store::figures::flush_before_export(tally.clone()));
+    }
+    let (stop_flushing, flushing_stopped) = oneshot::channel::<()>();
+    let flushing = tokio::spawn(crate::store::figures::flush_periodically(
+        tally.clone(),
+        async move {
+            let _ = flushing_stopped.await;
+        },
+    ));
+    let (requests, requested) = tokio::sync::mpsc::unbounded_channel();
+    let kept = Arc::new(super::reload::Kept {
+        store: Arc::new(store.clone()),
+        registry,
+        tally,
+        bot_user,
+        owners,
+        admin_guilds: opts.bot.admin_guilds.clone(),
+        gates: Arc::new(super::gate::Gates::new()),
+        seen: Arc::new(super::gate::Seen::new(super::gate::SEEN_CAPACITY)),
+        reloads: Some(requests),
+        rules,
+    });
+    // Each request takes the handler in force when it arrives; a reload replaces it.
+    let live = Arc::new(Live::new(Handler::new(k, kept.clone())));
+    let reloads = super::reload::start(
+        live.clone(),
+        kept,
+        opts.bot.reload.clone(),
+        http.clone(),
+        opts.bot.guild,
+        requested,
+    );
     tracing::info!(%addr, "listening for interactions");
+    if let Some(health) = &opts.bot.health {
+        health.without_gateway();
+    }
     listening(addr);
     let endpoint = Arc::new(Endpoint {
-        handler,
-        rest: Rest {
-            http: Arc::new(http),
-        },
+        live,
+        rest: Rest { http },
         key: opts.public_key,
         claims,
     });
@@ -144,6 +190,10 @@ pub async fn serve(
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await;
+    reloads.abort();
+    // The last figures counted (flush_periodically flushes once more as it stops).
+    let _ = stop_flushing.send(());
+    let _ = flushing.await;
     if let Err(e) = store.flush().await {
         tracing::error!(error = %e, "could not flush the store at shutdown");
     }
@@ -211,13 +261,13 @@ async fn receive(
     }
     let (answer, answered) = oneshot::channel();
     let handling = {
-        let ep = ep.clone();
+        let (handler, rest) = (ep.live.get(), ep.rest.clone());
         reply::answering(answer, async move {
             match serde_json::from_slice::<Interaction>(&body) {
-                Ok(interaction) => ep.handler.interaction(ep.rest.clone(), interaction).await,
+                Ok(interaction) => handler.interaction(rest, interaction).await,
                 Err(e) => {
                     tracing::debug!(error = %e, "serenity cannot read the interaction");
-                    ep.handler.unreadable(ep.rest.clone(), &value).await
+                    handler.unreadable(rest, &value).await
                 }
             }
         })

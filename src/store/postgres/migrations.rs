@@ -19,10 +19,11 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
     applied_at timestamptz NOT NULL DEFAULT now()
 );";
 
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "sessions, handled interactions, posted cards",
-    sql: "
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "sessions, handled interactions, posted cards",
+        sql: "
 CREATE TABLE sessions (
     key        text PRIMARY KEY,
     user_id    text NOT NULL,
@@ -42,4 +43,21 @@ CREATE TABLE posted_cards (
     message_id bigint PRIMARY KEY,
     card       jsonb NOT NULL
 );",
-}];
+    },
+    Migration {
+        version: 2,
+        name: "usage figures, one row per counted thing",
+        // One row per figure, so that a flush adds to it (`n = figures.n + EXCLUDED.n`)
+        // and workers flushing at once never lose a count. `key` is the figures' key as
+        // sled stores it (`<day>|<rules version>|<locale>|<place>`); `field` a field of
+        // `Counts`; `item` the question or outcome id ('' for started and finished).
+        sql: "
+CREATE TABLE figures (
+    key   text NOT NULL,
+    field text NOT NULL,
+    item  text NOT NULL,
+    n     bigint NOT NULL,
+    PRIMARY KEY (key, field, item)
+);",
+    },
+];

@@ -14,13 +14,21 @@
 //! - **Expiry is an index.** `sessions.expires_at` is indexed; pruning deletes by it.
 //! - **Two rows that change together change in one transaction** (re-syncing pins);
 //!   a card's post and pin are single statements, so two workers cannot undo each other.
+//! - **Counts are added, never overwritten.** The usage figures are one row per counted
+//!   thing, and a worker's flush adds to them in one upsert (`figures.rs`).
+//! - **A backup is sled's.** `data export` reads everything at one moment and writes
+//!   sled's export format; `data import` writes one in a single transaction (`dump.rs`).
 //! - **Migrations are versioned** ([`MIGRATIONS`]) and run at start-up under an advisory
 //!   lock, so workers starting together apply each once; a database migrated by a newer
 //!   build is refused rather than misread.
 //!
 //! The client is tokio-postgres with a small deadpool pool per worker.
 
+mod dump;
+mod figures;
 mod migrations;
+
+pub use dump::Restore;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -102,6 +110,8 @@ pub struct PgStore {
     clock: crate::store::Clock,
     /// Where it connects, without the password (for messages).
     target: String,
+    /// Called with each session pruned (see [`PgStore::on_pruned`]).
+    on_pruned: Arc<std::sync::OnceLock<crate::store::PrunedHook>>,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -154,6 +164,7 @@ impl PgStore {
             ttl: options.ttl,
             clock: options.clock,
             target,
+            on_pruned: Arc::default(),
         };
         store.migrate().await?;
         Ok(store)
@@ -267,16 +278,36 @@ impl PgStore {
     /// older than [`CLAIMS_KEPT`]; returns how many sessions went.
     pub async fn prune_expired(&self, now: i64) -> Result<usize, StoreError> {
         let client = self.pool.get().await.map_err(pool_write)?;
-        let sessions = client
-            .execute("DELETE FROM sessions WHERE expires_at <= $1", &[&now])
+        // Each deleted row comes back to the worker that deleted it, and to no other:
+        // a session given up unfinished is counted once however many workers prune.
+        let deleted = client
+            .query(
+                "DELETE FROM sessions WHERE expires_at <= $1 RETURNING key, record",
+                &[&now],
+            )
             .await
             .map_err(|e| write(describe(&e)))?;
+        let sessions = deleted.len();
+        if let Some(hook) = self.on_pruned.get() {
+            for row in deleted {
+                let key = SessionKey::decode(row.get::<_, &str>(0));
+                if let (Some(key), Some(record)) = (key, decode(row.get(1))) {
+                    hook(&key, &record);
+                }
+            }
+        }
         let before = now - CLAIMS_KEPT.as_secs() as i64;
         client
             .execute("DELETE FROM interactions WHERE claimed_at < $1", &[&before])
             .await
             .map_err(|e| write(describe(&e)))?;
-        Ok(sessions as usize)
+        Ok(sessions)
+    }
+
+    /// Calls `hook` with each session [`PgStore::prune_expired`] deletes from now on (the
+    /// usage figures count those given up unfinished); set once.
+    pub fn on_pruned(&self, hook: crate::store::PrunedHook) {
+        let _ = self.on_pruned.set(hook);
     }
 
     /// Deletes every session of `user` in every scope; returns how many.
