@@ -302,9 +302,7 @@ impl Handler {
             _ => return counted(Outcome::Failed),
         };
         let text = self.l10n().text(locale, "error-internal");
-        if let Err(e) = respond.send(&ctx, &spec::notice(text, Vec::new())).await {
-            tracing::error!(error = %e, "could not answer after a panic");
-        }
+        respond.notice_or_log(&ctx, text, "after a panic").await;
         counted(Outcome::Failed);
     }
 

@@ -16,7 +16,7 @@ use super::endpoint::reply;
 use super::rest::Rest;
 use serenity::http::HttpError;
 
-use super::spec::{ButtonStyle, Component, MessageSpec};
+use super::spec::{self, ButtonStyle, Component, MessageSpec};
 use crate::i18n::LocaleId;
 
 /// The Discord error code of a failed REST call, if Discord answered with one.
@@ -323,6 +323,14 @@ impl Responder<'_> {
         .await
         .map_err(|e| Unacknowledged(format!("acknowledging {what}: {e}")))?;
         Ok(self.as_deferred().unwrap_or(self))
+    }
+
+    /// Sends `text` as a notice where nothing is left to do if Discord does not take it:
+    /// the failure is logged (as "could not answer `what`"), never returned.
+    pub(super) async fn notice_or_log(self, ctx: &Rest, text: String, what: &str) {
+        if let Err(e) = self.send(ctx, &spec::notice(text, Vec::new())).await {
+            tracing::error!(error = %e, "could not answer {what}");
+        }
     }
 
     pub(super) async fn send(self, ctx: &Rest, spec: &MessageSpec) -> Result<(), CallError> {
