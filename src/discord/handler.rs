@@ -156,11 +156,11 @@ impl Handler {
             (CommandType::ChatInput, commands::PINS) => self.list_outdated(call).await,
             (CommandType::Message, commands::PIN) => self.pin(call).await,
             (CommandType::ChatInput, super::usage::STATS) => {
-                self.stats_command(ctx, c, locale, received).await;
+                self.stats_command(call).await;
                 Ok(())
             }
             (CommandType::ChatInput, super::reload::RELOAD) => {
-                self.reload_command(ctx, c, locale, received).await;
+                self.reload_command(call).await;
                 Ok(())
             }
             (kind, name) => Err(Failure::Internal(format!(

@@ -26,10 +26,9 @@ use tokio::sync::{mpsc, oneshot};
 use super::gate::{Gates, Seen};
 use super::handler::Handler;
 use super::registry::Registry;
-use super::respond::Responder;
-use super::rest::Rest;
+use super::respond::Call;
 use super::spec;
-use crate::i18n::{LocaleId, Localizer};
+use crate::i18n::Localizer;
 use crate::knowledge::{self, Knowledge};
 use crate::problem::Problem;
 use crate::rules::Rules;
@@ -311,29 +310,22 @@ pub async fn register(
 impl Handler {
     /// `/activation-reload`: the owner, in a server of the configuration, reloads; the
     /// answer (ephemeral) says which version is in force, or lists the problems.
-    pub(super) async fn reload_command(
-        &self,
-        ctx: &Rest,
-        c: &CommandInteraction,
-        locale: LocaleId,
-        received: Instant,
-    ) {
+    pub(super) async fn reload_command(&self, call: Call<'_, CommandInteraction>) {
+        let (ctx, c, locale) = (call.ctx, call.interaction, call.locale);
         let l10n = self.l10n();
         let kept = &self.kept;
         let allowed = c
             .guild_id
             .is_some_and(|g| kept.admin_guilds.contains(&g.get()))
             && kept.owners.contains(&c.user.id.get());
-        let respond = Responder::Command(c, received);
+        let respond = call.responder();
         if !allowed {
             tracing::warn!(
                 user = c.user.id.get(),
                 "/activation-reload refused: not the owner in a configured server"
             );
             let text = l10n.text(locale, "error-not-owner");
-            if let Err(e) = respond.send(ctx, &spec::notice(text, Vec::new())).await {
-                tracing::error!(error = %e, "could not answer /activation-reload");
-            }
+            respond.notice_or_log(ctx, text, "/activation-reload").await;
             return;
         }
         let deferred = match respond.defer(ctx, "the reload").await {
@@ -375,8 +367,8 @@ impl Handler {
             }
             Outcome::Unavailable => l10n.text(locale, "reload-unavailable"),
         };
-        if let Err(e) = deferred.send(ctx, &spec::notice(text, Vec::new())).await {
-            tracing::error!(error = %e, "could not answer /activation-reload");
-        }
+        deferred
+            .notice_or_log(ctx, text, "/activation-reload")
+            .await;
     }
 }

@@ -10,7 +10,7 @@ use serenity::all::{
 };
 
 use super::handler::Handler;
-use super::respond::{rows, with_retry, ComponentAnswer, Responder, FIRST_RESPONSE_BUDGET};
+use super::respond::{rows, with_retry, Call, ComponentAnswer, Responder, FIRST_RESPONSE_BUDGET};
 use super::rest::Rest;
 use super::spec::{self, Owner};
 use crate::conversation::{place_of, Opened, Reply, View};
@@ -159,20 +159,13 @@ impl Handler {
 
     /// `/activation-stats`: this server's figures, for members with Manage Server or Pin
     /// Messages, ephemeral, in the member's language.
-    pub(super) async fn stats_command(
-        &self,
-        ctx: &Rest,
-        c: &CommandInteraction,
-        locale: LocaleId,
-        received: Instant,
-    ) {
+    pub(super) async fn stats_command(&self, call: Call<'_, CommandInteraction>) {
+        let (ctx, c, locale) = (call.ctx, call.interaction, call.locale);
         let l10n = self.l10n();
-        let respond = Responder::Command(c, received);
+        let respond = call.responder();
         let Some(guild) = c.guild_id else {
             let text = l10n.text(locale, "error-guild-only");
-            if let Err(e) = respond.send(ctx, &spec::notice(text, Vec::new())).await {
-                tracing::error!(error = %e, "could not answer /activation-stats");
-            }
+            respond.notice_or_log(ctx, text, "/activation-stats").await;
             return;
         };
         let deferred = match respond.defer(ctx, "the usage figures").await {
@@ -213,9 +206,7 @@ impl Handler {
                 }
             }
         };
-        if let Err(e) = deferred.send(ctx, &spec::notice(text, Vec::new())).await {
-            tracing::error!(error = %e, "could not answer /activation-stats");
-        }
+        deferred.notice_or_log(ctx, text, "/activation-stats").await;
     }
 
     /// [`stats_text`] under the running rules and texts.
