@@ -11,6 +11,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::session::StoreError;
+use crate::store::backend::Records;
 use crate::store::postgres::PgStore;
 use crate::store::JsonTree;
 
@@ -66,14 +67,7 @@ pub struct ChannelPins {
 }
 
 /// Where the posted cards are kept.
-#[derive(Debug, Clone)]
-enum Cards {
-    /// A tree in the sled store (one process).
-    Sled(JsonTree<PostedCard>),
-    /// A table in PostgreSQL, shared by every worker; each change is one statement or
-    /// one transaction there.
-    Postgres(Arc<PgStore>),
-}
+type Cards = Records<PostedCard>;
 
 /// Posted cards by message id.
 #[derive(Debug, Clone)]

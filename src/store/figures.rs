@@ -33,8 +33,9 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use super::backend::Records;
 use super::postgres::PgStore;
-use super::{JsonTree, SledStore};
+use super::SledStore;
 use crate::figures::{Counts, Event, Filter, Key, Report};
 use crate::session::StoreError;
 
@@ -45,11 +46,7 @@ pub const TREE: &str = "figures";
 pub const FLUSH_EVERY: Duration = Duration::from_secs(30);
 
 /// Where the figures are added to.
-#[derive(Debug, Clone)]
-enum Stored {
-    Sled(JsonTree<Counts>),
-    Postgres(Arc<PgStore>),
-}
+type Stored = Records<Counts>;
 
 /// The usage figures: stored ones and those counted since the last flush.
 #[derive(Debug, Clone)]
