@@ -256,6 +256,9 @@ enum Saved {
     /// The store had this step or a later one already (another process took it):
     /// where the conversation stands, and whether it was this very click.
     Already { reply: Reply, same: bool },
+    /// The user deleted the conversation after the button was shown (found by the
+    /// store: [`Advanced::Forgotten`]); nothing was saved.
+    Gone,
 }
 
 impl<S> Clone for Conversation<S> {
@@ -369,7 +372,7 @@ impl<S: SessionStore> Conversation<S> {
             .max();
         let step = before.map_or(0, |s| s.saturating_add(1));
         let created_at = stored.as_ref().map(|r| r.created_at);
-        let (Saved::Now(reply) | Saved::Already { reply, .. }) = self
+        let reply = match self
             .save(
                 key,
                 locale,
@@ -379,7 +382,17 @@ impl<S: SessionStore> Conversation<S> {
                 Some(Input::Restart),
                 created_at,
             )
-            .await?;
+            .await?
+        {
+            Saved::Now(reply) | Saved::Already { reply, .. } => reply,
+            // Deleted again each time it started anew (only by racing deletions).
+            Saved::Gone => {
+                return Err(StoreError::Write(
+                    "the conversation was deleted again while it started anew".to_owned(),
+                )
+                .into())
+            }
+        };
         Ok(Opened {
             reply,
             resumed: false,
@@ -544,6 +557,7 @@ impl<S: SessionStore> Conversation<S> {
             Saved::Now(reply) => Step::Moved(reply),
             Saved::Already { reply, same: true } => Step::Repeated(reply),
             Saved::Already { reply, same: false } => Step::Outdated(reply),
+            Saved::Gone => Step::Gone,
         })
     }
 
@@ -652,21 +666,25 @@ impl<S: SessionStore> Conversation<S> {
         Ok(match saved {
             Saved::Now(reply) => Step::Updated { reply, dropped },
             Saved::Already { reply, .. } => Step::Outdated(reply),
+            Saved::Gone => Step::Gone,
         })
     }
 
     /// "Delete my saved answers": removes the saved conversation durably, and remembers
-    /// that buttons of this conversation lead nowhere now.
+    /// that buttons of this conversation lead nowhere now (in this process's memory; a
+    /// shared store keeps a marker that every process finds, see
+    /// [`SessionStore::forget`]).
     async fn forget(
         &self,
         key: &SessionKey,
         step: u64,
         latest: Option<Latest>,
     ) -> Result<Step, ConvError> {
-        let removed = self.store.remove(key).await?;
+        let step = latest.map_or(step, |l| l.step.max(step));
+        let removed = self.store.forget(key, step).await?;
         let now = self.now();
         let gone = Latest {
-            step: latest.map_or(step, |l| l.step.max(step)),
+            step,
             by: None,
             answers: Answers::new(),
             created_at: now,
@@ -692,22 +710,39 @@ impl<S: SessionStore> Conversation<S> {
         created_at: Option<i64>,
     ) -> Result<Saved, ConvError> {
         let now = self.now();
+        // Start over, or a new conversation: what a deleted conversation still allows.
+        let anew = input == Some(Input::Restart);
         let mut record = SessionRecord::new(&self.rules.meta.version, self.l10n.tag(locale), now);
         record.answers = walk.answers(&self.rules);
         record.step = step;
         record.last_input = input.map(|i| i.key());
         record.created_at = created_at.unwrap_or(now);
-        if let Advanced::Behind(stored) = self.store.advance(key, &record).await? {
-            if let Some(reply) = self.stored_reply(key, &stored, locale) {
-                let same = stored.step == record.step
-                    && stored.last_input == record.last_input
-                    && stored.answers == record.answers;
-                return Ok(Saved::Already { reply, same });
+        let mut tries = 0;
+        loop {
+            match self.store.advance(key, &record).await? {
+                Advanced::Saved => break,
+                Advanced::Behind(stored) => {
+                    if let Some(reply) = self.stored_reply(key, &stored, locale) {
+                        let same = stored.step == record.step
+                            && stored.last_input == record.last_input
+                            && stored.answers == record.answers;
+                        return Ok(Saved::Already { reply, same });
+                    }
+                    // Stored under other rules: this step stands (the store keeps the
+                    // later one).
+                    break;
+                }
+                // Deleted (in a shared store, by any process) after the button was shown:
+                // the conversation starts again after the deletion, or the button is gone.
+                Advanced::Forgotten { step: deleted } if anew && tries < 3 => {
+                    tries += 1;
+                    record.step = deleted.saturating_add(1);
+                }
+                Advanced::Forgotten { .. } => return Ok(Saved::Gone),
             }
-            // Stored under other rules: this step stands (the store keeps the later one).
         }
         let latest = Latest {
-            step,
+            step: record.step,
             by,
             answers: self.symbols(walk),
             created_at: record.created_at,

@@ -138,6 +138,13 @@ impl SessionStore for Backend {
         }
     }
 
+    async fn forget(&self, key: &SessionKey, step: u64) -> Result<bool, StoreError> {
+        match self {
+            Backend::Sled(s) => s.forget(key, step).await,
+            Backend::Postgres(p) => p.forget(key, step).await,
+        }
+    }
+
     async fn remove(&self, key: &SessionKey) -> Result<bool, StoreError> {
         match self {
             Backend::Sled(s) => s.remove(key).await,
