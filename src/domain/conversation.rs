@@ -313,7 +313,8 @@ impl<S: SessionStore> Conversation<S> {
     /// this process showed each user last is not what the conversation stands at, since
     /// any worker may have taken the next step. The memory of recent steps is not
     /// consulted; the button decides, and the store's conditional write
-    /// ([`SessionStore::advance`]) finds a step another worker took first.
+    /// ([`SessionStore::advance`]) finds a step another worker took first, or that the
+    /// user deleted the conversation since (through any worker: [`SessionStore::forget`]).
     pub fn shared(mut self) -> Self {
         self.shared = true;
         self
