@@ -10,6 +10,7 @@
 //! deleted through one worker stay deleted: an older button given to the other is
 //! refused, as `run` refuses it.
 
+mod common_bot;
 mod support;
 
 use std::sync::Arc;
@@ -37,6 +38,38 @@ fn step_of(m: &StoredMessage) -> u64 {
     CustomId::decode(&id).expect("the bot's button").step
 }
 
+/// Two `serve` workers on the database at `url` (data directories under `data`) behind
+/// a round-robin balancer signing with `signer`, to which the stand-in delivers.
+fn two_workers(
+    standin: &StandIn,
+    url: &str,
+    signer: Signer,
+    data: &std::path::Path,
+) -> (Worker, Worker, Arc<Balancer>) {
+    let key = signer.public_key_hex();
+    let store = ["--store", url];
+    let w0 = Worker::start(BIN, standin, &key, &data.join("w0"), &store);
+    let w1 = Worker::start(BIN, standin, &key, &data.join("w1"), &store);
+    let balancer = Balancer::new(vec![w0.addr, w1.addr], Policy::RoundRobin, signer);
+    {
+        let b = balancer.clone();
+        standin.deliver_over_http(move |o| b.clone().post(o));
+    }
+    (w0, w1, balancer)
+}
+
+/// The stand-in found nothing wrong in what the workers sent, and none panicked.
+fn assert_clean(standin: &StandIn, workers: [&Worker; 2]) {
+    assert!(
+        standin.violations().is_empty(),
+        "{:?}",
+        standin.violations()
+    );
+    for w in workers {
+        assert!(!w.log().contains("panicked"), "{}", w.log());
+    }
+}
+
 struct Walker<'a> {
     standin: &'a StandIn,
     balancer: Arc<Balancer>,
@@ -46,7 +79,21 @@ struct Walker<'a> {
     served: Vec<usize>,
 }
 
-impl Walker<'_> {
+impl<'a> Walker<'a> {
+    /// `user`'s walker, reading the database at `url`.
+    async fn new(standin: &'a StandIn, balancer: Arc<Balancer>, url: &str, user: u64) -> Self {
+        let db = PgStore::connect(url, StoreOptions::default())
+            .await
+            .unwrap();
+        Walker {
+            standin,
+            balancer,
+            db,
+            user,
+            served: Vec::new(),
+        }
+    }
+
     fn key(&self) -> SessionKey {
         SessionKey::new(Scope::Guild(GUILD), self.user.to_string())
     }
@@ -104,27 +151,10 @@ async fn two_workers_one_database_one_load_balancer() {
         return support::postgres::skipped("two_workers_one_database_one_load_balancer");
     };
     let standin = StandIn::start().await;
-    let signer = Signer::new(11);
-    let key = signer.public_key_hex();
     let data = tempfile::tempdir().unwrap();
     let store = ["--store", url.as_str()];
-    let mut w0 = Worker::start(BIN, &standin, &key, &data.path().join("w0"), &store);
-    let w1 = Worker::start(BIN, &standin, &key, &data.path().join("w1"), &store);
-    let balancer = Balancer::new(vec![w0.addr, w1.addr], Policy::RoundRobin, signer);
-    {
-        let b = balancer.clone();
-        standin.deliver_over_http(move |o| b.clone().post(o));
-    }
-    let db = PgStore::connect(&url, StoreOptions::default())
-        .await
-        .unwrap();
-    let mut walker = Walker {
-        standin: &standin,
-        balancer: balancer.clone(),
-        db,
-        user: 940_000_000_000_000_100,
-        served: Vec::new(),
-    };
+    let (mut w0, w1, balancer) = two_workers(&standin, &url, Signer::new(11), data.path());
+    let mut walker = Walker::new(&standin, balancer.clone(), &url, 940_000_000_000_000_100).await;
 
     // Round robin: the clicks alternate between the workers.
     let q1 = walker.slash().await;
@@ -295,31 +325,7 @@ async fn two_workers_one_database_one_load_balancer() {
     );
     assert_eq!(walker.stored_step().await, Some(step_of(&m)));
 
-    assert!(
-        standin.violations().is_empty(),
-        "{:?}",
-        standin.violations()
-    );
-    for w in [&w0, &w1] {
-        assert!(!w.log().contains("panicked"), "{}", w.log());
-    }
-}
-
-/// The sentence `id` in `locale`, as the i18n files have it.
-fn text(locale: &str, id: &str) -> String {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("i18n")
-        .join(locale);
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let body = std::fs::read_to_string(entry.unwrap().path()).unwrap();
-        if let Some(line) = body
-            .lines()
-            .find_map(|l| l.strip_prefix(&format!("{id} = ")))
-        {
-            return line.trim().to_owned();
-        }
-    }
-    panic!("no message {id} in {}", dir.display())
+    assert_clean(&standin, [&w0, &w1]);
 }
 
 /// What the database holds for `user`, every row: (forgotten, record).
@@ -352,27 +358,9 @@ async fn deleted_answers_stay_deleted_whichever_worker_gets_an_old_button() {
         );
     };
     let standin = StandIn::start().await;
-    let signer = Signer::new(12);
-    let key = signer.public_key_hex();
     let data = tempfile::tempdir().unwrap();
-    let store = ["--store", url.as_str()];
-    let w0 = Worker::start(BIN, &standin, &key, &data.path().join("w0"), &store);
-    let w1 = Worker::start(BIN, &standin, &key, &data.path().join("w1"), &store);
-    let balancer = Balancer::new(vec![w0.addr, w1.addr], Policy::RoundRobin, signer);
-    {
-        let b = balancer.clone();
-        standin.deliver_over_http(move |o| b.clone().post(o));
-    }
-    let db = PgStore::connect(&url, StoreOptions::default())
-        .await
-        .unwrap();
-    let mut walker = Walker {
-        standin: &standin,
-        balancer: balancer.clone(),
-        db,
-        user: 940_000_000_000_000_200,
-        served: Vec::new(),
-    };
+    let (w0, w1, balancer) = two_workers(&standin, &url, Signer::new(12), data.path());
+    let mut walker = Walker::new(&standin, balancer.clone(), &url, 940_000_000_000_000_200).await;
     let user = walker.user;
     // A click on a button as an older copy of the message shows it (another device).
     let old_click = |message: u64, custom_id: String| {
@@ -401,18 +389,18 @@ async fn deleted_answers_stay_deleted_whichever_worker_gets_an_old_button() {
 
     // Deleted through worker A (0).
     let (_, deleted) = walker.click(&card, &verb_id(&card, 'f')).await;
-    assert_eq!(deleted.content(), text("en-US", "forgotten"));
+    assert_eq!(deleted.content(), common_bot::text("en-US", "forgotten"));
     assert_eq!(*walker.served.last().unwrap(), 0, "worker A");
 
     // An older answer button (the second question's, another device) through worker B:
     // the sentence run gives, and nothing moved.
     let (by, gone) = old_click(q2.id, answer_id(&q2, "lost-origin", 0)).await;
     assert_eq!(by, 1, "worker B");
-    assert_eq!(gone.content(), text("en-US", "stale-session"));
+    assert_eq!(gone.content(), common_bot::text("en-US", "stale-session"));
     // And the card's Back through worker A: the same.
     let (by, gone) = old_click(card.id, verb_id(&card, 'b')).await;
     assert_eq!(by, 0, "worker A");
-    assert_eq!(gone.content(), text("en-US", "stale-session"));
+    assert_eq!(gone.content(), common_bot::text("en-US", "stale-session"));
     // The database holds no answer of the user: one marker, and nothing in it.
     let rows = rows_of(&url, user).await;
     assert_eq!(rows.len(), 1, "{rows:?}");
@@ -440,11 +428,11 @@ async fn deleted_answers_stay_deleted_whichever_worker_gets_an_old_button() {
     let offer = walker.slash().await;
     assert!(offer.custom_ids().iter().any(|i| i.starts_with("ac1:c:")));
     let (_, deleted) = walker.click(&offer, &verb_id(&offer, 'f')).await;
-    assert_eq!(deleted.content(), text("en-US", "forgotten"));
+    assert_eq!(deleted.content(), common_bot::text("en-US", "forgotten"));
     let (by, gone) = old_click(next.id, answer_id(&next, "lost-origin", 0)).await;
     assert_eq!(
         gone.content(),
-        text("en-US", "stale-session"),
+        common_bot::text("en-US", "stale-session"),
         "worker {by}"
     );
     let fresh = walker.slash().await;
@@ -458,17 +446,10 @@ async fn deleted_answers_stay_deleted_whichever_worker_gets_an_old_button() {
     let (by, outdated) = old_click(next.id, answer_id(&next, "lost-origin", 0)).await;
     assert_eq!(
         outdated.content(),
-        text("en-US", "outdated-click"),
+        common_bot::text("en-US", "outdated-click"),
         "worker {by}"
     );
     assert_eq!(walker.stored_step().await, Some(step_of(&fresh)));
 
-    assert!(
-        standin.violations().is_empty(),
-        "{:?}",
-        standin.violations()
-    );
-    for w in [&w0, &w1] {
-        assert!(!w.log().contains("panicked"), "{}", w.log());
-    }
+    assert_clean(&standin, [&w0, &w1]);
 }

@@ -368,24 +368,16 @@ impl PgStore {
         Ok(())
     }
 
+    /// The session stored for `key` (not the marker of a deleted one).
     async fn fetch(&self, key: &SessionKey) -> Result<Option<SessionRecord>, StoreError> {
-        let client = self.pool.get().await.map_err(pool_read)?;
-        let stmt = client
-            .prepare_cached(
-                "SELECT record FROM sessions WHERE key = $1 AND expires_at > $2 \
-                 AND NOT forgotten",
-            )
-            .await
-            .map_err(|e| read(describe(&e)))?;
-        let row = client
-            .query_opt(&stmt, &[&key.encode(), &self.now()])
-            .await
-            .map_err(|e| read(describe(&e)))?;
-        Ok(row.and_then(|r| decode(r.get::<_, serde_json::Value>(0))))
+        Ok(match self.standing(key).await? {
+            Some(Advanced::Behind(record)) => Some(record),
+            _ => None,
+        })
     }
 
-    /// What stands in the way of a step [`SessionStore::advance`] did not write: the
-    /// session stored, or the marker of a deleted one.
+    /// What is stored for `key` and not expired, as what stands in the way of a step
+    /// [`SessionStore::advance`] did not write: a session, or the marker of a deleted one.
     async fn standing(&self, key: &SessionKey) -> Result<Option<Advanced>, StoreError> {
         let client = self.pool.get().await.map_err(pool_read)?;
         let stmt = client
@@ -409,51 +401,25 @@ impl PgStore {
         }))
     }
 
-    /// "Delete my saved answers" at `step`: the session goes, and a marker without
-    /// answers stays at the step after every step shown so far (the deletion's own
-    /// step), in one transaction. `true` if a session was deleted.
+    /// "Delete my saved answers" at `step`: the session becomes a marker without answers,
+    /// at the step after every step shown so far (the deletion's own step), in one
+    /// statement. `true` if a session was deleted.
     async fn forget_session(&self, key: &SessionKey, step: u64) -> Result<bool, StoreError> {
-        let mut client = self.pool.get().await.map_err(pool_write)?;
-        let tx = client
-            .transaction()
+        let client = self.pool.get().await.map_err(pool_write)?;
+        let stmt = client
+            .prepare_cached(FORGET_SESSION)
             .await
             .map_err(|e| write(describe(&e)))?;
-        let old = tx
-            .query_opt(
-                "DELETE FROM sessions WHERE key = $1 RETURNING step, forgotten",
-                &[&key.encode()],
+        let now = self.now();
+        let step = i64::try_from(step).unwrap_or(i64::MAX).saturating_add(1);
+        let row = client
+            .query_one(
+                &stmt,
+                &[&key.encode(), &key.user, &step, &now, &self.expires_at(now)],
             )
             .await
             .map_err(|e| write(describe(&e)))?;
-        let step = i64::try_from(step).unwrap_or(i64::MAX);
-        let (removed, after) = match old {
-            // A marker already: it stays at least where it was.
-            Some(r) if r.get::<_, bool>(1) => (false, r.get::<_, i64>(0)),
-            Some(r) => (true, r.get::<_, i64>(0).saturating_add(1)),
-            None => (false, 0),
-        };
-        let marker = after.max(step.saturating_add(1));
-        let now = self.now();
-        // A worker writing the same key meanwhile: the later step wins, as a marker.
-        tx.execute(
-            "INSERT INTO sessions \
-             (key, user_id, step, record, updated_at, expires_at, forgotten) \
-             VALUES ($1, $2, $3, '{}', $4, $5, true) \
-             ON CONFLICT (key) DO UPDATE SET step = GREATEST(sessions.step, EXCLUDED.step), \
-             record = EXCLUDED.record, updated_at = EXCLUDED.updated_at, \
-             expires_at = EXCLUDED.expires_at, forgotten = true",
-            &[
-                &key.encode(),
-                &key.user,
-                &marker,
-                &now,
-                &self.expires_at(now),
-            ],
-        )
-        .await
-        .map_err(|e| write(describe(&e)))?;
-        tx.commit().await.map_err(|e| write(describe(&e)))?;
-        Ok(removed)
+        Ok(row.get(0))
     }
 
     // ---- posted cards ------------------------------------------------------------------
@@ -589,6 +555,21 @@ const ADVANCE_SESSION: &str = concat!(
     " WHERE sessions.step < EXCLUDED.step OR sessions.expires_at <= EXCLUDED.updated_at",
     " RETURNING 1"
 );
+
+/// Turns a session into the marker of its deletion (or writes one where there is
+/// none): no answers, at the step after the deletion's (`$3`) or the stored session's,
+/// whichever is later; a marker already there stays at least where it was. Returns
+/// whether a session was there.
+const FORGET_SESSION: &str = "\
+    WITH old AS (SELECT forgotten FROM sessions WHERE key = $1) \
+    INSERT INTO sessions (key, user_id, step, record, updated_at, expires_at, forgotten) \
+    VALUES ($1, $2, $3, '{}', $4, $5, true) \
+    ON CONFLICT (key) DO UPDATE SET \
+    step = GREATEST(sessions.step + CASE WHEN sessions.forgotten THEN 0 ELSE 1 END, \
+                    EXCLUDED.step), \
+    record = EXCLUDED.record, updated_at = EXCLUDED.updated_at, \
+    expires_at = EXCLUDED.expires_at, forgotten = true \
+    RETURNING COALESCE((SELECT NOT forgotten FROM old), false)";
 
 /// A session as the statements above take it.
 struct SessionRow<'a> {
