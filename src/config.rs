@@ -12,88 +12,53 @@ use serde::Deserialize;
 
 use crate::problem::LineIndex;
 
-/// The command-line and environment side of the settings.
-#[derive(Debug, Clone, Default, clap::Args)]
-pub struct ConfigArgs {
+/// Declares [`ConfigArgs`]: every setting is a global long flag with its environment
+/// variable and a value name, written once each as `field: Type, "VARIABLE", "NAME"`
+/// (`field as "flag-name"` where the flag is not the field's name), with any further
+/// clap arguments in brackets.
+macro_rules! config_args {
+    ($(
+        $(#[doc = $doc:literal])*
+        $field:ident $(as $long:literal)?: $ty:ty, $env:literal, $name:literal $([$($more:tt)*])?;
+    )*) => {
+        /// The command-line and environment side of the settings.
+        #[derive(Debug, Clone, Default, clap::Args)]
+        pub struct ConfigArgs {
+            $(
+                $(#[doc = $doc])*
+                #[arg(long $(= $long)?, global = true, env = $env, value_name = $name $(, $($more)*)?)]
+                pub $field: $ty,
+            )*
+        }
+    };
+}
+
+config_args! {
     /// A TOML file with any of: data_dir, rules_dir, i18n_dir, default_locale,
     /// session_ttl_days, cache_capacity_mb, metrics_addr, admin_guilds [default: none].
-    #[arg(
-        long,
-        global = true,
-        env = "ACTIVATION_CHECK_CONFIG",
-        value_name = "FILE"
-    )]
-    pub config: Option<PathBuf>,
+    config: Option<PathBuf>, "ACTIVATION_CHECK_CONFIG", "FILE";
     /// Where sessions and posted cards are stored [default: data].
-    #[arg(
-        long,
-        global = true,
-        env = "ACTIVATION_CHECK_DATA_DIR",
-        value_name = "DIR"
-    )]
-    pub data_dir: Option<PathBuf>,
+    data_dir: Option<PathBuf>, "ACTIVATION_CHECK_DATA_DIR", "DIR";
     /// The directory holding activation-check.toml [default: rules].
-    #[arg(
-        long,
-        global = true,
-        env = "ACTIVATION_CHECK_RULES_DIR",
-        value_name = "DIR"
-    )]
-    pub rules_dir: Option<PathBuf>,
+    rules_dir: Option<PathBuf>, "ACTIVATION_CHECK_RULES_DIR", "DIR";
     /// The directory holding one folder of .ftl files per locale [default: i18n].
-    #[arg(
-        long,
-        global = true,
-        env = "ACTIVATION_CHECK_I18N_DIR",
-        value_name = "DIR"
-    )]
-    pub i18n_dir: Option<PathBuf>,
+    i18n_dir: Option<PathBuf>, "ACTIVATION_CHECK_I18N_DIR", "DIR";
     /// The locale used when none of the user's matches [default: en-US].
-    #[arg(
-        long,
-        global = true,
-        env = "ACTIVATION_CHECK_DEFAULT_LOCALE",
-        value_name = "TAG"
-    )]
-    pub default_locale: Option<String>,
+    default_locale: Option<String>, "ACTIVATION_CHECK_DEFAULT_LOCALE", "TAG";
     /// Days after its last step that an unfinished or finished session is deleted
     /// (1–3650) [default: 30].
-    #[arg(
-        long,
-        global = true,
-        env = "ACTIVATION_CHECK_SESSION_TTL_DAYS",
-        value_name = "DAYS",
-        value_parser = clap::value_parser!(u32).range(1..=3650)
-    )]
-    pub session_ttl_days: Option<u32>,
+    session_ttl_days: Option<u32>, "ACTIVATION_CHECK_SESSION_TTL_DAYS", "DAYS"
+        [value_parser = clap::value_parser!(u32).range(1..=3650)];
     /// Memory sled may use for its page cache, in MiB (1–4096) [default: 16].
-    #[arg(
-        long,
-        global = true,
-        env = "ACTIVATION_CHECK_CACHE_MB",
-        value_name = "MIB",
-        value_parser = clap::value_parser!(u32).range(1..=4096)
-    )]
-    pub cache_capacity_mb: Option<u32>,
+    cache_capacity_mb: Option<u32>, "ACTIVATION_CHECK_CACHE_MB", "MIB"
+        [value_parser = clap::value_parser!(u32).range(1..=4096)];
     /// Serve /healthz and /metrics on this address, such as 127.0.0.1:9100 [default: off].
-    #[arg(
-        long,
-        global = true,
-        env = "ACTIVATION_CHECK_METRICS_ADDR",
-        value_name = "IP:PORT"
-    )]
-    pub metrics_addr: Option<std::net::SocketAddr>,
+    metrics_addr: Option<std::net::SocketAddr>, "ACTIVATION_CHECK_METRICS_ADDR", "IP:PORT";
     /// A server where the application's owner may reload the rules and texts with
     /// /activation-reload (repeatable; the variable takes a comma-separated list)
     /// [default: none].
-    #[arg(
-        long = "admin-guild",
-        global = true,
-        env = "ACTIVATION_CHECK_ADMIN_GUILDS",
-        value_name = "ID",
-        value_delimiter = ','
-    )]
-    pub admin_guilds: Vec<u64>,
+    admin_guilds as "admin-guild": Vec<u64>, "ACTIVATION_CHECK_ADMIN_GUILDS", "ID"
+        [value_delimiter = ','];
 }
 
 /// The settings in force.
@@ -143,22 +108,16 @@ impl ConfigArgs {
             Some(path) => read_file(path)?,
             None => FileConfig::default(),
         };
-        let file_path = self.config.as_deref().unwrap_or(Path::new("config"));
-        let ttl_days = match (self.session_ttl_days, &file.session_ttl_days) {
-            (Some(d), _) => d,
-            (None, Some(d)) => check_range(file_path, d, "session_ttl_days", 1, 3650)?,
-            (None, None) => 30,
-        };
-        let cache_mb = match (self.cache_capacity_mb, &file.cache_capacity_mb) {
-            (Some(m), _) => m,
-            (None, Some(m)) => check_range(file_path, m, "cache_capacity_mb", 1, 4096)?,
-            (None, None) => 16,
-        };
-        let default_locale = self
-            .default_locale
-            .clone()
-            .or(file.default_locale)
-            .unwrap_or_else(|| "en-US".to_owned());
+        let path = self.config.as_deref().unwrap_or(Path::new("config"));
+        let ttl_days = flag_or_file(self.session_ttl_days, &file.session_ttl_days, |d| {
+            check_range(path, d, "session_ttl_days", 1, 3650)
+        })?;
+        let cache_mb = flag_or_file(self.cache_capacity_mb, &file.cache_capacity_mb, |m| {
+            check_range(path, m, "cache_capacity_mb", 1, 4096)
+        })?;
+        let default_locale = flag_or(&self.default_locale, file.default_locale, || {
+            "en-US".to_owned()
+        });
         if default_locale
             .parse::<unic_langid::LanguageIdentifier>()
             .is_err()
@@ -169,36 +128,42 @@ impl ConfigArgs {
                  expected something like `en-US` or `ja`"
             )));
         }
+        let dir = |name: &'static str| move || PathBuf::from(name);
         Ok(Config {
-            data_dir: self
-                .data_dir
-                .clone()
-                .or(file.data_dir)
-                .unwrap_or_else(|| PathBuf::from("data")),
-            rules_dir: self
-                .rules_dir
-                .clone()
-                .or(file.rules_dir)
-                .unwrap_or_else(|| PathBuf::from("rules")),
-            i18n_dir: self
-                .i18n_dir
-                .clone()
-                .or(file.i18n_dir)
-                .unwrap_or_else(|| PathBuf::from("i18n")),
+            data_dir: flag_or(&self.data_dir, file.data_dir, dir("data")),
+            rules_dir: flag_or(&self.rules_dir, file.rules_dir, dir("rules")),
+            i18n_dir: flag_or(&self.i18n_dir, file.i18n_dir, dir("i18n")),
             default_locale,
-            session_ttl: Duration::from_secs(u64::from(ttl_days) * 86_400),
-            cache_capacity_bytes: u64::from(cache_mb) * 1024 * 1024,
-            metrics_addr: match (self.metrics_addr, &file.metrics_addr) {
-                (Some(a), _) => Some(a),
-                (None, Some(a)) => Some(parse_addr(file_path, a)?),
-                (None, None) => None,
-            },
+            session_ttl: Duration::from_secs(u64::from(ttl_days.unwrap_or(30)) * 86_400),
+            cache_capacity_bytes: u64::from(cache_mb.unwrap_or(16)) * 1024 * 1024,
+            metrics_addr: flag_or_file(self.metrics_addr, &file.metrics_addr, |a| {
+                parse_addr(path, a)
+            })?,
             admin_guilds: if self.admin_guilds.is_empty() {
                 file.admin_guilds.unwrap_or_default()
             } else {
                 self.admin_guilds.clone()
             },
         })
+    }
+}
+
+/// The flag (or its variable) if given, else the file's value, else `default`.
+fn flag_or<T: Clone>(flag: &Option<T>, file: Option<T>, default: impl FnOnce() -> T) -> T {
+    flag.clone().or(file).unwrap_or_else(default)
+}
+
+/// The flag (or its variable) if given, else the file's value once `check` accepts it,
+/// else none.
+fn flag_or_file<T, F>(
+    flag: Option<T>,
+    file: &Option<toml::Spanned<F>>,
+    check: impl FnOnce(&toml::Spanned<F>) -> Result<T, ConfigError>,
+) -> Result<Option<T>, ConfigError> {
+    match (flag, file) {
+        (Some(v), _) => Ok(Some(v)),
+        (None, Some(v)) => check(v).map(Some),
+        (None, None) => Ok(None),
     }
 }
 
@@ -223,19 +188,24 @@ fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
     })
 }
 
+/// A bad value in the config file at `path`, named with its line.
+fn bad_value<T>(path: &Path, value: &toml::Spanned<T>, problem: String) -> ConfigError {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let line = LineIndex::new(&text).line(value.span().start);
+    ConfigError(format!("{}:{line}: {problem}", path.display()))
+}
+
 fn parse_addr(
     path: &Path,
     value: &toml::Spanned<String>,
 ) -> Result<std::net::SocketAddr, ConfigError> {
     value.get_ref().parse().map_err(|_| {
-        let text = std::fs::read_to_string(path).unwrap_or_default();
-        let line = LineIndex::new(&text).line(value.span().start);
-        ConfigError(format!(
-            "{}:{line}: metrics_addr is {:?}; expected an IP address and port such as \
+        let problem = format!(
+            "metrics_addr is {:?}; expected an IP address and port such as \
              \"127.0.0.1:9100\" or \"[::1]:9100\"",
-            path.display(),
             value.get_ref()
-        ))
+        );
+        bad_value(path, value, problem)
     })
 }
 
@@ -250,18 +220,26 @@ fn check_range(
     if (min..=max).contains(&v) {
         Ok(v)
     } else {
-        let text = std::fs::read_to_string(path).unwrap_or_default();
-        let line = LineIndex::new(&text).line(value.span().start);
-        Err(ConfigError(format!(
-            "{}:{line}: {name} is {v}; expected a whole number from {min} to {max}",
-            path.display()
-        )))
+        let problem = format!("{name} is {v}; expected a whole number from {min} to {max}");
+        Err(bad_value(path, value, problem))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Settings from a config file holding `text`: the directory, the file and the args.
+    fn from_file(text: &str) -> (tempfile::TempDir, PathBuf, ConfigArgs) {
+        let tmp = tempfile::tempdir().unwrap();
+        let f = tmp.path().join("c.toml");
+        std::fs::write(&f, text).unwrap();
+        let args = ConfigArgs {
+            config: Some(f.clone()),
+            ..Default::default()
+        };
+        (tmp, f, args)
+    }
 
     #[test]
     fn defaults() {
@@ -276,13 +254,7 @@ mod tests {
 
     #[test]
     fn metrics_addr_from_flag_or_file() {
-        let tmp = tempfile::tempdir().unwrap();
-        let f = tmp.path().join("c.toml");
-        std::fs::write(&f, "data_dir = \"/x\"\nmetrics_addr = \"127.0.0.1:9100\"\n").unwrap();
-        let args = ConfigArgs {
-            config: Some(f.clone()),
-            ..Default::default()
-        };
+        let (_tmp, f, args) = from_file("data_dir = \"/x\"\nmetrics_addr = \"127.0.0.1:9100\"\n");
         assert_eq!(
             args.resolve().unwrap().metrics_addr,
             Some("127.0.0.1:9100".parse().unwrap())
@@ -305,13 +277,7 @@ mod tests {
 
     #[test]
     fn admin_guilds_from_flag_or_file() {
-        let tmp = tempfile::tempdir().unwrap();
-        let f = tmp.path().join("c.toml");
-        std::fs::write(&f, "admin_guilds = [1, 22]\n").unwrap();
-        let args = ConfigArgs {
-            config: Some(f),
-            ..Default::default()
-        };
+        let (_tmp, _, args) = from_file("admin_guilds = [1, 22]\n");
         assert_eq!(args.resolve().unwrap().admin_guilds, vec![1, 22]);
         let flag = ConfigArgs {
             admin_guilds: vec![3],
@@ -327,17 +293,11 @@ mod tests {
 
     #[test]
     fn flags_override_file() {
-        let tmp = tempfile::tempdir().unwrap();
-        let f = tmp.path().join("c.toml");
-        std::fs::write(
-            &f,
-            "data_dir = \"/x\"\nsession_ttl_days = 7\ndefault_locale = \"ja\"\n",
-        )
-        .unwrap();
+        let (_tmp, _, args) =
+            from_file("data_dir = \"/x\"\nsession_ttl_days = 7\ndefault_locale = \"ja\"\n");
         let args = ConfigArgs {
-            config: Some(f),
             data_dir: Some("/flag".into()),
-            ..Default::default()
+            ..args
         };
         let c = args.resolve().unwrap();
         assert_eq!(c.data_dir, PathBuf::from("/flag"));
@@ -347,13 +307,7 @@ mod tests {
 
     #[test]
     fn bad_values_are_named_with_line() {
-        let tmp = tempfile::tempdir().unwrap();
-        let f = tmp.path().join("c.toml");
-        std::fs::write(&f, "data_dir = \"/x\"\nsession_ttl_days = 0\n").unwrap();
-        let args = ConfigArgs {
-            config: Some(f.clone()),
-            ..Default::default()
-        };
+        let (_tmp, f, args) = from_file("data_dir = \"/x\"\nsession_ttl_days = 0\n");
         let e = args.resolve().unwrap_err().to_string();
         assert!(e.contains("c.toml:2: session_ttl_days is 0"), "{e}");
 

@@ -41,7 +41,8 @@
 //!   discord/             the bot over the gateway (the only folder that names serenity)
 //!     handler.rs         routing: every event in, each interaction to its function
 //!     click.rs           a click decoded into the button the bot made, and answered
-//!     respond.rs         answering within Discord's deadlines, retries, serenity builders
+//!     respond.rs         answering within Discord's deadlines, retries, serenity builders;
+//!                        the Call (interaction, locale, arrival) every body takes
 //!     failure.rs         why an interaction failed, and the sentence the user gets
 //!     post.rs, pins.rs   posting a card; moderators' pins and their sync
 //!     registry.rs        the cards the bot posted, and their pins

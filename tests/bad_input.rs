@@ -13,7 +13,6 @@
 //!   shipped rules through the rules loader. Both print their counts
 //!   (`cargo test --test bad_input -- --nocapture fuzz`).
 
-mod common_bot;
 mod support;
 
 use std::path::Path;
@@ -24,10 +23,10 @@ use activation_check::custom_id::{
 };
 use serde_json::{json, Value};
 
-use common_bot::*;
 use support::standin::{
     ComponentClick, Dispatched, InteractionOpts, MessageCommand, SlashCommand, StandIn,
 };
+use support::walks::*;
 
 /// One bad interaction and the message the user must get for it.
 struct Case {

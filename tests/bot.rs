@@ -14,9 +14,10 @@ use std::time::Duration;
 
 use serde_json::Value;
 use support::bot::{
-    answer, assert_no_violations, bot_command, click, newest_post, reply, slash_command, started,
-    title, verb_id, Bot, BotRun, WAIT,
+    answer, assert_no_violations, bot_command, click, post, reply, slash_command, started, title,
+    verb_id, Bot, BotRun, WAIT,
 };
+use support::replies::assert_links_to_post;
 use support::standin::{
     perms, ForcedResponse, InteractionOpts, MentionsPolicy, MessageCommand, SlashCommand, StandIn,
     StoredMessage,
@@ -230,14 +231,8 @@ async fn guild_conversation_post_and_pin_in_both_languages() {
         assert!(all.contains(t.source_date), "source date");
 
         // Post in this channel: a public message, no mentions, without the asker's name.
-        let before = standin.messages_in(CHANNEL).len();
-        let confirm = click(&standin, &card, &verb_id(&card, 'p'), user, t.locale).await;
-        assert!(
-            confirm.content().contains("https://discord.com/channels/"),
-            "{}",
-            confirm.content()
-        );
-        let posted = newest_post(&standin, CHANNEL, before).await;
+        let (confirm, posted) = post(&standin, &card, user, t.locale).await;
+        assert_links_to_post(&confirm);
         assert!(!posted.is_ephemeral());
         assert!(title(&posted).contains(t.headline));
         let posted_json = serde_json::to_string(&posted.embeds()).unwrap();

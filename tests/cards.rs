@@ -8,12 +8,12 @@
 //! What must hold on every path rather than on one card per outcome is in
 //! `tests/contract_v2.rs`.
 
-mod common;
+mod support;
 
 use activation_check::card::{plain, Card, TimeStyle};
 use activation_check::engine::Walk;
 use activation_check::rules::PhoneBlock;
-use common::*;
+use support::cli::*;
 
 /// The first own scenario reaching each outcome of the rules, in the rules' order.
 fn one_scenario_per_outcome() -> Vec<(String, Scenario)> {

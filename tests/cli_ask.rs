@@ -11,14 +11,14 @@
 //! same question when started again with the same `--user` and `--data-dir`; a second
 //! process on a data directory in use exits 1 with the "another instance" sentence.
 
-mod common;
+mod support;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use activation_check::engine::Walk;
 use activation_check::rules::Rules;
-use common::*;
 use serde_json::Value;
+use support::cli::*;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
@@ -411,22 +411,28 @@ fn progress_line(values: &[&str]) -> String {
     format!("[Question {} of at most {}]", p.number, p.at_most)
 }
 
-fn interactive_args<'a>(data: &'a Path, user: &'a str, locale: &'a str) -> Vec<&'a str> {
-    vec![
-        "--locale",
-        locale,
-        "--user",
-        user,
-        "--data-dir",
-        data.to_str().unwrap(),
-    ]
+/// The arguments of an interactive `ask` for `user` in `locale`, on `data`.
+fn args_in(data: &Path, user: &str, locale: &str) -> Vec<String> {
+    let args = ["--locale", locale, "--user", user, "--data-dir"];
+    args.into_iter()
+        .chain(data.to_str())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// A data directory of its own (removed when the first value is dropped), and the
+/// arguments of an interactive `ask` there for `user` in `locale`.
+fn interactive_args(user: &str, locale: &str) -> (tempfile::TempDir, PathBuf, Vec<String>) {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let args = args_in(&data, user, locale);
+    (tmp, data, args)
 }
 
 #[test]
 fn interactive_reaches_an_answer_and_goes_back_restarts_and_quits() {
-    let tmp = tempfile::tempdir().unwrap();
-    let data = tmp.path().join("data");
-    let mut s = Interactive::spawn(&interactive_args(&data, "alice", "en-US"));
+    let (_tmp, _, args) = interactive_args("alice", "en-US");
+    let mut s = Interactive::spawn(&args);
 
     let out = s.read_prompt();
     assert!(
@@ -533,9 +539,8 @@ fn interactive_reaches_an_answer_and_goes_back_restarts_and_quits() {
 
 #[test]
 fn interactive_in_japanese() {
-    let tmp = tempfile::tempdir().unwrap();
-    let data = tmp.path().join("data");
-    let mut s = Interactive::spawn(&interactive_args(&data, "hanako", "ja"));
+    let (_tmp, _, args) = interactive_args("hanako", "ja");
+    let mut s = Interactive::spawn(&args);
     let out = s.read_prompt();
     assert!(out.contains("質問 1(最大 6 問)"), "{out}");
     assert!(
@@ -575,9 +580,7 @@ fn interactive_in_japanese() {
 
 #[test]
 fn a_killed_run_resumes_at_the_same_question() {
-    let tmp = tempfile::tempdir().unwrap();
-    let data = tmp.path().join("data");
-    let args = interactive_args(&data, "bob", "en-US");
+    let (_tmp, data, args) = interactive_args("bob", "en-US");
 
     let mut s = Interactive::spawn(&args);
     s.read_prompt();
@@ -618,7 +621,7 @@ fn a_killed_run_resumes_at_the_same_question() {
     assert!(status.success());
 
     // Another user on the same data directory starts afresh.
-    let mut s = Interactive::spawn(&interactive_args(&data, "carol", "en-US"));
+    let mut s = Interactive::spawn(&args_in(&data, "carol", "en-US"));
     let out = s.read_prompt();
     assert!(!out.contains("Resuming"), "{out}");
     assert!(out.contains("[Question 1 of at most 6]"), "{out}");
@@ -627,9 +630,8 @@ fn a_killed_run_resumes_at_the_same_question() {
 
 #[test]
 fn a_second_instance_on_the_same_data_dir_exits_1() {
-    let tmp = tempfile::tempdir().unwrap();
-    let data = tmp.path().join("data");
-    let mut first = Interactive::spawn(&interactive_args(&data, "dave", "en-US"));
+    let (_tmp, data, args) = interactive_args("dave", "en-US");
+    let mut first = Interactive::spawn(&args);
     first.read_prompt(); // the store is open and locked
 
     let second = run(&[
@@ -929,9 +931,8 @@ fn the_severity_label_is_coloured_on_a_terminal_only() {
 
 #[test]
 fn full_width_digits_and_letters_are_understood() {
-    let tmp = tempfile::tempdir().unwrap();
-    let data = tmp.path().join("data");
-    let mut s = Interactive::spawn(&interactive_args(&data, "kana", "ja"));
+    let (_tmp, _, args) = interactive_args("kana", "ja");
+    let mut s = Interactive::spawn(&args);
     s.read_prompt();
     // What a Japanese input method types: 「１」, with an ideographic space.
     let out = s.send("\u{3000}１");
@@ -944,9 +945,7 @@ fn full_width_digits_and_letters_are_understood() {
 
 #[test]
 fn a_resumed_conversation_shows_the_answers_given_so_far() {
-    let tmp = tempfile::tempdir().unwrap();
-    let data = tmp.path().join("data");
-    let args = interactive_args(&data, "carol", "en-US");
+    let (_tmp, _, args) = interactive_args("carol", "en-US");
     let mut s = Interactive::spawn(&args);
     s.read_prompt();
     s.send("1"); // lost-activation
@@ -991,9 +990,7 @@ fn a_resumed_conversation_shows_the_answers_given_so_far() {
 
 #[test]
 fn ctrl_c_says_what_was_saved_and_the_next_run_continues() {
-    let tmp = tempfile::tempdir().unwrap();
-    let data = tmp.path().join("data");
-    let args = interactive_args(&data, "dave", "en-US");
+    let (_tmp, _, args) = interactive_args("dave", "en-US");
     let mut s = Interactive::spawn(&args);
     s.read_prompt();
     s.send("1");
@@ -1028,9 +1025,7 @@ fn ctrl_c_says_what_was_saved_and_the_next_run_continues() {
 
 #[test]
 fn quitting_at_a_finished_card_says_the_next_run_starts_anew_and_it_does() {
-    let tmp = tempfile::tempdir().unwrap();
-    let data = tmp.path().join("data");
-    let args = interactive_args(&data, "erin", "en-US");
+    let (_tmp, _, args) = interactive_args("erin", "en-US");
     let mut s = Interactive::spawn(&args);
     s.read_prompt();
     s.send("1");

@@ -1,11 +1,11 @@
 //! What the binary writes for an operator to read: logs without colour codes in a file or
 //! a pipe (and with them on a terminal, unless `NO_COLOR`).
 
-mod common;
+mod support;
 
 use std::process::{Command, Stdio};
 
-use common::*;
+use support::cli::*;
 
 /// A command that logs one warning: an invalid log filter.
 const WARNS: [&str; 4] = ["--log", "not[a filter", "rules", "check"];

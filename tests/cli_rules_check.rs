@@ -3,10 +3,10 @@
 //! fails with exit 1 and the exact `file:line` on a rules file with a dangling `next`
 //! (`--rules-dir`) and on an i18n directory missing one message in `ja` (`--i18n-dir`).
 
-mod common;
+mod support;
 
 use activation_check::rules::Verdict;
-use common::*;
+use support::cli::*;
 
 #[test]
 fn passes_on_the_shipped_rules_with_a_summary() {
@@ -75,21 +75,7 @@ fn fails_with_file_and_line_on_a_dangling_next() {
 
 #[test]
 fn fails_with_file_and_line_on_a_message_missing_in_ja() {
-    let tmp = tempfile::tempdir().unwrap();
-    let i18n = tmp.path().join("i18n");
-    copy_dir(&i18n_dir(), &i18n);
-    let ja_steps = i18n.join("ja/steps.ftl");
-    let ja_text = std::fs::read_to_string(&ja_steps).unwrap();
-    let removed = ja_text
-        .lines()
-        .find(|l| l.starts_with("step-vm-try-reuse ="))
-        .expect("the ja message exists")
-        .to_owned();
-    std::fs::write(
-        &ja_steps,
-        replace_once(&ja_text, &format!("{removed}\n"), ""),
-    )
-    .unwrap();
+    let (_tmp, i18n) = i18n_without("ja", "steps.ftl", "step-vm-try-reuse");
 
     let out = run(&["rules", "check", "--i18n-dir", i18n.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
@@ -97,10 +83,7 @@ fn fails_with_file_and_line_on_a_message_missing_in_ja() {
 
     // Where the message is defined in the other locale...
     let en_steps = i18n.join("en-US/steps.ftl");
-    let en_line = line_of(
-        &std::fs::read_to_string(&en_steps).unwrap(),
-        "\nstep-vm-try-reuse =",
-    ) + 1;
+    let en_line = message_line(&en_steps, "step-vm-try-reuse");
     let expected = format!(
         "{}:{en_line}: message `step-vm-try-reuse` is defined in `en-US` but missing in `ja`",
         en_steps.display()
@@ -173,10 +156,7 @@ fn a_card_too_long_for_discord_fails_the_check_and_the_bot_start_with_file_and_l
     assert!(!total.contains("cut at"), "{total}");
     assert!(!err.contains("in en-US"), "only ja is too long: {err}");
     // The explanation alone is too long for its embed: named at its own line too.
-    let explain_line = line_of(
-        &std::fs::read_to_string(i18n.join("ja/outcomes.ftl")).unwrap(),
-        "\no-vm-new-fails-explain =",
-    ) + 1;
+    let explain_line = message_line(&i18n.join("ja/outcomes.ftl"), "o-vm-new-fails-explain");
     let own = format!(
         "{}:{explain_line}: message `o-vm-new-fails-explain` is 4",
         i18n.join("ja/outcomes.ftl").display()
@@ -286,17 +266,13 @@ fn a_phone_number_in_a_question_is_refused_because_questions_get_no_variables() 
     // A variable that cards get is still wrong in a question's text: the question is
     // shown without it.
     let i18n = broken_i18n(tmp.path(), "questions.ftl", &LOCALES, |t| {
-        let line = t
-            .lines()
-            .find(|l| l.starts_with("q-vm-disk ="))
-            .expect("the question exists")
-            .to_owned();
-        replace_once(t, &line, &format!("{line} ({{ $desk_number }})"))
+        let line = line_starting(t, "q-vm-disk =");
+        replace_once(t, line, &format!("{line} ({{ $desk_number }})"))
     });
     let (_, err) = check_i18n(&i18n);
     for l in LOCALES {
         let path = i18n.join(l).join("questions.ftl");
-        let line = line_of(&std::fs::read_to_string(&path).unwrap(), "\nq-vm-disk =") + 1;
+        let line = message_line(&path, "q-vm-disk");
         let expected = format!(
             "{}:{line}: message `q-vm-disk` in `{l}` uses `$desk_number`, which the program \
              does not pass to it (it passes no variables to this message)",
@@ -312,25 +288,17 @@ fn a_label_too_long_for_a_button_and_a_headline_too_long_for_a_title_are_named_a
     let tmp = tempfile::tempdir().unwrap();
     let long_label = "x".repeat(120);
     let i18n = broken_i18n(tmp.path(), "questions.ftl", &["en-US"], |t| {
-        let line = t
-            .lines()
-            .find(|l| l.starts_with("value-vm-disk-reused-vhd ="))
-            .expect("the label exists")
-            .to_owned();
-        replace_once(t, &line, &format!("{line} {long_label}"))
+        let line = line_starting(t, "value-vm-disk-reused-vhd =");
+        replace_once(t, line, &format!("{line} {long_label}"))
     });
     let ja_outcomes = i18n.join("ja/outcomes.ftl");
     let text = std::fs::read_to_string(&ja_outcomes).unwrap();
-    let headline = text
-        .lines()
-        .find(|l| l.starts_with("o-win10-phone-headline ="))
-        .unwrap()
-        .to_owned();
+    let headline = line_starting(&text, "o-win10-phone-headline =");
     std::fs::write(
         &ja_outcomes,
         replace_once(
             &text,
-            &headline,
+            headline,
             &format!("{headline}{}", "長い".repeat(150)),
         ),
     )
@@ -364,10 +332,7 @@ fn a_label_too_long_for_a_button_and_a_headline_too_long_for_a_title_are_named_a
         "{err}"
     );
 
-    let headline_line = line_of(
-        &std::fs::read_to_string(&ja_outcomes).unwrap(),
-        "\no-win10-phone-headline =",
-    ) + 1;
+    let headline_line = message_line(&ja_outcomes, "o-win10-phone-headline");
     let expected = format!(
         "{}:{headline_line}: message `o-win10-phone-headline` is ",
         ja_outcomes.display()
@@ -390,10 +355,7 @@ fn a_misspelt_message_id_is_reported_first_as_a_missing_id_not_as_missing_in_the
     });
     let (_, err) = check_i18n(&i18n);
     let en = i18n.join("en-US/outcomes.ftl");
-    let typo_line = line_of(
-        &std::fs::read_to_string(&en).unwrap(),
-        "\no-win10-phone-explian =",
-    ) + 1;
+    let typo_line = message_line(&en, "o-win10-phone-explian");
     let rules_line = line_of(&rules_text(), r#"id = "win10-phone""#);
     let first = err.lines().next().unwrap_or_default();
     let expected = format!(

@@ -8,7 +8,6 @@
 //!
 //! `cargo test --test concurrency -- --nocapture` prints the figures.
 
-mod soak_support;
 mod support;
 
 use std::time::Duration;
@@ -16,11 +15,11 @@ use std::time::Duration;
 use activation_check::conversation::Input;
 use futures::future::join_all;
 
-use soak_support::{
+use support::bot::{assert_no_violations, started};
+use support::model::{
     accepted, button, callback_data, custom_id_for, open_store, percentile, record, start_user,
     step, Model, Shown, User, THREE_SECONDS,
 };
-use support::bot::{assert_no_violations, started};
 use support::standin::{CallbackRecord, StandIn};
 
 const USER: u64 = 950_000_000_000_000_001;
@@ -116,8 +115,7 @@ fn one_transition(
                 user.step
             )
         });
-    user.walk = model.after(&user.walk, winner);
-    user.step += 1;
+    user.moved(model.after(&user.walk, winner));
     answers.iter().filter(|(a, _)| *a == Answer::Busy).count()
 }
 

@@ -15,8 +15,6 @@
 //! `127.0.0.1:0` instead of `0.0.0.0:9100` (tests bind loopback only, and run in
 //! parallel), and `DISCORD_API_BASE` points at the stand-in.
 
-mod common;
-mod common_bot;
 mod support;
 
 use std::collections::BTreeMap;
@@ -25,9 +23,9 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use common::copy_dir;
-use common_bot::*;
+use support::cli::copy_dir;
 use support::standin::StandIn;
+use support::walks::*;
 
 const USER: u64 = 935_000_000_000_000_001;
 

@@ -16,14 +16,14 @@
 //!   wherever the operator trick is suggested, A12's warning is on the card; update cards name
 //!   25H2 as the update at hand and mention 24H2 only as out of support.
 
-mod common;
+mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use activation_check::card::{Card, TimeStyle};
 use activation_check::engine::{Position, Walk};
 use activation_check::rules::Verdict;
-use common::*;
+use support::cli::*;
 
 /// Every finished walk of the rules.
 fn every_path() -> Vec<Walk> {

@@ -7,7 +7,7 @@
 //! older rules carries its answers into the running ones; deleted conversations and
 //! other places lead nowhere.
 
-mod common;
+mod support;
 
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::Arc;
@@ -19,7 +19,7 @@ use activation_check::engine::{Position, Walk};
 use activation_check::session::{
     Answer, MemoryStore, Scope, SessionKey, SessionRecord, SessionStore, StoreError,
 };
-use common::*;
+use support::cli::*;
 
 const USER: u64 = 80351110224678912;
 
@@ -59,6 +59,15 @@ fn conversation<S: SessionStore>(store: Arc<S>) -> Conversation<S> {
     )
 }
 
+/// A conversation over a new memory store, opened in English for [`key`]: the store, the
+/// conversation and its first reply.
+async fn opened() -> (Arc<MemoryStore>, Conversation<MemoryStore>, Reply) {
+    let store = Arc::new(MemoryStore::new());
+    let conv = conversation(store.clone());
+    let first = conv.open(&key(), en()).await.unwrap().reply;
+    (store, conv, first)
+}
+
 fn key() -> SessionKey {
     SessionKey::new(Scope::Guild(81_384_788_765_712_384), USER.to_string())
 }
@@ -94,9 +103,19 @@ fn answer(conv: &Conversation<impl SessionStore>, reply: &Reply, value: &str) ->
 }
 
 async fn click<S: SessionStore>(conv: &Conversation<S>, id: &CustomId) -> Step {
+    click_in(conv, &key(), USER, id).await
+}
+
+/// A click on `id` by `clicker`, in the place of `key`.
+async fn click_in<S: SessionStore>(
+    conv: &Conversation<S>,
+    key: &SessionKey,
+    clicker: u64,
+    id: &CustomId,
+) -> Step {
     conv.click(Click {
-        key: &key(),
-        clicker: USER,
+        key,
+        clicker,
         locale: en(),
         id,
         picked: None,
@@ -155,8 +174,7 @@ async fn a_conversation_resumes_after_reopening() {
 
 #[tokio::test]
 async fn a_finished_conversation_is_not_resumed() {
-    let conv = conversation(Arc::new(MemoryStore::new()));
-    let r = conv.open(&key(), en()).await.unwrap().reply;
+    let (_, conv, r) = opened().await;
     let r = moved(&conv, &answer(&conv, &r, "planning-update")).await;
     let r = moved(&conv, &answer(&conv, &r, "native-win10")).await;
     assert!(matches!(r.view, View::Card(_)));
@@ -168,9 +186,7 @@ async fn a_finished_conversation_is_not_resumed() {
 
 #[tokio::test]
 async fn back_at_the_first_question_is_at_first() {
-    let store = Arc::new(MemoryStore::new());
-    let conv = conversation(store.clone());
-    let r = conv.open(&key(), en()).await.unwrap().reply;
+    let (store, conv, r) = opened().await;
     let before = store.get(&key()).unwrap().unwrap();
     let step = click(&conv, &button(&conv, &r, Action::Back)).await;
     assert!(
@@ -189,9 +205,7 @@ async fn back_at_the_first_question_is_at_first() {
 
 #[tokio::test]
 async fn the_same_click_again_gets_the_same_reply_without_moving() {
-    let store = Arc::new(MemoryStore::new());
-    let conv = conversation(store.clone());
-    let r0 = conv.open(&key(), en()).await.unwrap().reply;
+    let (store, conv, r0) = opened().await;
     let id = answer(&conv, &r0, "hardware-change");
     let r1 = moved(&conv, &id).await;
     assert_eq!(r1.step, r0.step + 1);
@@ -207,9 +221,7 @@ async fn the_same_click_again_gets_the_same_reply_without_moving() {
 
 #[tokio::test]
 async fn a_click_on_a_message_the_conversation_moved_on_from_is_outdated() {
-    let store = Arc::new(MemoryStore::new());
-    let conv = conversation(store.clone());
-    let r0 = conv.open(&key(), en()).await.unwrap().reply;
+    let (store, conv, r0) = opened().await;
     let r1 = moved(&conv, &answer(&conv, &r0, "virtual-machine")).await;
     let r2 = moved(&conv, &answer(&conv, &r1, "free-upgrade-win10")).await;
     assert_eq!(node(&r2), "vm-disk");
@@ -231,8 +243,7 @@ async fn a_click_on_a_message_the_conversation_moved_on_from_is_outdated() {
 
 #[tokio::test]
 async fn an_answer_for_another_question_moves_nothing() {
-    let conv = conversation(Arc::new(MemoryStore::new()));
-    let r = conv.open(&key(), en()).await.unwrap().reply;
+    let (_, conv, r) = opened().await;
     let vm = Symbol::of("vm_disk", "new-vm").unwrap();
     let step = click(&conv, &button(&conv, &r, Action::Answer(vm))).await;
     assert_eq!(step, Step::Outdated(r));
@@ -349,34 +360,15 @@ async fn starting_over_keeps_counting_steps_and_the_creation_time() {
 
 #[tokio::test]
 async fn deleted_conversations_and_other_places_lead_nowhere() {
-    let store = Arc::new(MemoryStore::new());
-    let conv = conversation(store.clone());
-    let r0 = conv.open(&key(), en()).await.unwrap().reply;
+    let (store, conv, r0) = opened().await;
     let r1 = moved(&conv, &answer(&conv, &r0, "reinstall")).await;
 
     // Someone else's button, and a button clicked in another place.
-    let step = conv
-        .click(Click {
-            key: &SessionKey::new(Scope::Guild(1), "42"),
-            clicker: 42,
-            locale: en(),
-            id: &button(&conv, &r1, Action::Back),
-            picked: None,
-        })
-        .await
-        .unwrap();
-    assert_eq!(step, Step::NotYours);
-    let step = conv
-        .click(Click {
-            key: &SessionKey::new(Scope::Dm, USER.to_string()),
-            clicker: USER,
-            locale: en(),
-            id: &button(&conv, &r1, Action::Back),
-            picked: None,
-        })
-        .await
-        .unwrap();
-    assert_eq!(step, Step::Gone);
+    let back = button(&conv, &r1, Action::Back);
+    let elsewhere = SessionKey::new(Scope::Guild(1), "42");
+    assert_eq!(click_in(&conv, &elsewhere, 42, &back).await, Step::NotYours);
+    let in_dm = SessionKey::new(Scope::Dm, USER.to_string());
+    assert_eq!(click_in(&conv, &in_dm, USER, &back).await, Step::Gone);
 
     // Delete my saved answers: the session is gone, and so are its buttons.
     let step = click(&conv, &button(&conv, &r1, Action::Forget)).await;

@@ -11,11 +11,10 @@
 //! - `deploy/activation-check-backup.service` runs the export as the bot's user on the
 //!   bot's data directory.
 
-mod common_bot;
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -25,24 +24,10 @@ use activation_check::session::{
     Answer, Scope, SessionKey, SessionRecord, SessionStore, SESSION_FORMAT,
 };
 use activation_check::store::{SledStore, StoreOptions};
-use common_bot::*;
 use support::standin::StandIn;
+use support::walks::*;
 
 const USER: u64 = 935_000_000_000_000_001;
-
-/// `activation-check --data-dir DATA ARGS…`, from the project directory.
-fn cli(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_activation-check"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .arg("--data-dir")
-        .arg(data)
-        .args(args)
-        .env_remove("ACTIVATION_CHECK_DATA_DIR")
-        .env_remove("RUST_LOG")
-        .stdin(Stdio::null())
-        .output()
-        .expect("the command runs")
-}
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
@@ -288,11 +273,7 @@ async fn the_running_bot_serves_an_export_and_a_stopped_one_is_read_directly() {
     // A conversation to a card, posted in the channel.
     let done = card(&standin, USER, "en-US").await;
     let posted = click(&standin, &done, &verb_id(&done, 'p'), USER, "en-US").await;
-    assert!(
-        posted.content().contains("https://discord.com/channels/"),
-        "{}",
-        posted.content()
-    );
+    assert_links_to_post(&posted);
 
     // While it runs: the bot holds the directory, and serves the export.
     let file = tmp.path().join("running.jsonl");

@@ -1,9 +1,9 @@
 //! What a newcomer reads before running anything: the license files that `Cargo.toml`
 //! names, and a README that says what `--help` says.
 
-mod common;
+mod support;
 
-use common::*;
+use support::cli::*;
 
 fn read(file: &str) -> String {
     std::fs::read_to_string(root().join(file))

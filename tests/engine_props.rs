@@ -4,12 +4,12 @@
 //! after an answer returns exactly the walk before it; `Walk::replay` of a walk's answers
 //! reproduces the walk; transcript `choice` indexes are positions among the choices shown.
 
-mod common;
+mod support;
 
 use activation_check::engine::{Position, StepError, Walk};
 use activation_check::rules::Rules;
-use common::knowledge;
 use proptest::prelude::*;
+use support::cli::knowledge;
 
 #[derive(Debug, Clone)]
 enum Op {

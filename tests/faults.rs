@@ -13,7 +13,6 @@
 //!
 //! `cargo test --test faults -- --nocapture` prints the faults injected by kind.
 
-mod soak_support;
 mod support;
 
 use std::collections::BTreeMap;
@@ -21,11 +20,11 @@ use std::time::{Duration, Instant};
 
 use activation_check::conversation::Input;
 
-use soak_support::{
-    accepted, button, callback_data, start_user, step, verb_id, Bot, Model, Shown, User, CHANNEL,
-    GUILD, MOD_PERMS, THREE_SECONDS, WAIT,
-};
 use support::bot::{assert_no_violations, started};
+use support::model::{
+    accepted, button, callback_data, click_input, start_user, step, verb_id, Bot, Clicked, Model,
+    Shown, User, CHANNEL, GUILD, MOD_PERMS, THREE_SECONDS, WAIT,
+};
 use support::standin::{
     CallbackRecord, ForcedResponse, InteractionOpts, SlashCommand, StandIn, StoredMessage,
     ViolationKind,
@@ -60,6 +59,17 @@ fn next_input(model: &Model, user: &User) -> Input {
         },
         None => Input::Restart,
     }
+}
+
+/// Clicks the model's next answer and checks the reply (see [`step`]).
+async fn step_next(standin: &StandIn, model: &Model, user: &mut User) -> CallbackRecord {
+    let input = next_input(model, user);
+    step(standin, model, user, input).await
+}
+
+/// Clicks the model's next answer, without waiting for the reply.
+async fn click_next(standin: &StandIn, model: &Model, user: &User) -> Clicked {
+    click_input(standin, model, user, &next_input(model, user)).await
 }
 
 /// Walks `user` to a card with model-checked clicks.
@@ -165,9 +175,8 @@ async fn callback_errors_are_retried_within_three_seconds() {
         standin.force_response(CALLBACK, times, fault);
         injected.add(kind, times);
         let t = Instant::now();
-        let input = next_input(&model, &user);
         // The right reply (checked against the model), in place, within 3 s of the click.
-        let cb = step(&standin, &model, &mut user, input).await;
+        let cb = step_next(&standin, &model, &mut user).await;
         assert!(cb.latency < THREE_SECONDS, "{kind}: {:?}", cb.latency);
         assert!(t.elapsed() < THREE_SECONDS, "{kind}: {:?}", t.elapsed());
         assert_eq!(standin.pending_forced(), 0, "{kind}: the fault was hit");
@@ -178,8 +187,7 @@ async fn callback_errors_are_retried_within_three_seconds() {
     standin.set_delay(CALLBACK, Duration::from_millis(1200));
     injected.add("callback answered after 1.2 s", 2);
     for _ in 0..2 {
-        let input = next_input(&model, &user);
-        let cb = step(&standin, &model, &mut user, input).await;
+        let cb = step_next(&standin, &model, &mut user).await;
         slowest = slowest.max(cb.latency);
     }
     standin.clear_delays();
@@ -188,7 +196,7 @@ async fn callback_errors_are_retried_within_three_seconds() {
     // never sees a late callback.
     standin.force_response(CALLBACK, 1000, ForcedResponse::internal_error());
     let shown = Shown::from_message(&standin.message(user.message).unwrap());
-    let id = soak_support::custom_id_for(&shown, &next_input(&model, &user));
+    let id = support::model::custom_id_for(&shown, &next_input(&model, &user));
     let t0 = Instant::now();
     let d = standin.send_component(button(&user, &id)).await;
     tokio::time::sleep(THREE_SECONDS + Duration::from_millis(500)).await;
@@ -379,8 +387,7 @@ async fn served_after(
         standin.wait_ready_timeout(WAIT).await,
         "{kind}: the bot came back"
     );
-    let input = next_input(model, user);
-    step(standin, model, user, input).await
+    step_next(standin, model, user).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -419,19 +426,12 @@ async fn after_every_gateway_fault_the_next_interaction_is_served() {
         .await
         .unwrap();
     standin.set_dispatch_wait(Duration::ZERO);
-    let shown = Shown::from_message(&standin.message(user.message).unwrap());
-    let input = next_input(&model, &user);
-    let d = standin
-        .send_component(button(&user, &soak_support::custom_id_for(&shown, &input)))
-        .await;
+    let clicked = click_next(&standin, &model, &user).await;
+    let d = clicked.dispatched;
     standin.set_dispatch_wait(WAIT);
     let cb = accepted(&standin, d.interaction_id).await;
-    user.walk = model.after(&user.walk, &input);
-    user.step += 1;
-    assert_eq!(
-        Shown::from_json(&callback_data(&cb)),
-        model.shown(&user.walk, user.step, user.id, user.locale)
-    );
+    user.moved(clicked.walk);
+    assert_eq!(Shown::from_json(&callback_data(&cb)), clicked.expected);
     assert!(standin
         .resumes()
         .last()
@@ -467,7 +467,7 @@ async fn an_interaction_delivered_twice_is_handled_once() {
 
     // A conversation walked to a card and posted: a slash command, clicks, a post.
     let d_ask = standin
-        .send_slash_command(soak_support::ask(USER, "en-US"))
+        .send_slash_command(support::model::ask(USER, "en-US"))
         .await;
     accepted(&standin, d_ask.interaction_id).await;
     let mut user = User {
@@ -477,17 +477,14 @@ async fn an_interaction_delivered_twice_is_handled_once() {
         step: 0,
         message: standin.original_response(d_ask.interaction_id).unwrap().id,
     };
-    let shown = Shown::from_message(&standin.message(user.message).unwrap());
     let first = Input::Answer {
         node: model.question(&user.walk).unwrap().0,
         choice: 0,
     };
-    let d_click = standin
-        .send_component(button(&user, &soak_support::custom_id_for(&shown, &first)))
-        .await;
+    let clicked = click_input(&standin, &model, &user, &first).await;
+    let d_click = clicked.dispatched;
     accepted(&standin, d_click.interaction_id).await;
-    user.walk = model.after(&user.walk, &first);
-    user.step += 1;
+    user.moved(clicked.walk);
     to_card(&standin, &model, &mut user).await;
     let shown = Shown::from_message(&standin.message(user.message).unwrap());
     let d_post = standin
@@ -525,8 +522,8 @@ async fn an_interaction_delivered_twice_is_handled_once() {
     assert_no_violations(&standin, None);
     // Stopped as a supervisor stops it, so the sessions saved for later are written.
     bot.stop();
-    let store = soak_support::open_store(&dir);
-    let rec = soak_support::record(&store, USER);
+    let store = support::model::open_store(&dir);
+    let rec = support::model::record(&store, USER);
     assert_eq!(rec.step, user.step, "one transition per click");
     assert!(model.answers_match(&user.walk, &rec));
     println!(
@@ -543,16 +540,14 @@ async fn a_call_discord_never_answers_does_not_hold_up_the_users_next_click() {
 
     // Discord takes the next callback and never answers it (serenity sets no timeout).
     standin.set_delay(CALLBACK, Duration::from_secs(120));
-    let shown = Shown::from_message(&standin.message(user.message).unwrap());
-    let id = soak_support::custom_id_for(&shown, &next_input(&model, &user));
-    standin.send_component(button(&user, &id)).await;
+    click_next(&standin, &model, &user).await;
     tokio::time::sleep(THREE_SECONDS + Duration::from_millis(200)).await;
     standin.clear_delays();
 
     // The same user runs the command again: answered in time, and not told that the
     // earlier click is still being handled.
     let d = standin
-        .send_slash_command(soak_support::ask(USER, "en-US"))
+        .send_slash_command(support::model::ask(USER, "en-US"))
         .await;
     let cb = accepted(&standin, d.interaction_id).await;
     assert!(cb.latency < THREE_SECONDS, "{:?}", cb.latency);
@@ -635,13 +630,12 @@ async fn a_reply_discord_takes_too_late_says_where_the_conversation_stands() {
             .after(Duration::from_millis(3500))
             .after_handling(),
     );
-    let input = next_input(&model, &user);
-    let shown = Shown::from_message(&standin.message(user.message).unwrap());
-    let d = standin
-        .send_component(button(&user, &soak_support::custom_id_for(&shown, &input)))
-        .await;
-    let walk = model.after(&user.walk, &input);
-    let expected = model.shown(&walk, user.step + 1, user.id, user.locale);
+    let Clicked {
+        dispatched: d,
+        walk,
+        expected,
+        ..
+    } = click_next(&standin, &model, &user).await;
     let m = standin
         .wait_for(Duration::from_secs(10), |s| {
             let m = s.message(user.message)?;
@@ -663,11 +657,9 @@ async fn a_reply_discord_takes_too_late_says_where_the_conversation_stands() {
         expected,
         "with where the conversation stands"
     );
-    user.walk = walk;
-    user.step += 1;
+    user.moved(walk);
     // The next click on it works.
-    let next = next_input(&model, &user);
-    step(&standin, &model, &mut user, next).await;
+    step_next(&standin, &model, &mut user).await;
 
     // Discord never takes the update (its answer comes late and nothing happened): the
     // sentence and the conversation come as a new message, whose buttons work.
@@ -676,13 +668,12 @@ async fn a_reply_discord_takes_too_late_says_where_the_conversation_stands() {
         1,
         ForcedResponse::text(204, "").after(Duration::from_millis(3500)),
     );
-    let input = next_input(&model, &user);
-    let shown = Shown::from_message(&standin.message(user.message).unwrap());
-    let d = standin
-        .send_component(button(&user, &soak_support::custom_id_for(&shown, &input)))
-        .await;
-    let walk = model.after(&user.walk, &input);
-    let expected = model.shown(&walk, user.step + 1, user.id, user.locale);
+    let Clicked {
+        dispatched: d,
+        walk,
+        expected,
+        ..
+    } = click_next(&standin, &model, &user).await;
     let cb = standin
         .wait_for(Duration::from_secs(10), |s| {
             s.callbacks_for(d.interaction_id)
@@ -701,11 +692,9 @@ async fn a_reply_discord_takes_too_late_says_where_the_conversation_stands() {
         },
         expected
     );
-    user.walk = walk;
-    user.step += 1;
+    user.moved(walk);
     user.message = standin.original_response(d.interaction_id).unwrap().id;
-    let next = next_input(&model, &user);
-    step(&standin, &model, &mut user, next).await;
+    step_next(&standin, &model, &mut user).await;
 
     // The same for the first question of `/activation-check`.
     standin.force_response(
@@ -717,7 +706,7 @@ async fn a_reply_discord_takes_too_late_says_where_the_conversation_stands() {
     );
     let other = USER + 7;
     let d = standin
-        .send_slash_command(soak_support::ask(other, "en-US"))
+        .send_slash_command(support::model::ask(other, "en-US"))
         .await;
     let m = standin
         .wait_for(Duration::from_secs(10), |s| {

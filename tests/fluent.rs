@@ -5,7 +5,7 @@
 //! falls back at run time (formatting it in each locale returns that locale's own text, not
 //! the id and not the default locale's text).
 
-mod common;
+mod support;
 
 use std::collections::BTreeSet;
 
@@ -13,7 +13,7 @@ use activation_check::card::{Card, TimeStyle};
 use activation_check::engine::Walk;
 use activation_check::i18n::LocaleId;
 use activation_check::knowledge::{self, CODE_MESSAGES};
-use common::*;
+use support::cli::*;
 
 const BIDI: [char; 2] = ['\u{2068}', '\u{2069}'];
 

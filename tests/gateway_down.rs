@@ -3,15 +3,14 @@
 //! SIGINT stops it within a few seconds, checkpointing the store, and after a few failed
 //! connection attempts the log says once, at warn level, what fails and where.
 
-mod common_bot;
 mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use common_bot::strip_ansi;
 use support::standin::StandIn;
+use support::walks::strip_ansi;
 
 /// How long a stop may take: serenity's own shard shutdown waits up to 5 s.
 const STOP_WITHIN: Duration = Duration::from_secs(8);
@@ -126,7 +125,7 @@ async fn repeated_failed_gateway_connections_are_reported_once_at_warn_level() {
     let mut bot = Bot::start(&standin, &tmp.path().join("data"), "warn");
     until_registered(&standin, &mut bot).await;
     let port = url.rsplit(':').next().unwrap().to_owned();
-    let warned = common_bot::eventually(Duration::from_secs(40), || {
+    let warned = support::walks::eventually(Duration::from_secs(40), || {
         let log = bot.log();
         log.lines()
             .find(|l| l.contains(" WARN ") && l.contains("activation_check") && l.contains(&port))

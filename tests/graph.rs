@@ -6,7 +6,7 @@
 //! and README.md's embedded Mermaid block is exactly the output for the shipped rules.
 //! (That Mermaid itself parses and renders it is checked in a real browser: site_browser.rs.)
 
-mod common;
+mod support;
 
 use std::collections::BTreeSet;
 use std::process::{Command, Stdio};
@@ -14,7 +14,7 @@ use std::process::{Command, Stdio};
 use activation_check::graph::layout::Layout;
 use activation_check::graph::{severity_fill, Graph, NodeKind};
 use activation_check::rules::Node;
-use common::*;
+use support::cli::*;
 
 fn graph() -> Graph {
     Graph::of(&knowledge().rules, None)

@@ -7,17 +7,15 @@
 //! (`tests/data/rules-2026.11.21.toml`); a button made then is built from them exactly as
 //! the bot built it.
 
-mod common;
-mod common_bot;
 mod support;
 
 use activation_check::custom_id::{rules_tag, Action, CustomId, Place, Symbol};
 use activation_check::engine::{Position, Walk};
 
-use common::four_answers_settled;
-use common_bot::*;
 use support::buttons::shipped_rules;
+use support::cli::four_answers_settled;
 use support::standin::StandIn;
+use support::walks::*;
 
 const USER: u64 = 934_000_000_000_000_001;
 

@@ -7,11 +7,10 @@
 //! interaction's permissions, so the bot reads them from the guild's roles (the stand-in
 //! gives each member a role holding exactly its permissions).
 
-mod common_bot;
 mod support;
 
-use common_bot::*;
 use support::standin::{perms, InteractionOpts, MessageCommand, StandIn, StoredMessage};
+use support::walks::*;
 
 const USER: u64 = 940_000_000_000_000_003;
 const ASKER: u64 = 940_000_000_000_000_004;
@@ -19,9 +18,7 @@ const ASKER: u64 = 940_000_000_000_000_004;
 /// Posts a card in the test channel; returns the public message.
 async fn posted_card(standin: &StandIn, user: u64, locale: &str) -> StoredMessage {
     let card = card(standin, user, locale).await;
-    let before = standin.messages_in(CHANNEL).len();
-    click(standin, &card, &verb_id(&card, 'p'), user, locale).await;
-    newest_post(standin, CHANNEL, before).await
+    post(standin, &card, user, locale).await.1
 }
 
 /// The pin command as a member with `bits` sends it, whether or not Discord would offer

@@ -4,14 +4,13 @@
 //! reload while users click loses no click. Also review-by: past the rules' date, the log
 //! warns and the moderators' commands open with one sentence.
 
-mod common_bot;
 mod support;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use common_bot::*;
 use support::standin::{InteractionOpts, SlashCommand, StandIn, StoredMessage};
+use support::walks::*;
 
 const USER: u64 = 960_000_000_000_000_021;
 const STRANGER: u64 = 960_000_000_000_000_022;
@@ -144,19 +143,10 @@ async fn an_invalid_reload_changes_nothing_and_a_valid_one_swaps_in_one_step() {
     let card = finish(&standin, q2, USER).await;
     assert!(footer(&card).contains(VERSION), "{}", footer(&card));
     // Posted and pinned under this version.
-    let before = standin.messages_in(CHANNEL).len();
-    click(&standin, &card, &verb_id(&card, 'p'), USER, "en-US").await;
-    let posted = newest_post(&standin, CHANNEL, before).await;
-    let d = standin
-        .send_message_command(
-            support::standin::MessageCommand::new(PIN_COMMAND, posted.id)
-                .user(STRANGER)
-                .in_guild(GUILD, CHANNEL)
-                .member_permissions(MOD_PERMS)
-                .locale("en-US"),
-        )
-        .await;
-    reply(&standin, d.interaction_id).await;
+    let (_, posted) = post(&standin, &card, USER, "en-US").await;
+    pin_as(&standin, posted.id, STRANGER, MOD_PERMS, "en-US")
+        .await
+        .expect("moderators may pin");
     // The owner asking from Discord gets the problems listed.
     let said = reload_as(&standin, owner).await;
     assert!(said.starts_with("Nothing changed"), "{said}");

@@ -11,7 +11,7 @@
 //! `knowledge::cross_check`: a Fluent id the rules use but one locale lacks is reported at
 //! the rules' line.
 
-mod common;
+mod support;
 
 use std::path::Path;
 
@@ -19,7 +19,7 @@ use activation_check::i18n::Localizer;
 use activation_check::knowledge;
 use activation_check::rules::MAX_NODE_ID_LEN;
 use activation_check::rules::{self, load_str};
-use common::*;
+use support::cli::*;
 
 const FILE: &str = "rules/activation-check.toml";
 
@@ -32,6 +32,13 @@ fn problems(text: &str) -> Vec<String> {
             p.iter().map(|p| p.to_string()).collect()
         }
     }
+}
+
+/// The shipped rules text with the single `from` replaced by `to`, and its problems.
+fn mutated(from: &str, to: &str) -> (String, Vec<String>) {
+    let text = replace_once(&rules_text(), from, to);
+    let problems = problems(&text);
+    (text, problems)
 }
 
 /// Asserts that some problem is at `line` and contains `sentence`.
@@ -55,13 +62,12 @@ fn the_shipped_rules_load() {
 #[test]
 fn unknown_next() {
     let to = r#"{ value = "reused-vhd", next = "vm-reuse-unsure" }"#;
-    let text = replace_once(
-        &rules_text(),
+    let (text, p) = mutated(
         r#"{ value = "reused-vhd", next = "vm-reuse-uncertain" }"#,
         to,
     );
     assert_reported(
-        &problems(&text),
+        &p,
         line_of(&text, to),
         "question `vm-disk`, choice `reused-vhd`: `next` names `vm-reuse-unsure`, which is no question or outcome",
     );
@@ -70,12 +76,10 @@ fn unknown_next() {
 #[test]
 fn unreachable_node() {
     // Both VM choices now lead to the same outcome: the other can no longer be reached.
-    let text = replace_once(
-        &rules_text(),
+    let (text, p) = mutated(
         r#"{ value = "reused-vhd", next = "vm-reuse-uncertain" }"#,
         r#"{ value = "reused-vhd", next = "vm-new-fails" }"#,
     );
-    let p = problems(&text);
     assert_reported(
         &p,
         line_of(&text, r#"id = "vm-reuse-uncertain""#),
@@ -86,12 +90,10 @@ fn unreachable_node() {
 
 #[test]
 fn cycle() {
-    let text = replace_once(
-        &rules_text(),
+    let (text, p) = mutated(
         r#"{ value = "new-vm", next = "vm-new-fails" }"#,
         r#"{ value = "new-vm", next = "vm-origin" }"#,
     );
-    let p = problems(&text);
     assert_reported(
         &p,
         line_of(&text, r#"id = "vm-disk""#),
@@ -102,9 +104,9 @@ fn cycle() {
 #[test]
 fn question_for_an_unknown_fact() {
     let to = r#"fact = "vm_disks""#;
-    let text = replace_once(&rules_text(), r#"fact = "vm_disk""#, to);
+    let (text, p) = mutated(r#"fact = "vm_disk""#, to);
     assert_reported(
-        &problems(&text),
+        &p,
         line_of(&text, to),
         "question `vm-disk` asks for fact `vm_disks`, which is not declared (known: concern, license_origin",
     );
@@ -113,12 +115,7 @@ fn question_for_an_unknown_fact() {
 #[test]
 fn choice_value_not_in_the_facts_values() {
     let to = r#"{ value = "fresh-vm", next = "vm-new-fails" }"#;
-    let text = replace_once(
-        &rules_text(),
-        r#"{ value = "new-vm", next = "vm-new-fails" }"#,
-        to,
-    );
-    let p = problems(&text);
+    let (text, p) = mutated(r#"{ value = "new-vm", next = "vm-new-fails" }"#, to);
     assert_reported(
         &p,
         line_of(&text, to),
@@ -135,9 +132,9 @@ fn choice_value_not_in_the_facts_values() {
 #[test]
 fn unknown_verdict() {
     let to = r#"verdict = "vm-doomed""#;
-    let text = replace_once(&rules_text(), r#"verdict = "vm-new-fails""#, to);
+    let (text, p) = mutated(r#"verdict = "vm-new-fails""#, to);
     assert_reported(
-        &problems(&text),
+        &p,
         line_of(&text, to),
         "outcome `vm-new-fails` declares verdict `vm-doomed`, which is not in the contract (known: likely-reactivates,",
     );
@@ -145,13 +142,12 @@ fn unknown_verdict() {
 
 #[test]
 fn unknown_fact_id_in_rests_on() {
-    let text = replace_once(
-        &rules_text(),
+    let (text, p) = mutated(
         "verdict = \"vm-new-fails\"\nseverity = \"danger\"\nrests_on = [\"A7\"]",
         "verdict = \"vm-new-fails\"\nseverity = \"danger\"\nrests_on = [\"A7\", \"A99\"]",
     );
     assert_reported(
-        &problems(&text),
+        &p,
         line_of(&text, r#"rests_on = ["A7", "A99"]"#),
         "outcome `vm-new-fails` rests on fact `A99`, which no source lists",
     );
@@ -182,12 +178,10 @@ fn a_fact_a_block_states_must_be_in_the_sources() {
 
 #[test]
 fn choice_set_not_covering_the_facts_values() {
-    let text = replace_once(
-        &rules_text(),
+    let (text, p) = mutated(
         "  { value = \"reused-vhd\", next = \"vm-reuse-uncertain\" },\n",
         "",
     );
-    let p = problems(&text);
     assert_reported(
         &p,
         line_of(&text, r#"id = "vm-disk""#),
@@ -235,13 +229,12 @@ fn node_id_longer_than_earlier_builds_accept() {
 
 #[test]
 fn verdict_missing_a_contract_fact() {
-    let text = replace_once(
-        &rules_text(),
+    let (text, p) = mutated(
         r#"rests_on = ["B2", "D3", "A1", "B9"]"#,
         r#"rests_on = ["B2", "A1", "B9"]"#,
     );
     assert_reported(
-        &problems(&text),
+        &p,
         line_of(&text, r#"id = "win10-phone""#),
         "outcome `win10-phone` (verdict `phone-reactivation`) must rest on B2, D3 as the contract says; missing D3",
     );
@@ -251,26 +244,24 @@ fn verdict_missing_a_contract_fact() {
 fn wrong_phone_block() {
     // The motherboard case needs the operator block, not phone activation.
     let steps = r#"steps = ["step-prepare-repair-details", "step-reach-operator-repair"]"#;
-    let text = replace_once(
-        &rules_text(),
+    let (text, p) = mutated(
         &format!("{steps}\nblocks = [\"reach-operator\", \"call-checklist\"]"),
         &format!("{steps}\nblocks = [\"phone-activation\", \"call-checklist\"]"),
     );
     assert_reported(
-        &problems(&text),
+        &p,
         line_of(&text, r#"id = "motherboard-operator""#),
         "outcome `motherboard-operator` (verdict `operator-consultation`) must show reach-operator; it shows phone-activation",
     );
 
     // A verdict without a call must not show one.
     let steps = r#"steps = ["step-vm-own-license"]"#;
-    let text = replace_once(
-        &rules_text(),
+    let (text, p) = mutated(
         &format!("{steps}\nblocks = []"),
         &format!("{steps}\nblocks = [\"reach-operator\", \"call-checklist\"]"),
     );
     assert_reported(
-        &problems(&text),
+        &p,
         line_of(&text, r#"id = "vm-new-fails""#),
         "outcome `vm-new-fails` (verdict `vm-new-fails`) must show no phone block; it shows reach-operator",
     );
@@ -279,12 +270,10 @@ fn wrong_phone_block() {
 #[test]
 fn missing_call_checklist() {
     let steps = r#"steps = ["step-run-troubleshooter", "step-phone-activation-if-needed"]"#;
-    let text = replace_once(
-        &rules_text(),
+    let (text, p) = mutated(
         &format!("{steps}\nblocks = [\"phone-activation\", \"call-checklist\"]"),
         &format!("{steps}\nblocks = [\"phone-activation\"]"),
     );
-    let p = problems(&text);
     assert_reported(
         &p,
         line_of(&text, r#"id = "sold-with-win11""#),
@@ -295,13 +284,10 @@ fn missing_call_checklist() {
 
 #[test]
 fn ask_desk_and_high_risk_need_the_general_support_block() {
-    let text = replace_once(
-        &rules_text(),
-        "steps = [\"step-take-backup-now\", \"step-ask-before-update\", \"step-get-inquiry-number\"]\nblocks = [\"general-support\", \"reach-operator\", \"call-checklist\"]",
-        "steps = [\"step-take-backup-now\", \"step-ask-before-update\", \"step-get-inquiry-number\"]\nblocks = [\"reach-operator\", \"call-checklist\"]",
-    );
+    let (text, p) = mutated("steps = [\"step-take-backup-now\", \"step-ask-before-update\", \"step-get-inquiry-number\"]\nblocks = [\"general-support\", \"reach-operator\", \"call-checklist\"]",
+        "steps = [\"step-take-backup-now\", \"step-ask-before-update\", \"step-get-inquiry-number\"]\nblocks = [\"reach-operator\", \"call-checklist\"]");
     assert_reported(
-        &problems(&text),
+        &p,
         line_of(&text, r#"id = "update-high-risk""#),
         "outcome `update-high-risk` (verdict `high-risk-update`) must show the `general-support` block",
     );
@@ -311,16 +297,15 @@ fn ask_desk_and_high_risk_need_the_general_support_block() {
 fn a_value_left_out_must_be_listed_in_not_offered() {
     // The hardware-change question leaves out `none` on purpose; without saying so, the
     // loader reports it as a gap.
-    let text = replace_once(&rules_text(), "not_offered = [\"none\"]\n", "");
+    let (text, p) = mutated("not_offered = [\"none\"]\n", "");
     assert_reported(
-        &problems(&text),
+        &p,
         line_of(&text, r#"id = "hardware""#),
         "question `hardware` does not offer every value of fact `hardware_change`: missing none",
     );
     // Listing a value the fact does not have, or one the question offers anyway.
     let to = r#"not_offered = ["none", "nothing", "new-pc"]"#;
-    let text = replace_once(&rules_text(), r#"not_offered = ["none"]"#, to);
-    let p = problems(&text);
+    let (text, p) = mutated(r#"not_offered = ["none"]"#, to);
     assert_reported(
         &p,
         line_of(&text, to),
@@ -358,8 +343,7 @@ fn the_facts_every_card_states_must_be_in_the_sources() {
 #[test]
 fn toml_syntax_error() {
     let to = r#"id = "vm-disk"#;
-    let text = replace_once(&rules_text(), r#"id = "vm-disk""#, to);
-    let p = problems(&text);
+    let (text, p) = mutated(r#"id = "vm-disk""#, to);
     assert_eq!(p.len(), 1, "{p:#?}");
     assert_reported(&p, line_of(&text, to), "not a valid rules file: ");
 }
@@ -414,36 +398,41 @@ fn several_problems_are_reported_in_one_run() {
     assert!(lines.windows(2).all(|w| w[0] <= w[1]), "{lines:?}");
 }
 
-#[test]
-fn a_fluent_id_missing_in_one_locale_is_reported_at_the_rules_line() {
-    let tmp = tempfile::tempdir().unwrap();
-    let i18n = tmp.path().join("i18n");
-    copy_dir(&i18n_dir(), &i18n);
-    let ja = i18n.join("ja/questions.ftl");
-    let text = std::fs::read_to_string(&ja).unwrap();
-    let line = text
-        .lines()
-        .find(|l| l.starts_with("value-vm-disk-reused-vhd ="))
-        .unwrap()
-        .to_owned();
-    std::fs::write(&ja, replace_once(&text, &format!("{line}\n"), "")).unwrap();
-
+/// Takes the message `id` out of the `ja` copy of `file`, and asserts that
+/// `knowledge::cross_check` reports it at the rules' line holding `used_at`. Returns the
+/// copy (kept while the first value lives), its i18n folder and the expected problem.
+fn assert_missing_in_ja_reported(
+    file: &str,
+    id: &str,
+    used_at: &str,
+) -> (tempfile::TempDir, std::path::PathBuf, String) {
+    let (tmp, i18n) = i18n_without("ja", file, id);
     let rules = rules::load(&rules_file()).unwrap();
     let l10n = Localizer::load(&i18n, "en-US").unwrap();
     let found: Vec<String> = knowledge::cross_check(&rules, &l10n)
         .iter()
         .map(|p| p.to_string())
         .collect();
-    // The label is the choice's default, `value-<fact>-<value>`, used by question vm-disk.
     let expected = format!(
-        "{}:{}: message `value-vm-disk-reused-vhd` is referenced here but missing in locale `ja`",
+        "{}:{}: message `{id}` is referenced here but missing in locale `ja`",
         rules_file().display(),
-        line_of(&rules_text(), r#"id = "vm-disk""#)
+        line_of(&rules_text(), used_at)
     );
     assert!(
         found.iter().any(|p| p.starts_with(&expected)),
         "expected {expected:?} in:\n{}",
         found.join("\n")
+    );
+    (tmp, i18n, expected)
+}
+
+#[test]
+fn a_fluent_id_missing_in_one_locale_is_reported_at_the_rules_line() {
+    // The label is the choice's default, `value-<fact>-<value>`, used by question vm-disk.
+    let (_tmp, i18n, expected) = assert_missing_in_ja_reported(
+        "questions.ftl",
+        "value-vm-disk-reused-vhd",
+        r#"id = "vm-disk""#,
     );
 
     // knowledge::load refuses to start with it.
@@ -455,32 +444,5 @@ fn a_fluent_id_missing_in_one_locale_is_reported_at_the_rules_line() {
 
 #[test]
 fn a_missing_source_title_is_reported_at_the_rules_line() {
-    let tmp = tempfile::tempdir().unwrap();
-    let i18n = tmp.path().join("i18n");
-    copy_dir(&i18n_dir(), &i18n);
-    let ja = i18n.join("ja/sources.ftl");
-    let text = std::fs::read_to_string(&ja).unwrap();
-    let line = text
-        .lines()
-        .find(|l| l.starts_with("source-b ="))
-        .unwrap()
-        .to_owned();
-    std::fs::write(&ja, replace_once(&text, &format!("{line}\n"), "")).unwrap();
-
-    let rules = rules::load(&rules_file()).unwrap();
-    let l10n = Localizer::load(&i18n, "en-US").unwrap();
-    let found: Vec<String> = knowledge::cross_check(&rules, &l10n)
-        .iter()
-        .map(|p| p.to_string())
-        .collect();
-    let expected = format!(
-        "{}:{}: message `source-b` is referenced here but missing in locale `ja`",
-        rules_file().display(),
-        line_of(&rules_text(), r#"title = "source-b""#)
-    );
-    assert!(
-        found.iter().any(|p| p.starts_with(&expected)),
-        "expected {expected:?} in:\n{}",
-        found.join("\n")
-    );
+    assert_missing_in_ja_reported("sources.ftl", "source-b", r#"title = "source-b""#);
 }

@@ -6,7 +6,7 @@
 //! verdict the scenario expects (which comes from facts.md, not from the rules). The own
 //! scenarios must reach every outcome of the rules and every verdict of the contract.
 
-mod common;
+mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -17,7 +17,7 @@ use activation_check::custom_id::{Action, CustomId, Place};
 use activation_check::engine::Walk;
 use activation_check::rules::Verdict;
 use activation_check::session::{MemoryStore, Scope, SessionKey};
-use common::*;
+use support::cli::*;
 
 /// The outcome id and verdict `Walk::from_facts` reaches.
 fn by_facts(s: &Scenario) -> (String, String, Walk) {

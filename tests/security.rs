@@ -16,7 +16,6 @@
 //! - users can delete their data: "Delete my saved answers" on the card and on the
 //!   resume offer, and `activation-check sessions forget --user ID` for the operator.
 
-mod common_bot;
 mod support;
 
 use std::process::{Command, Stdio};
@@ -25,11 +24,11 @@ use activation_check::session::{Scope, SessionKey, SessionRecord, SessionStore};
 use serde_json::json;
 use support::store::open_store;
 
-use common_bot::*;
 use support::standin::{
     perms, ComponentClick, InteractionOpts, MentionsPolicy, MessageCommand, SlashCommand, StandIn,
     StandInConfig, StoredMessage,
 };
+use support::walks::*;
 
 /// Shaped like a real bot token, and found nowhere else.
 const TOKEN: &str = "MTE5ODc2NTQzMjEwOTg3NjU0Mw.GhQ7xZ.s3cr3t-Tok3n_v4lue-9f8e7d6c5b4a";
@@ -45,17 +44,6 @@ async fn standin() -> StandIn {
         ..StandInConfig::default()
     })
     .await
-}
-
-async fn pin_as(
-    standin: &StandIn,
-    target: u64,
-    user: u64,
-    permissions: u64,
-    locale: &str,
-) -> Option<StoredMessage> {
-    let d = support::bot::send_pin(standin, target, user, permissions, locale).await?;
-    Some(reply(standin, d.interaction_id).await)
 }
 
 /// Every flow the bot has, and every refusal that can be triggered, in one run; returns
@@ -83,12 +71,8 @@ async fn every_flow(standin: &StandIn, locale: &str, user: u64) -> usize {
     assert_eq!(outdated.content(), text(locale, "outdated-click"));
     n += 8;
     // Post, pin, and the moderators' list.
-    let before = standin.messages_in(CHANNEL).len();
-    let posted_note = click(standin, &card, &verb_id(&card, 'p'), user, locale).await;
-    assert!(posted_note
-        .content()
-        .contains("https://discord.com/channels/"));
-    let posted = newest_post(standin, CHANNEL, before).await;
+    let (posted_note, posted) = post(standin, &card, user, locale).await;
+    assert_links_to_post(&posted_note);
     let pinned = pin_as(standin, posted.id, MODERATOR, MOD_PERMS, locale)
         .await
         .expect("moderators may pin");
@@ -119,9 +103,7 @@ async fn every_flow(standin: &StandIn, locale: &str, user: u64) -> usize {
         answer(standin, &back, node, 0, user, locale).await
     };
     let card = new_card(card).await;
-    let before = standin.messages_in(CHANNEL).len();
-    click(standin, &card, &verb_id(&card, 'p'), user, locale).await;
-    let second = newest_post(standin, CHANNEL, before).await;
+    let (_, second) = post(standin, &card, user, locale).await;
     let m = pin_as(standin, second.id, MODERATOR, MOD_PERMS, locale)
         .await
         .unwrap();
@@ -294,9 +276,7 @@ async fn the_token_never_leaks(format: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_message_the_bot_sends_has_empty_allowed_mentions() {
-    let standin = standin().await;
-    let tmp = tempfile::tempdir().unwrap();
-    let bot = Bot::start(&standin, &tmp.path().join("data")).await;
+    let (standin, _tmp, _, bot) = started_on(standin().await).await;
     let mut sent = 0;
     for (n, locale) in ["en-US", "ja"].into_iter().enumerate() {
         sent += every_flow(&standin, locale, USER + 100 * (n as u64 + 1)).await;
@@ -361,13 +341,9 @@ async fn every_message_the_bot_sends_has_empty_allowed_mentions() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_the_bots_own_cards_in_their_own_server_can_be_pinned() {
-    let standin = standin().await;
-    let tmp = tempfile::tempdir().unwrap();
-    let bot = Bot::start(&standin, &tmp.path().join("data")).await;
+    let (standin, _tmp, _, bot) = started_on(standin().await).await;
     let card = card(&standin, USER, "en-US").await;
-    let before = standin.messages_in(CHANNEL).len();
-    click(&standin, &card, &verb_id(&card, 'p'), USER, "en-US").await;
-    let posted = newest_post(&standin, CHANNEL, before).await;
+    let (_, posted) = post(&standin, &card, USER, "en-US").await;
     let users_message = standin.seed_message(CHANNEL, OTHER, "pin me please");
     standin.add_guild_channel(OTHER_GUILD, OTHER_CHANNEL);
     let bot_user = standin.bot_user_id();
@@ -444,9 +420,7 @@ async fn only_the_bots_own_cards_in_their_own_server_can_be_pinned() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_user_deletes_their_saved_answers_from_the_card() {
-    let standin = standin().await;
-    let tmp = tempfile::tempdir().unwrap();
-    let bot = Bot::start(&standin, &tmp.path().join("data")).await;
+    let (standin, tmp, _, bot) = started_on(standin().await).await;
     for (n, locale) in ["en-US", "ja"].into_iter().enumerate() {
         let user = USER + 10 + n as u64;
         let card = card(&standin, user, locale).await;
@@ -509,14 +483,7 @@ fn sessions_forget_removes_one_user_in_every_scope() {
         }
         store.flush().unwrap();
     }
-    let out = Command::new(env!("CARGO_BIN_EXE_activation-check"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["sessions", "forget", "--user", user, "--data-dir"])
-        .arg(&dir)
-        .env_remove("DISCORD_TOKEN")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+    let out = cli(&dir, &["sessions", "forget", "--user", user]);
     support::bot::assert_succeeded(&out);
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim(),

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 use support::interactions::{self, Balancer, Policy, Signer, Worker};
-use support::replies::{answer_id, reply, title, verb_id};
+use support::replies::{answer_id, assert_links_to_post, public_post, reply, title, verb_id};
 use support::standin::{
     perms, ComponentClick, InteractionOpts, SlashCommand, StandIn, StoredMessage,
 };
@@ -170,21 +170,8 @@ async fn a_conversation_over_http_interactions_with_pong_forgeries_and_replays_r
     let before = standin.messages_in(CHANNEL).len();
     let (post, confirm) = click(&standin, &card, &verb_id(&card, 'p')).await;
     assert_eq!(standin.callbacks_for(post)[0].response_type, Some(5));
-    assert!(
-        confirm.content().contains("https://discord.com/channels/"),
-        "{}",
-        confirm.content()
-    );
-    let posted = standin
-        .wait_for(WAIT, |s| {
-            let msgs = s.messages_in(CHANNEL);
-            msgs.iter()
-                .skip(before)
-                .find(|m| !m.is_ephemeral())
-                .cloned()
-        })
-        .await
-        .expect("the card was posted");
+    assert_links_to_post(&confirm);
+    let posted = public_post(&standin, CHANNEL, before).await;
     assert!(!posted.is_ephemeral());
     assert!(title(&posted).contains("Re-activation by phone works"));
 

@@ -10,29 +10,36 @@
 //! deleted through one worker stay deleted: an older button given to the other is
 //! refused, as `run` refuses it.
 
-mod common_bot;
 mod support;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use activation_check::custom_id::CustomId;
 use activation_check::session::{Scope, SessionKey, SessionStore};
 use activation_check::store::postgres::PgStore;
 use activation_check::store::StoreOptions;
 use support::interactions::{Balancer, Policy, Signer, Worker};
-use support::replies::{answer_id, reply, title, verb_id};
+use support::replies::{answer_id, assert_links_to_post, public_post, reply, title, verb_id};
 use support::standin::{
-    perms, ComponentClick, InteractionOpts, SlashCommand, StandIn, StoredMessage,
+    perms, ComponentClick, Dispatched, InteractionOpts, SlashCommand, StandIn, StoredMessage,
 };
 
 const BIN: &str = env!("CARGO_BIN_EXE_activation-check");
-const WAIT: Duration = Duration::from_secs(20);
 const GUILD: u64 = 940_000_000_000_000_001;
 const CHANNEL: u64 = 940_000_000_000_000_002;
 const MEMBER: u64 = perms::VIEW_CHANNEL | perms::SEND_MESSAGES | perms::USE_APPLICATION_COMMANDS;
 
 /// The step a message's buttons were made at.
+/// Asserts that the interactions `ds` went one to each of the two workers.
+fn assert_one_to_each_worker(balancer: &Balancer, ds: &[Dispatched]) {
+    let mut workers: Vec<usize> = ds
+        .iter()
+        .map(|d| balancer.served_by(d.interaction_id).unwrap())
+        .collect();
+    workers.sort_unstable();
+    assert_eq!(workers, vec![0, 1], "one click to each worker");
+}
+
 fn step_of(m: &StoredMessage) -> u64 {
     let id = m.custom_ids().into_iter().next().expect("a button");
     CustomId::decode(&id).expect("the bot's button").step
@@ -196,12 +203,7 @@ async fn two_workers_one_database_one_load_balancer() {
                 .to_owned(),
         );
     }
-    let mut workers: Vec<usize> = ds
-        .iter()
-        .map(|d| balancer.served_by(d.interaction_id).unwrap())
-        .collect();
-    workers.sort_unstable();
-    assert_eq!(workers, vec![0, 1], "one click to each worker");
+    assert_one_to_each_worker(&balancer, &ds);
     assert_eq!(
         walker.stored_step().await,
         Some(before + 1),
@@ -231,12 +233,7 @@ async fn two_workers_one_database_one_load_balancer() {
         let m = reply(&standin, d.interaction_id).await;
         assert!(title(&m).contains("installation ID"), "{}", title(&m));
     }
-    let mut workers: Vec<usize> = ds
-        .iter()
-        .map(|d| balancer.served_by(d.interaction_id).unwrap())
-        .collect();
-    workers.sort_unstable();
-    assert_eq!(workers, vec![0, 1], "one click to each worker");
+    assert_one_to_each_worker(&balancer, &ds);
     assert_eq!(walker.stored_step().await, Some(before + 1), "applied once");
     let q3 = standin.message(q2.id).unwrap();
     assert_eq!(step_of(&q3), before + 1);
@@ -264,22 +261,9 @@ async fn two_workers_one_database_one_load_balancer() {
     assert_eq!(walker.stored_step().await, Some(acknowledged + 1));
     let posted_before = standin.messages_in(CHANNEL).len();
     let (post, confirm) = walker.click(&card, &verb_id(&card, 'p')).await;
-    assert!(
-        confirm.content().contains("https://discord.com/channels/"),
-        "{}",
-        confirm.content()
-    );
+    assert_links_to_post(&confirm);
     assert_eq!(*walker.served.last().unwrap(), 1, "the surviving worker");
-    let posted = standin
-        .wait_for(WAIT, |s| {
-            let msgs = s.messages_in(CHANNEL);
-            msgs.iter()
-                .skip(posted_before)
-                .find(|m| !m.is_ephemeral())
-                .cloned()
-        })
-        .await
-        .expect("the card was posted");
+    let posted = public_post(&standin, CHANNEL, posted_before).await;
     // The registry is shared: the post is recorded in the database.
     let registry = activation_check::discord::registry::Registry::postgres(Arc::new(
         PgStore::connect(&url, StoreOptions::default())
@@ -389,18 +373,27 @@ async fn deleted_answers_stay_deleted_whichever_worker_gets_an_old_button() {
 
     // Deleted through worker A (0).
     let (_, deleted) = walker.click(&card, &verb_id(&card, 'f')).await;
-    assert_eq!(deleted.content(), common_bot::text("en-US", "forgotten"));
+    assert_eq!(
+        deleted.content(),
+        support::walks::text("en-US", "forgotten")
+    );
     assert_eq!(*walker.served.last().unwrap(), 0, "worker A");
 
     // An older answer button (the second question's, another device) through worker B:
     // the sentence run gives, and nothing moved.
     let (by, gone) = old_click(q2.id, answer_id(&q2, "lost-origin", 0)).await;
     assert_eq!(by, 1, "worker B");
-    assert_eq!(gone.content(), common_bot::text("en-US", "stale-session"));
+    assert_eq!(
+        gone.content(),
+        support::walks::text("en-US", "stale-session")
+    );
     // And the card's Back through worker A: the same.
     let (by, gone) = old_click(card.id, verb_id(&card, 'b')).await;
     assert_eq!(by, 0, "worker A");
-    assert_eq!(gone.content(), common_bot::text("en-US", "stale-session"));
+    assert_eq!(
+        gone.content(),
+        support::walks::text("en-US", "stale-session")
+    );
     // The database holds no answer of the user: one marker, and nothing in it.
     let rows = rows_of(&url, user).await;
     assert_eq!(rows.len(), 1, "{rows:?}");
@@ -428,11 +421,14 @@ async fn deleted_answers_stay_deleted_whichever_worker_gets_an_old_button() {
     let offer = walker.slash().await;
     assert!(offer.custom_ids().iter().any(|i| i.starts_with("ac1:c:")));
     let (_, deleted) = walker.click(&offer, &verb_id(&offer, 'f')).await;
-    assert_eq!(deleted.content(), common_bot::text("en-US", "forgotten"));
+    assert_eq!(
+        deleted.content(),
+        support::walks::text("en-US", "forgotten")
+    );
     let (by, gone) = old_click(next.id, answer_id(&next, "lost-origin", 0)).await;
     assert_eq!(
         gone.content(),
-        common_bot::text("en-US", "stale-session"),
+        support::walks::text("en-US", "stale-session"),
         "worker {by}"
     );
     let fresh = walker.slash().await;
@@ -446,7 +442,7 @@ async fn deleted_answers_stay_deleted_whichever_worker_gets_an_old_button() {
     let (by, outdated) = old_click(next.id, answer_id(&next, "lost-origin", 0)).await;
     assert_eq!(
         outdated.content(),
-        common_bot::text("en-US", "outdated-click"),
+        support::walks::text("en-US", "outdated-click"),
         "worker {by}"
     );
     assert_eq!(walker.stored_step().await, Some(step_of(&fresh)));

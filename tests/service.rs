@@ -11,7 +11,6 @@
 //!   the clear refusals when it cannot be had (never showing the token);
 //! - `deploy/activation-check.service` asks for the credential the bot reads.
 
-mod common_bot;
 mod support;
 
 use std::io::{Read, Write};
@@ -20,8 +19,8 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use common_bot::*;
 use support::standin::{ForcedResponse, StandIn};
+use support::walks::*;
 
 const USER: u64 = 934_000_000_000_000_001;
 const OTHER: u64 = 934_000_000_000_000_002;

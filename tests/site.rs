@@ -9,7 +9,7 @@
 //! a text with markup in it arrives escaped; the binary writes the site, accepts RFC 3339
 //! or unix seconds, refuses a bad time, and removes pages of outcomes that are gone.
 
-mod common;
+mod support;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -21,7 +21,7 @@ use activation_check::knowledge;
 use activation_check::rules::{Node, NodeIdx, Rules};
 use activation_check::site::html::{discord_text, escape};
 use activation_check::site::{self, outcome_page, Age, Site};
-use common::*;
+use support::cli::*;
 
 /// 2026-12-06T00:00:00Z.
 const SITE_TIME: i64 = 1_796_515_200;

@@ -11,7 +11,8 @@
 //! not installed; in CI (`CI=true`) their absence fails it. No screenshot is written.
 
 mod browser_support;
-mod common;
+
+mod support;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -21,8 +22,8 @@ use activation_check::discord::spec::card_message;
 use activation_check::graph::Graph;
 use activation_check::site::{self, html::escape, outcome_page};
 use browser_support::{find, in_ci, Browser};
-use common::*;
 use serde_json::Value;
+use support::cli::*;
 
 /// 2026-12-06T00:00:00Z.
 const SITE_TIME: i64 = 1_796_515_200;

@@ -46,7 +46,6 @@
 //! The figures are printed (with `--nocapture`); one summary line goes straight to standard
 //! error, so it shows even when the output is captured.
 
-mod soak_support;
 mod support;
 
 use std::io::Write;
@@ -57,7 +56,7 @@ use std::time::{Duration, Instant};
 use activation_check::conversation::Input;
 use tokio::sync::watch;
 
-use soak_support::{
+use support::model::{
     ask, button, callback_data, custom_id_for, open_store, percentile, record, verb_id, Bot, Model,
     Rng, Router, Shown, User, THREE_SECONDS,
 };
@@ -90,9 +89,9 @@ impl Soak {
     /// seed from `SOAK_SEED` (or a fresh one).
     fn from_env(users: usize, kills: usize, uptime: (u64, u64), think: (u64, u64)) -> Soak {
         Soak {
-            users: soak_support::env_usize("SOAK_USERS", users),
-            kills: soak_support::env_usize("SOAK_KILLS", kills),
-            seed: soak_support::seed_from_env("SOAK_SEED"),
+            users: support::model::env_usize("SOAK_USERS", users),
+            kills: support::model::env_usize("SOAK_KILLS", kills),
+            seed: support::model::seed_from_env("SOAK_SEED"),
             uptime,
             think,
         }
@@ -309,14 +308,19 @@ async fn run(cfg: Soak) {
             continue;
         }
         let d = standin.send_slash_command(ask(u.id, u.locale)).await;
-        let cb = soak_support::accepted(&standin, d.interaction_id).await;
+        let cb = support::model::accepted(&standin, d.interaction_id).await;
         let offer = Shown::from_json(&callback_data(&cb));
         let cont = verb_id(&offer, 'c');
-        assert_eq!(soak_support::step_of(&cont), Some(u.step), "user {}", u.id);
+        assert_eq!(
+            support::model::step_of(&cont),
+            Some(u.step),
+            "user {}",
+            u.id
+        );
         let mut on_offer = u.clone();
         on_offer.message = standin.original_response(d.interaction_id).unwrap().id;
         let d = standin.send_component(button(&on_offer, &cont)).await;
-        let cb = soak_support::accepted(&standin, d.interaction_id).await;
+        let cb = support::model::accepted(&standin, d.interaction_id).await;
         assert_eq!(
             Shown::from_json(&callback_data(&cb)),
             shared.model.shown(&u.walk, u.step, u.id, u.locale),

@@ -34,31 +34,36 @@ const OTHER_USER: u64 = 910_000_000_000_000_004;
 
 #[derive(Debug, Clone)]
 enum Seen {
-    Ready {
-        user_id: u64,
-        application_id: u64,
-    },
-    Command {
-        id: u64,
-        kind: CommandType,
-        name: String,
-        locale: String,
-        guild_locale: Option<String>,
-        guild_id: Option<u64>,
-        user_id: u64,
-        target_content: Option<String>,
-        result: Result<(), String>,
-    },
-    Component {
-        id: u64,
-        custom_id: String,
-        values: Vec<String>,
-        locale: String,
-        guild_id: Option<u64>,
-        user_id: u64,
-        message_id: u64,
-        result: Result<(), String>,
-    },
+    Ready { user_id: u64, application_id: u64 },
+    Command(SeenCommand),
+    Component(SeenComponent),
+}
+
+/// A command interaction as the bot saw it, and how its answer went.
+#[derive(Debug, Clone)]
+struct SeenCommand {
+    id: u64,
+    kind: CommandType,
+    name: String,
+    locale: String,
+    guild_locale: Option<String>,
+    guild_id: Option<u64>,
+    user_id: u64,
+    target_content: Option<String>,
+    result: Result<(), String>,
+}
+
+/// A component interaction as the bot saw it, and how its answer went.
+#[derive(Debug, Clone)]
+struct SeenComponent {
+    id: u64,
+    custom_id: String,
+    values: Vec<String>,
+    locale: String,
+    guild_id: Option<u64>,
+    user_id: u64,
+    message_id: u64,
+    result: Result<(), String>,
 }
 
 struct Bot {
@@ -172,7 +177,7 @@ impl EventHandler for Bot {
                             .await
                     }
                 };
-                let _ = self.tx.send(Seen::Command {
+                let _ = self.tx.send(Seen::Command(SeenCommand {
                     id: cmd.id.get(),
                     kind: cmd.data.kind,
                     name,
@@ -182,7 +187,7 @@ impl EventHandler for Bot {
                     user_id: cmd.user.id.get(),
                     target_content,
                     result: err_string(result),
-                });
+                }));
             }
             Interaction::Component(comp) => {
                 let custom_id = comp.data.custom_id.clone();
@@ -197,7 +202,7 @@ impl EventHandler for Bot {
                 let result = comp
                     .create_response(&ctx.http, CreateInteractionResponse::UpdateMessage(msg))
                     .await;
-                let _ = self.tx.send(Seen::Component {
+                let _ = self.tx.send(Seen::Component(SeenComponent {
                     id: comp.id.get(),
                     custom_id,
                     values,
@@ -206,7 +211,7 @@ impl EventHandler for Bot {
                     user_id: comp.user.id.get(),
                     message_id: comp.message.id.get(),
                     result: err_string(result),
-                });
+                }));
             }
             _ => {}
         }
@@ -235,10 +240,27 @@ impl RunningBot {
 
     async fn interaction(&mut self, id: u64) -> Seen {
         self.next(&format!("interaction {id}"), |s| match s {
-            Seen::Command { id: i, .. } | Seen::Component { id: i, .. } => *i == id,
+            Seen::Command(SeenCommand { id: i, .. })
+            | Seen::Component(SeenComponent { id: i, .. }) => *i == id,
             Seen::Ready { .. } => false,
         })
         .await
+    }
+
+    /// The command interaction `id`, once the bot saw it.
+    async fn command(&mut self, id: u64) -> SeenCommand {
+        match self.interaction(id).await {
+            Seen::Command(c) => c,
+            _ => panic!("expected a command"),
+        }
+    }
+
+    /// The component interaction `id`, once the bot saw it.
+    async fn component(&mut self, id: u64) -> SeenComponent {
+        match self.interaction(id).await {
+            Seen::Component(c) => c,
+            _ => panic!("expected a component"),
+        }
     }
 
     async fn stop(self) {
@@ -353,7 +375,7 @@ async fn ready_and_every_interaction_kind_reach_serenity() {
                 .member_permissions(perms::MEMBER_DEFAULT | perms::PIN_MESSAGES),
         )
         .await;
-    let Seen::Command {
+    let SeenCommand {
         kind,
         name,
         locale,
@@ -362,10 +384,7 @@ async fn ready_and_every_interaction_kind_reach_serenity() {
         user_id,
         result,
         ..
-    } = bot.interaction(d.interaction_id).await
-    else {
-        panic!("expected a command")
-    };
+    } = bot.command(d.interaction_id).await;
     assert_eq!((kind, name.as_str()), (CommandType::ChatInput, "ping"));
     assert_eq!(locale, "de");
     assert_eq!(guild_locale.as_deref(), Some("fr"));
@@ -396,17 +415,14 @@ async fn ready_and_every_interaction_kind_reach_serenity() {
                 .guild_locale("fr"),
         )
         .await;
-    let Seen::Component {
+    let SeenComponent {
         custom_id,
         locale,
         guild_id,
         message_id,
         result,
         ..
-    } = bot.interaction(click.interaction_id).await
-    else {
-        panic!("expected a component")
-    };
+    } = bot.component(click.interaction_id).await;
     assert_eq!(custom_id, "btn:ok");
     assert_eq!(locale, "de");
     assert_eq!((guild_id, message_id), (Some(GUILD), original.id));
@@ -429,16 +445,13 @@ async fn ready_and_every_interaction_kind_reach_serenity() {
                 .locale("ja"),
         )
         .await;
-    let Seen::Command {
+    let SeenCommand {
         guild_id,
         user_id,
         locale,
         result,
         ..
-    } = bot.interaction(dm.interaction_id).await
-    else {
-        panic!("expected a command")
-    };
+    } = bot.command(dm.interaction_id).await;
     assert_eq!(
         (guild_id, user_id, locale.as_str()),
         (None, OTHER_USER, "ja")
@@ -456,17 +469,14 @@ async fn ready_and_every_interaction_kind_reach_serenity() {
         )
         .await;
     assert_eq!(dm_click.guild_id, None);
-    let Seen::Component {
+    let SeenComponent {
         custom_id,
         guild_id,
         user_id,
         locale,
         result,
         ..
-    } = bot.interaction(dm_click.interaction_id).await
-    else {
-        panic!("expected a component")
-    };
+    } = bot.component(dm_click.interaction_id).await;
     assert_eq!(
         (custom_id.as_str(), guild_id, user_id, locale.as_str()),
         ("btn:no", None, OTHER_USER, "ja")
@@ -500,15 +510,12 @@ async fn ready_and_every_interaction_kind_reach_serenity() {
                 .in_guild(GUILD, CHANNEL),
         )
         .await;
-    let Seen::Component {
+    let SeenComponent {
         custom_id,
         values,
         result,
         ..
-    } = bot.interaction(sel.interaction_id).await
-    else {
-        panic!("expected a component")
-    };
+    } = bot.component(sel.interaction_id).await;
     assert_eq!(
         (custom_id.as_str(), values),
         ("pick:edition", vec!["pro".to_owned()])
@@ -524,17 +531,14 @@ async fn ready_and_every_interaction_kind_reach_serenity() {
                 .locale("pt-BR"),
         )
         .await;
-    let Seen::Command {
+    let SeenCommand {
         kind,
         name,
         locale,
         target_content,
         result,
         ..
-    } = bot.interaction(mc.interaction_id).await
-    else {
-        panic!("expected a command")
-    };
+    } = bot.command(mc.interaction_id).await;
     assert_eq!(
         (kind, name.as_str(), locale.as_str()),
         (CommandType::Message, "Check activation", "pt-BR")
@@ -584,9 +588,7 @@ async fn late_and_duplicate_callbacks_are_flagged() {
     standin.set_callback_deadline(Duration::from_millis(200));
 
     let d = standin.send_slash_command(SlashCommand::new("slow")).await;
-    let Seen::Command { result, .. } = bot.interaction(d.interaction_id).await else {
-        panic!()
-    };
+    let result = bot.command(d.interaction_id).await.result;
     assert!(result.is_err(), "late response must fail");
     let cb = standin
         .wait_for_callback(d.interaction_id, WAIT)
@@ -610,9 +612,7 @@ async fn late_and_duplicate_callbacks_are_flagged() {
     standin.set_callback_deadline(Duration::from_secs(3));
     standin.advance_clock(Duration::from_secs(5));
     let d = standin.send_slash_command(SlashCommand::new("ping")).await;
-    let Seen::Command { result, .. } = bot.interaction(d.interaction_id).await else {
-        panic!()
-    };
+    let result = bot.command(d.interaction_id).await.result;
     assert!(result.is_err());
     assert!(standin.callbacks_for(d.interaction_id)[0].latency >= Duration::from_secs(5));
 
@@ -621,9 +621,7 @@ async fn late_and_duplicate_callbacks_are_flagged() {
     let mut bot2 = start_bot(&fresh, &fresh.token()).await;
     fresh.wait_ready().await;
     let d = fresh.send_slash_command(SlashCommand::new("twice")).await;
-    let Seen::Command { result, .. } = bot2.interaction(d.interaction_id).await else {
-        panic!()
-    };
+    let result = bot2.command(d.interaction_id).await.result;
     assert!(result.unwrap_err().contains("40060"));
     let cbs = fresh.callbacks_for(d.interaction_id);
     assert_eq!(
@@ -642,9 +640,7 @@ async fn late_and_duplicate_callbacks_are_flagged() {
 async fn oversized_component_set_is_rejected_with_50035() {
     let (standin, mut bot) = started().await;
     let d = standin.send_slash_command(SlashCommand::new("big")).await;
-    let Seen::Command { result, .. } = bot.interaction(d.interaction_id).await else {
-        panic!()
-    };
+    let result = bot.command(d.interaction_id).await.result;
     let err = result.unwrap_err();
     assert!(err.contains("50035"), "{err}");
     // serenity parsed the nested `errors` object into a path.
@@ -803,9 +799,7 @@ async fn bot_reconnects_and_still_receives_interactions() {
     let d = standin
         .send_slash_command(SlashCommand::new("ping").locale("es-ES"))
         .await;
-    let Seen::Command { locale, result, .. } = bot.interaction(d.interaction_id).await else {
-        panic!()
-    };
+    let SeenCommand { locale, result, .. } = bot.command(d.interaction_id).await;
     assert_eq!(locale, "es-ES");
     result.expect("accepted after resume");
     assert_eq!(
@@ -835,9 +829,7 @@ async fn bot_reconnects_and_still_receives_interactions() {
         .send_slash_command(SlashCommand::new("ping").locale("it"))
         .await;
     standin.set_dispatch_wait(WAIT);
-    let Seen::Command { locale, result, .. } = bot.interaction(missed.interaction_id).await else {
-        panic!()
-    };
+    let SeenCommand { locale, result, .. } = bot.command(missed.interaction_id).await;
     assert_eq!(locale, "it");
     result.expect("replayed interaction answered");
     let last_resume = standin.resumes().pop().expect("resume");
@@ -854,9 +846,7 @@ async fn bot_reconnects_and_still_receives_interactions() {
     bot.next("second READY", |s| matches!(s, Seen::Ready { .. }))
         .await;
     let d = standin.send_slash_command(SlashCommand::new("ping")).await;
-    let Seen::Command { result, .. } = bot.interaction(d.interaction_id).await else {
-        panic!()
-    };
+    let result = bot.command(d.interaction_id).await.result;
     result.expect("accepted after re-identify");
 
     // Process restart: a brand-new client connects and identifies again.
@@ -866,9 +856,7 @@ async fn bot_reconnects_and_still_receives_interactions() {
         .await;
     assert_eq!(standin.ready_count(), 3);
     let d = standin.send_slash_command(SlashCommand::new("ping")).await;
-    let Seen::Command { result, .. } = bot.interaction(d.interaction_id).await else {
-        panic!()
-    };
+    let result = bot.command(d.interaction_id).await.result;
     result.expect("accepted after restart");
     assert!(standin.connection_count() >= 4);
     assert!(
@@ -930,9 +918,7 @@ async fn forced_responses_and_delays() {
 async fn deferred_response_edit_followup_and_token_expiry() {
     let (standin, mut bot) = started().await;
     let d = standin.send_slash_command(SlashCommand::new("defer")).await;
-    let Seen::Command { result, .. } = bot.interaction(d.interaction_id).await else {
-        panic!()
-    };
+    let result = bot.command(d.interaction_id).await.result;
     result.expect("defer + edit + follow-up");
     let cb = standin.callbacks_for(d.interaction_id);
     assert_eq!(

@@ -15,7 +15,6 @@
 //! - A record in a format this build does not know: one log line, treated as absent,
 //!   and the user simply starts fresh.
 
-mod common_bot;
 mod support;
 
 use std::collections::BTreeMap;
@@ -26,8 +25,8 @@ use std::process::{Command, Stdio};
 use activation_check::session::{Scope, SessionKey, SessionRecord, SessionStore};
 use support::store::open_store;
 
-use common_bot::*;
 use support::standin::StandIn;
+use support::walks::*;
 
 // ---------------------------------------------------------------------------------------
 // A small file system that can be filled

@@ -2,10 +2,10 @@
 //! the texts broken on purpose, one warning per broken text, each with the `file:line` of the
 //! text, and still exit status 0.
 
-mod common;
+mod support;
 
 use activation_check::style;
-use common::*;
+use support::cli::*;
 
 #[test]
 fn the_shipped_texts_raise_no_warning() {

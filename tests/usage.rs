@@ -5,13 +5,10 @@
 //! helpful answer), and `activation-check stats` (text and JSON) on the same data,
 //! without a user id anywhere in it.
 
-mod common_bot;
 mod support;
 
-use std::process::Command;
-
-use common_bot::*;
-use support::standin::{InteractionOpts, MessageCommand, SlashCommand, StandIn, StoredMessage};
+use support::standin::{InteractionOpts, SlashCommand, StandIn, StoredMessage};
+use support::walks::*;
 
 const ALICE: u64 = 950_000_000_000_000_011;
 const BOB: u64 = 950_000_000_000_000_012;
@@ -106,9 +103,7 @@ async fn figures_appear_after_real_conversations_and_name_no_one() {
     );
 
     // Alice posts her card; it carries "Check my own PC", which opens Bob's own check.
-    let before = standin.messages_in(CHANNEL).len();
-    click(&standin, &changed, &verb_id(&changed, 'p'), ALICE, "en-US").await;
-    let posted = newest_post(&standin, CHANNEL, before).await;
+    let (_, posted) = post(&standin, &changed, ALICE, "en-US").await;
     assert!(!posted.is_ephemeral());
     let own = verb_id(&posted, 'o');
     let bobs = click(&standin, &posted, &own, BOB, "ja").await;
@@ -132,16 +127,9 @@ async fn figures_appear_after_real_conversations_and_name_no_one() {
     );
 
     // A moderator pins it.
-    let d = standin
-        .send_message_command(
-            MessageCommand::new(PIN_COMMAND, posted.id)
-                .user(MODERATOR)
-                .in_guild(GUILD, CHANNEL)
-                .member_permissions(MOD_PERMS)
-                .locale("en-US"),
-        )
-        .await;
-    reply(&standin, d.interaction_id).await;
+    pin_as(&standin, posted.id, MODERATOR, MOD_PERMS, "en-US")
+        .await
+        .expect("moderators may pin");
     assert!(standin.pins_in(CHANNEL).contains(&posted.id));
 
     // The figures, for moderators only, in their language.
@@ -178,29 +166,15 @@ async fn figures_appear_after_real_conversations_and_name_no_one() {
 
     // The command line cannot read them while the bot holds the data directory, and
     // says where they are.
-    let out = Command::new(env!("CARGO_BIN_EXE_activation-check"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["stats", "--data-dir"])
-        .arg(&data)
-        .output()
-        .unwrap();
+    let out = cli(&data, &["stats"]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("ask /activation-stats in Discord"), "{err}");
 
     // The same figures from the command line, once the bot has stopped.
     bot.stop();
-    let out = Command::new(env!("CARGO_BIN_EXE_activation-check"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["stats", "--format", "json", "--data-dir"])
-        .arg(&data)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = cli(&data, &["stats", "--format", "json"]);
+    support::bot::assert_succeeded(&out);
     let json = String::from_utf8(out.stdout).unwrap();
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(v["totals"]["started"], 2, "{json}");
@@ -225,12 +199,7 @@ async fn figures_appear_after_real_conversations_and_name_no_one() {
     let day = v["first_day"].as_str().unwrap();
     assert_eq!(day.len(), 10, "days only: {day}");
 
-    let out = Command::new(env!("CARGO_BIN_EXE_activation-check"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["stats", "--guild", "1", "--data-dir"])
-        .arg(&data)
-        .output()
-        .unwrap();
+    let out = cli(&data, &["stats", "--guild", "1"]);
     assert!(out.status.success());
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),

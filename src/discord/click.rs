@@ -1,15 +1,11 @@
 //! One click: the component interaction decoded into the button the bot made, the
 //! conversation's judgement of it, and the message that answers it.
 
-use std::time::Instant;
-
 use serenity::all::{ComponentInteraction, ComponentInteractionDataKind};
-
-use super::rest::Rest;
 
 use super::failure::Failure;
 use super::handler::{key_for, Handler};
-use super::respond::{ComponentAnswer, Responder};
+use super::respond::{Call, ComponentAnswer};
 use super::spec;
 use crate::conversation::{place_of, Click, Reply, Step};
 use crate::custom_id::{Action, Answers, CustomId};
@@ -48,11 +44,9 @@ impl Handler {
     /// is not read here, and the conversation is entered once.
     pub(super) async fn component(
         &self,
-        ctx: &Rest,
-        c: &ComponentInteraction,
-        locale: LocaleId,
-        received: Instant,
+        call: Call<'_, ComponentInteraction>,
     ) -> Result<(), Failure> {
+        let (ctx, c, locale) = (call.ctx, call.interaction, call.locale);
         let user = c.user.id.get();
         let (id, picked) = decode(c).map_err(Failure::BadComponent)?;
         let key = key_for(c.guild_id.map(|g| g.get()), user);
@@ -99,7 +93,7 @@ impl Handler {
                 spec.content = Some(self.updated_sentence(locale, &dropped));
                 (spec, true)
             }
-            Step::Post(post) => return self.post(ctx, c, &key, post, locale, received).await,
+            Step::Post(post) => return self.post(call, &key, post).await,
             Step::Forgotten { removed } => {
                 tracing::info!(user, removed, "user deleted their session");
                 let text = l10n.text(locale, "forgotten");
@@ -123,7 +117,7 @@ impl Handler {
             Step::NotYours => return Err(Failure::NotYours),
             Step::Opened(opened) => {
                 return self
-                    .own_opened(ctx, c, &key, opened, received)
+                    .own_opened(ctx, c, &key, opened, call.received)
                     .await
                     .map_err(Failure::Internal);
             }
@@ -134,12 +128,13 @@ impl Handler {
                 before,
             } => {
                 return self
-                    .voted(ctx, c, &key, reply, &outcome, yes, before, received)
+                    .voted(ctx, c, &key, reply, &outcome, yes, before, call.received)
                     .await
                     .map_err(Failure::Internal);
             }
         };
-        match Responder::Component(c, ComponentAnswer::UpdateMessage, received)
+        match call
+            .responder(ComponentAnswer::UpdateMessage)
             .send(ctx, &spec)
             .await
         {

@@ -52,10 +52,27 @@ pub(super) fn server_command(
     name_id: &str,
     desc_id: &str,
 ) -> CreateCommand {
+    slash_command(
+        command,
+        l10n,
+        name_id,
+        desc_id,
+        vec![InteractionContext::Guild],
+    )
+}
+
+/// A slash command offered in `contexts`, named and described as [`server_command`]'s.
+fn slash_command(
+    command: &str,
+    l10n: &Localizer,
+    name_id: &str,
+    desc_id: &str,
+    contexts: Vec<InteractionContext>,
+) -> CreateCommand {
     localized(
         CreateCommand::new(command)
             .description(l10n.text(l10n.default_locale(), desc_id))
-            .contexts(vec![InteractionContext::Guild])
+            .contexts(contexts)
             .integration_types(vec![InstallationContext::Guild]),
         l10n,
         Some(name_id),
@@ -65,27 +82,16 @@ pub(super) fn server_command(
 
 /// The commands as they are registered.
 pub fn definitions(l10n: &Localizer) -> Vec<CreateCommand> {
-    let default = l10n.default_locale();
     let pin_permission = Permissions::from_bits_retain(PIN_MESSAGES);
-    let ask = localized(
-        CreateCommand::new(ASK)
-            .description(l10n.text(default, "cmd-ask-description"))
-            .contexts(vec![InteractionContext::Guild, InteractionContext::BotDm])
-            .integration_types(vec![InstallationContext::Guild]),
+    let ask = slash_command(
+        ASK,
         l10n,
-        Some("cmd-ask-name"),
-        Some("cmd-ask-description"),
+        "cmd-ask-name",
+        "cmd-ask-description",
+        vec![InteractionContext::Guild, InteractionContext::BotDm],
     );
-    let pins = localized(
-        CreateCommand::new(PINS)
-            .description(l10n.text(default, "cmd-pins-description"))
-            .default_member_permissions(pin_permission)
-            .contexts(vec![InteractionContext::Guild])
-            .integration_types(vec![InstallationContext::Guild]),
-        l10n,
-        Some("cmd-pins-name"),
-        Some("cmd-pins-description"),
-    );
+    let pins = server_command(PINS, l10n, "cmd-pins-name", "cmd-pins-description")
+        .default_member_permissions(pin_permission);
     let pin = localized(
         CreateCommand::new(PIN)
             .kind(CommandType::Message)

@@ -22,7 +22,7 @@ use super::commands;
 use super::failure::Failure;
 use super::gate::{self, Gates, Seen};
 use super::registry::Registry;
-use super::respond::{with_retry, ComponentAnswer, Responder, FIRST_RESPONSE_BUDGET};
+use super::respond::{with_retry, Call, ComponentAnswer, Responder, FIRST_RESPONSE_BUDGET};
 use super::spec::{self, MessageSpec, Owner};
 use crate::card::TimeStyle;
 use crate::clock::system_clock;
@@ -144,14 +144,17 @@ impl Handler {
     }
 
     async fn on_command(&self, ctx: &Rest, c: &CommandInteraction, received: Instant) -> Outcome {
-        let user = c.user.id.get();
         let locale = self.locale(&c.locale, c.guild_locale.as_deref());
+        let call = Call {
+            ctx,
+            interaction: c,
+            locale,
+            received,
+        };
         let result = match (c.data.kind, c.data.name.as_str()) {
-            (CommandType::ChatInput, commands::ASK) => self.ask(ctx, c, locale, received).await,
-            (CommandType::ChatInput, commands::PINS) => {
-                self.list_outdated(ctx, c, locale, received).await
-            }
-            (CommandType::Message, commands::PIN) => self.pin(ctx, c, locale, received).await,
+            (CommandType::ChatInput, commands::ASK) => self.ask(call).await,
+            (CommandType::ChatInput, commands::PINS) => self.list_outdated(call).await,
+            (CommandType::Message, commands::PIN) => self.pin(call).await,
             (CommandType::ChatInput, super::usage::STATS) => {
                 self.stats_command(ctx, c, locale, received).await;
                 Ok(())
@@ -164,25 +167,31 @@ impl Handler {
                 "unknown command {name:?} ({kind:?})"
             ))),
         };
-        match result {
-            Ok(()) => Outcome::Answered,
-            Err(f) => {
-                let outcome = f.outcome();
-                let respond = Responder::Command(c, received);
-                self.fail(ctx, respond, locale, user, f).await;
-                outcome
-            }
-        }
+        self.outcome(ctx, call.responder(), locale, c.user.id.get(), result)
+            .await
+    }
+
+    /// What an interaction came to; a failure is told to the user the way `respond` says
+    /// (see [`Handler::fail`]).
+    async fn outcome(
+        &self,
+        ctx: &Rest,
+        respond: Responder<'_>,
+        locale: LocaleId,
+        user: u64,
+        result: Result<(), Failure>,
+    ) -> Outcome {
+        let Err(f) = result else {
+            return Outcome::Answered;
+        };
+        let outcome = f.outcome();
+        self.fail(ctx, respond, locale, user, f).await;
+        outcome
     }
 
     /// `/activation-check`: offer to continue an unfinished conversation, else start.
-    async fn ask(
-        &self,
-        ctx: &Rest,
-        c: &CommandInteraction,
-        locale: LocaleId,
-        received: Instant,
-    ) -> Result<(), Failure> {
+    async fn ask(&self, call: Call<'_, CommandInteraction>) -> Result<(), Failure> {
+        let (c, locale) = (call.interaction, call.locale);
         let user = c.user.id.get();
         let key = key_for(c.guild_id.map(|g| g.get()), user);
         let _pass = self.enter(&key).await?;
@@ -197,8 +206,8 @@ impl Handler {
         };
         // The conversation is saved: if Discord does not take the answer, the user is
         // told where it stands rather than that nothing happened.
-        Responder::Command(c, received)
-            .send(ctx, &spec)
+        call.responder()
+            .send(call.ctx, &spec)
             .await
             .map_err(|e| Failure::NotShown(Box::new(spec), e.to_string()))
     }
@@ -209,23 +218,16 @@ impl Handler {
         c: &ComponentInteraction,
         received: Instant,
     ) -> Outcome {
-        let user = c.user.id.get();
-        let locale = self.locale(&c.locale, c.guild_locale.as_deref());
-        match self.component(ctx, c, locale, received).await {
-            Ok(()) => Outcome::Answered,
-            Err(f) => {
-                let outcome = f.outcome();
-                self.fail(
-                    ctx,
-                    Responder::Component(c, ComponentAnswer::NewMessage, received),
-                    locale,
-                    user,
-                    f,
-                )
-                .await;
-                outcome
-            }
-        }
+        let call = Call {
+            ctx,
+            interaction: c,
+            locale: self.locale(&c.locale, c.guild_locale.as_deref()),
+            received,
+        };
+        let result = self.component(call).await;
+        let respond = call.responder(ComponentAnswer::NewMessage);
+        self.outcome(ctx, respond, call.locale, c.user.id.get(), result)
+            .await
     }
 }
 
@@ -300,9 +302,7 @@ impl Handler {
             _ => return counted(Outcome::Failed),
         };
         let text = self.l10n().text(locale, "error-internal");
-        if let Err(e) = respond.send(&ctx, &spec::notice(text, Vec::new())).await {
-            tracing::error!(error = %e, "could not answer after a panic");
-        }
+        respond.notice_or_log(&ctx, text, "after a panic").await;
         counted(Outcome::Failed);
     }
 

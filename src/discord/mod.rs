@@ -10,11 +10,12 @@
 //! holds resume points, written behind the replies.
 //!
 //! What it owns, a file per job: routing (`handler.rs`), a click (`click.rs`), the
-//! responder and its retries (`respond.rs`), failures and their sentences
-//! (`failure.rs`), posting (`post.rs`) and pins (`pins.rs`) with the [`registry`],
-//! message specs and Discord's limits (`spec.rs`), permissions, commands, the per-user
-//! gate and the gateway watch. It may not touch sled (it reaches sessions through the
-//! conversation, and the registry through a `JsonTree`) nor the terminal.
+//! responder, its retries and the `Call` every command and click body takes
+//! (`respond.rs`), failures and their sentences (`failure.rs`), posting (`post.rs`) and
+//! pins (`pins.rs`) with the [`registry`], message specs and Discord's limits (`spec.rs`),
+//! permissions, commands, the per-user gate and the gateway watch. It may not touch sled
+//! (it reaches sessions through the conversation, and the registry through a `JsonTree`)
+//! nor the terminal.
 //!
 //! For the people who keep the knowledge: [`usage`] counts what happens (no names) and
 //! serves `/activation-stats`, "Did this help?" and "Check my own PC"; [`reload`] swaps in

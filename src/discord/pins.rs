@@ -12,19 +12,13 @@ use super::rest::Rest;
 use super::failure::Failure;
 use super::handler::Handler;
 use super::registry::ChannelPins;
-use super::respond::{discord_code, with_retry, CallError, Responder};
+use super::respond::{discord_code, with_retry, Call, CallError};
 use super::spec;
-use crate::i18n::LocaleId;
 
 impl Handler {
     /// "Pin activation answer": pins one of the bot's own posted cards.
-    pub(super) async fn pin(
-        &self,
-        ctx: &Rest,
-        c: &CommandInteraction,
-        locale: LocaleId,
-        received: Instant,
-    ) -> Result<(), Failure> {
+    pub(super) async fn pin(&self, call: Call<'_, CommandInteraction>) -> Result<(), Failure> {
+        let (ctx, c, locale) = (call.ctx, call.interaction, call.locale);
         let guild = c.guild_id.ok_or(Failure::GuildOnly)?;
         let Some(target) = c.data.target_id.map(|t| t.get()) else {
             return Err(Failure::NotACard);
@@ -43,9 +37,7 @@ impl Handler {
         if !authored_by_bot || card.guild_id != Some(guild.get()) {
             return Err(Failure::NotACard);
         }
-        let deferred = Responder::Command(c, received)
-            .defer(ctx, "the pin")
-            .await?;
+        let deferred = call.responder().defer(ctx, "the pin").await?;
         let user = c.user.id.get();
         // Discord offers the command to members with Pin Messages by default, but a
         // server admin may open it to anyone: the member must be able to pin here
@@ -174,17 +166,13 @@ impl Handler {
     /// `/activation-pins`: pinned cards made under older rules, with links.
     pub(super) async fn list_outdated(
         &self,
-        ctx: &Rest,
-        c: &CommandInteraction,
-        locale: LocaleId,
-        received: Instant,
+        call: Call<'_, CommandInteraction>,
     ) -> Result<(), Failure> {
+        let (ctx, c, locale) = (call.ctx, call.interaction, call.locale);
         let guild = c.guild_id.ok_or(Failure::GuildOnly)?;
         // Asking Discord for the channels' pins may take longer than the first answer
         // may wait.
-        let deferred = Responder::Command(c, received)
-            .defer(ctx, "the list")
-            .await?;
+        let deferred = call.responder().defer(ctx, "the list").await?;
         self.sync_pins(ctx, guild.get()).await;
         let rules = &self.conv.rules;
         let current = &rules.meta.version;

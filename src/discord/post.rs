@@ -2,18 +2,14 @@
 //! nonce makes a retry or a second click give back the same message), recorded in the
 //! [`Registry`](super::registry::Registry).
 
-use std::time::Instant;
-
 use serenity::all::{ComponentInteraction, CreateAllowedMentions, CreateMessage, Message, Nonce};
 
 use super::failure::Failure;
 use super::handler::Handler;
 use super::registry::PostedCard;
-use super::respond::{embeds, rows, with_retry, CallError, ComponentAnswer, Responder};
-use super::rest::Rest;
+use super::respond::{embeds, rows, with_retry, Call, CallError, ComponentAnswer};
 use super::spec;
 use crate::conversation::ToPost;
-use crate::i18n::LocaleId;
 use crate::session::SessionKey;
 
 /// The nonce of the post of one card: FNV-1a (64 bit) of the session key, the channel
@@ -31,16 +27,15 @@ impl Handler {
     /// "Post in this channel": the finished card as a new public message.
     pub(super) async fn post(
         &self,
-        ctx: &Rest,
-        c: &ComponentInteraction,
+        call: Call<'_, ComponentInteraction>,
         key: &SessionKey,
         post: ToPost,
-        locale: LocaleId,
-        received: Instant,
     ) -> Result<(), Failure> {
+        let (ctx, c, locale) = (call.ctx, call.interaction, call.locale);
         // Acknowledge first: posting is a REST call of its own, and the first response
         // must arrive within 3 seconds whatever Discord's latency.
-        let deferred = Responder::Component(c, ComponentAnswer::NewMessage, received)
+        let deferred = call
+            .responder(ComponentAnswer::NewMessage)
             .defer(ctx, "the post")
             .await?;
         let card = post.card;

@@ -16,7 +16,8 @@ use super::endpoint::reply;
 use super::rest::Rest;
 use serenity::http::HttpError;
 
-use super::spec::{ButtonStyle, Component, MessageSpec};
+use super::spec::{self, ButtonStyle, Component, MessageSpec};
+use crate::i18n::LocaleId;
 
 /// The Discord error code of a failed REST call, if Discord answered with one.
 pub(super) fn discord_code(e: &serenity::Error) -> Option<isize> {
@@ -128,6 +129,38 @@ pub(super) enum Responder<'a> {
     /// Edit the deferred original response of a command or a component.
     DeferredCommand(&'a CommandInteraction, Instant),
     DeferredComponent(&'a ComponentInteraction, Instant),
+}
+
+/// One interaction being answered: how the bot reaches Discord, the interaction, the
+/// locale negotiated for it, and when it arrived (which bounds how long its calls may be
+/// retried). Every command and click body takes one instead of the four apart.
+pub(super) struct Call<'a, I> {
+    pub(super) ctx: &'a Rest,
+    pub(super) interaction: &'a I,
+    pub(super) locale: LocaleId,
+    pub(super) received: Instant,
+}
+
+impl<I> Clone for Call<'_, I> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<I> Copy for Call<'_, I> {}
+
+impl<'a> Call<'a, CommandInteraction> {
+    /// Answers the command with a new ephemeral message.
+    pub(super) fn responder(&self) -> Responder<'a> {
+        Responder::Command(self.interaction, self.received)
+    }
+}
+
+impl<'a> Call<'a, ComponentInteraction> {
+    /// Answers the click by updating its message, or with a new ephemeral one.
+    pub(super) fn responder(&self, answer: ComponentAnswer) -> Responder<'a> {
+        Responder::Component(self.interaction, answer, self.received)
+    }
 }
 
 /// Acknowledging an interaction failed (it may have reached Discord all the same).
@@ -290,6 +323,14 @@ impl Responder<'_> {
         .await
         .map_err(|e| Unacknowledged(format!("acknowledging {what}: {e}")))?;
         Ok(self.as_deferred().unwrap_or(self))
+    }
+
+    /// Sends `text` as a notice where nothing is left to do if Discord does not take it:
+    /// the failure is logged (as "could not answer `what`"), never returned.
+    pub(super) async fn notice_or_log(self, ctx: &Rest, text: String, what: &str) {
+        if let Err(e) = self.send(ctx, &spec::notice(text, Vec::new())).await {
+            tracing::error!(error = %e, "could not answer {what}");
+        }
     }
 
     pub(super) async fn send(self, ctx: &Rest, spec: &MessageSpec) -> Result<(), CallError> {

@@ -118,7 +118,6 @@ mod tests {
     use std::sync::atomic::Ordering;
 
     use super::super::testing::*;
-    use super::super::SledStore;
     use super::*;
     use crate::session::SessionStore;
 
@@ -166,9 +165,7 @@ mod tests {
 
     #[tokio::test]
     async fn index_entries_of_earlier_builds_are_still_pruned() {
-        let dir = tempfile::tempdir().unwrap();
-        let (now, clock) = manual_clock(T0);
-        let store = SledStore::open(dir.path(), options(clock)).unwrap();
+        let (_dir, now, store) = store_at(T0);
         let key = SessionKey::new(Scope::Guild(81384788765712384), "80351110224678912");
         store.put(&key, &record(T0)).await.unwrap();
         // As an earlier build wrote it: the text key after the timestamp.

@@ -35,9 +35,7 @@ impl<T> Clone for JsonTree<T> {
 
 impl<T> fmt::Debug for JsonTree<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("JsonTree")
-            .field("name", &self.name)
-            .finish_non_exhaustive()
+        super::debug_some(f, "JsonTree", &[("name", &self.name)])
     }
 }
 

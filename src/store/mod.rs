@@ -152,12 +152,25 @@ impl Default for StoreOptions {
     }
 }
 
+/// `Debug` for the store's types: the name and the fields worth showing, then `..` for
+/// what cannot be shown (the clock, hooks, open trees).
+fn debug_some(
+    f: &mut fmt::Formatter<'_>,
+    name: &str,
+    fields: &[(&str, &dyn fmt::Debug)],
+) -> fmt::Result {
+    let mut d = f.debug_struct(name);
+    for (field, value) in fields {
+        d.field(field, value);
+    }
+    d.finish_non_exhaustive()
+}
+
 impl fmt::Debug for StoreOptions {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("StoreOptions")
-            .field("cache_capacity", &self.cache_capacity)
-            .field("ttl", &self.ttl)
-            .finish_non_exhaustive()
+        let fields: [(&str, &dyn fmt::Debug); 2] =
+            [("cache_capacity", &self.cache_capacity), ("ttl", &self.ttl)];
+        debug_some(f, "StoreOptions", &fields)
     }
 }
 
@@ -184,10 +197,9 @@ pub type ExportHook =
 
 impl fmt::Debug for SledStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SledStore")
-            .field("dir", &self.dir)
-            .field("ttl_secs", &self.ttl_secs)
-            .finish_non_exhaustive()
+        let fields: [(&str, &dyn fmt::Debug); 2] =
+            [("dir", &self.dir), ("ttl_secs", &self.ttl_secs)];
+        debug_some(f, "SledStore", &fields)
     }
 }
 
@@ -729,6 +741,15 @@ mod testing {
         (now, Arc::new(move || read.load(Ordering::SeqCst)))
     }
 
+    /// A store in a new directory whose clock starts at `start` and is moved by hand; the
+    /// directory lives as long as the first of the three is kept.
+    pub(super) fn store_at(start: i64) -> (tempfile::TempDir, Arc<AtomicI64>, SledStore) {
+        let dir = tempfile::tempdir().unwrap();
+        let (now, clock) = manual_clock(start);
+        let store = SledStore::open(dir.path(), options(clock)).unwrap();
+        (dir, now, store)
+    }
+
     pub(super) fn options(clock: Clock) -> StoreOptions {
         StoreOptions {
             clock,
@@ -798,9 +819,7 @@ mod tests {
 
     #[tokio::test]
     async fn expiry_hides_prunes_and_reindexes() {
-        let dir = tempfile::tempdir().unwrap();
-        let (now, clock) = manual_clock(T0);
-        let store = SledStore::open(dir.path(), options(clock)).unwrap();
+        let (_dir, now, store) = store_at(T0);
         let old = SessionKey::new(Scope::Dm, "1");
         let fresh = SessionKey::new(Scope::Dm, "2");
         let moved = SessionKey::new(Scope::Terminal, "alice");
@@ -846,9 +865,7 @@ mod tests {
 
     #[tokio::test]
     async fn prune_drops_stale_index_entries_without_touching_newer_records() {
-        let dir = tempfile::tempdir().unwrap();
-        let (_now, clock) = manual_clock(T0 + 40 * DAY);
-        let store = SledStore::open(dir.path(), options(clock)).unwrap();
+        let (_dir, _now, store) = store_at(T0 + 40 * DAY);
         let key = SessionKey::new(Scope::Dm, "7");
         store.put(&key, &record(T0 + 40 * DAY)).await.unwrap();
         // As if a crash had left an entry from an earlier version of the record.
@@ -873,9 +890,7 @@ mod tests {
     /// record would never expire.
     #[tokio::test]
     async fn a_record_rewritten_within_the_same_second_keeps_its_entry_and_expires() {
-        let dir = tempfile::tempdir().unwrap();
-        let (now, clock) = manual_clock(T0);
-        let store = SledStore::open(dir.path(), options(clock)).unwrap();
+        let (_dir, now, store) = store_at(T0);
         let key = SessionKey::new(Scope::Dm, "9");
         store.put(&key, &record(T0)).await.unwrap();
         let mut again = record(T0);
@@ -891,9 +906,8 @@ mod tests {
 
     #[tokio::test]
     async fn prune_periodically_prunes_and_stops_on_shutdown() {
-        let dir = tempfile::tempdir().unwrap();
-        let (now, clock) = manual_clock(T0);
-        let store = Arc::new(SledStore::open(dir.path(), options(clock)).unwrap());
+        let (_dir, now, store) = store_at(T0);
+        let store = Arc::new(store);
         let key = SessionKey::new(Scope::Dm, "1");
         store.put(&key, &record(T0)).await.unwrap();
         now.store(T0 + 31 * DAY, Ordering::SeqCst);
@@ -922,9 +936,7 @@ mod tests {
 
     #[tokio::test]
     async fn unknown_format_and_garbage_read_as_none() {
-        let dir = tempfile::tempdir().unwrap();
-        let (_now, clock) = manual_clock(T0);
-        let store = SledStore::open(dir.path(), options(clock)).unwrap();
+        let (_dir, _now, store) = store_at(T0);
 
         let future = SessionKey::new(Scope::Dm, "future");
         let mut rec = record(T0);
@@ -961,9 +973,7 @@ mod tests {
 
     #[tokio::test]
     async fn forget_user_removes_only_that_user_in_every_scope() {
-        let dir = tempfile::tempdir().unwrap();
-        let (_now, clock) = manual_clock(T0);
-        let store = SledStore::open(dir.path(), options(clock)).unwrap();
+        let (_dir, _now, store) = store_at(T0);
         let user = "80351110224678912";
         let theirs = [
             SessionKey::new(Scope::Guild(1), user),

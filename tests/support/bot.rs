@@ -137,7 +137,11 @@ pub fn assert_no_violations(standin: &StandIn, bot: Option<&Bot>) {
 /// is not used) so it lives until the test ends; the bindings drop in the same order as
 /// four separate `let`s would.
 pub async fn started() -> (StandIn, tempfile::TempDir, PathBuf, Bot) {
-    let standin = StandIn::start().await;
+    started_on(StandIn::start().await).await
+}
+
+/// [`started`] against `standin` (a stand-in configured by the test).
+pub async fn started_on(standin: StandIn) -> (StandIn, tempfile::TempDir, PathBuf, Bot) {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("data");
     let bot = Bot::start(&standin, &dir).await;
@@ -268,27 +272,10 @@ impl Drop for Bot {
     }
 }
 
-/// The response message of an interaction once its callback arrived and, when deferred,
-/// was edited.
+/// The response message of an interaction once its callback arrived (with 204) and, when
+/// deferred, was edited.
 pub async fn reply(standin: &StandIn, interaction: u64) -> StoredMessage {
-    let cb = standin
-        .wait_for_callback(interaction, WAIT)
-        .await
-        .expect("the bot answered");
-    assert_eq!(cb.status, 204, "callback refused: {:?}", cb.body);
-    assert!(
-        cb.latency < Duration::from_secs(3),
-        "late: {:?}",
-        cb.latency
-    );
-    standin
-        .wait_for(WAIT, |s| {
-            let m = s.original_response(interaction)?;
-            (cb.response_type != Some(5) || !m.content().is_empty() || !m.embeds().is_empty())
-                .then_some(m)
-        })
-        .await
-        .expect("the response message exists")
+    super::replies::reply_with_status(standin, interaction, Some(204)).await
 }
 
 pub fn title(m: &StoredMessage) -> String {
@@ -343,6 +330,20 @@ pub async fn click(
     reply(standin, d.interaction_id).await
 }
 
+/// Clicks "Post in this channel" on `card` as `user`; returns the bot's answer to the
+/// click and the card as posted in the card's channel.
+pub async fn post(
+    standin: &StandIn,
+    card: &StoredMessage,
+    user: u64,
+    locale: &str,
+) -> (StoredMessage, StoredMessage) {
+    let before = standin.messages_in(card.channel_id).len();
+    let confirm = click(standin, card, &verb_id(card, 'p'), user, locale).await;
+    let posted = newest_post(standin, card.channel_id, before).await;
+    (confirm, posted)
+}
+
 /// The newest message in `channel` once there are more than `before` (a post arrived).
 pub async fn newest_post(standin: &StandIn, channel: u64, before: usize) -> StoredMessage {
     standin
@@ -354,6 +355,23 @@ pub async fn newest_post(standin: &StandIn, channel: u64, before: usize) -> Stor
         })
         .await
         .expect("a message was posted")
+}
+
+/// `activation-check --data-dir DATA ARGS…`, the way an operator runs a command beside the
+/// bot: from the project directory, with neither the token nor the settings of the
+/// environment running the tests.
+pub fn cli(data: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(BOT_BINARY.expect("cargo builds the binary for integration tests"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .env_remove("ACTIVATION_CHECK_DATA_DIR")
+        .env_remove("RUST_LOG")
+        .env_remove("DISCORD_TOKEN")
+        .stdin(Stdio::null())
+        .output()
+        .expect("the command runs")
 }
 
 /// Asserts that a run of the bot's binary succeeded, showing its standard error if not.
@@ -375,6 +393,18 @@ pub async fn send_pin(
     locale: &str,
 ) -> Option<Dispatched> {
     send_pin_in(standin, (GUILD, CHANNEL), target, user, permissions, locale).await
+}
+
+/// [`send_pin`], and the bot's reply.
+pub async fn pin_as(
+    standin: &StandIn,
+    target: u64,
+    user: u64,
+    permissions: u64,
+    locale: &str,
+) -> Option<StoredMessage> {
+    let d = send_pin(standin, target, user, permissions, locale).await?;
+    Some(reply(standin, d.interaction_id).await)
 }
 
 /// [`send_pin`] in the server and channel `place`.

@@ -188,6 +188,21 @@ impl Validator<'_> {
         self.problems.push(Problem::new(self.path, line, message));
     }
 
+    /// What a name in the file refers to; where it refers to nothing, a problem at the
+    /// name's line saying `what` (only then written).
+    fn found<T, S>(
+        &mut self,
+        found: Option<T>,
+        name: &Spanned<S>,
+        what: impl FnOnce() -> String,
+    ) -> Option<T> {
+        if found.is_none() {
+            let line = self.line(name);
+            self.report(line, what());
+        }
+        found
+    }
+
     fn validate(&mut self, raw: RawRules) -> Option<Rules> {
         let sources = self.sources(&raw.source);
         let facts = self.facts(&raw.fact);
@@ -281,14 +296,9 @@ impl Validator<'_> {
     /// The start node, which must be a node.
     fn start(&mut self, meta: &RawMeta, by_id: &HashMap<String, NodeIdx>) -> Option<NodeIdx> {
         let start = by_id.get(meta.start.get_ref()).copied();
-        if start.is_none() {
-            let line = self.line(&meta.start);
-            self.report(
-                line,
-                format!("`start` names `{}`, which is no node", meta.start.get_ref()),
-            );
-        }
-        start
+        self.found(start, &meta.start, || {
+            format!("`start` names `{}`, which is no node", meta.start.get_ref())
+        })
     }
 
     /// `[meta]`: a version and an id, and a review date.
@@ -509,20 +519,15 @@ impl Validator<'_> {
     /// The declared fact a question asks for.
     fn asked_fact<'f>(&mut self, q: &RawQuestion, facts: &'f [Fact]) -> Option<&'f Fact> {
         let fact = facts.iter().find(|f| &f.name == q.fact.get_ref());
-        if fact.is_none() {
+        self.found(fact, &q.fact, || {
             let known: Vec<_> = facts.iter().map(|f| f.name.as_str()).collect();
-            let fline = self.line(&q.fact);
-            self.report(
-                fline,
-                format!(
-                    "question `{}` asks for fact `{}`, which is not declared (known: {})",
-                    q.id.get_ref(),
-                    q.fact.get_ref(),
-                    known.join(", ")
-                ),
-            );
-        }
-        fact
+            format!(
+                "question `{}` asks for fact `{}`, which is not declared (known: {})",
+                q.id.get_ref(),
+                q.fact.get_ref(),
+                known.join(", ")
+            )
+        })
     }
 
     /// At least one choice. How many fit one message is Discord's business: its fit
@@ -704,21 +709,16 @@ impl Validator<'_> {
     /// An outcome's verdict, one of the contract's.
     fn verdict(&mut self, o: &RawOutcome) -> Option<Verdict> {
         let verdict = Verdict::parse(o.verdict.get_ref());
-        if verdict.is_none() {
-            let vline = self.line(&o.verdict);
+        self.found(verdict, &o.verdict, || {
             let known: Vec<_> = Verdict::ALL.iter().map(|v| v.as_str()).collect();
-            self.report(
-                vline,
-                format!(
-                    "outcome `{}` declares verdict `{}`, which is not in the contract \
-                     (known: {})",
-                    o.id.get_ref(),
-                    o.verdict.get_ref(),
-                    known.join(", ")
-                ),
-            );
-        }
-        verdict
+            format!(
+                "outcome `{}` declares verdict `{}`, which is not in the contract \
+                 (known: {})",
+                o.id.get_ref(),
+                o.verdict.get_ref(),
+                known.join(", ")
+            )
+        })
     }
 
     /// An outcome's severity (its card's colour).
@@ -726,18 +726,13 @@ impl Validator<'_> {
         let severity = Severity::ALL
             .into_iter()
             .find(|s| s.as_str() == o.severity.get_ref());
-        if severity.is_none() {
-            let sline = self.line(&o.severity);
-            self.report(
-                sline,
-                format!(
-                    "outcome `{}` has severity `{}`; expected good, info, caution or danger",
-                    o.id.get_ref(),
-                    o.severity.get_ref()
-                ),
-            );
-        }
-        severity
+        self.found(severity, &o.severity, || {
+            format!(
+                "outcome `{}` has severity `{}`; expected good, info, caution or danger",
+                o.id.get_ref(),
+                o.severity.get_ref()
+            )
+        })
     }
 
     /// `rests_on`: facts some source lists, and at least those the verdict's contract

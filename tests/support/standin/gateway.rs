@@ -120,28 +120,31 @@ impl StandIn {
     // ---- interactions ------------------------------------------------------------------------
 
     pub async fn send_slash_command(&self, cmd: SlashCommand) -> Dispatched {
-        self.send_slash_command_inner(cmd, &mut |_| {}).await
+        self.send_slash_command_edited(cmd, |_| {}).await
     }
 
-    async fn send_slash_command_inner(
+    /// Like `send_slash_command`, with `edit` applied to the complete payload before it is
+    /// dispatched (see `send_component_edited`).
+    pub async fn send_slash_command_edited(
         &self,
         cmd: SlashCommand,
-        edit: &mut (dyn FnMut(&mut Value) + Send),
+        mut edit: impl FnMut(&mut Value) + Send,
     ) -> Dispatched {
-        self.wait_live_or_panic().await;
-        let d = {
-            let mut st = self.inner.lock();
+        self.dispatch_live(|st| {
             let actor = st.resolve_actor(&cmd.actor, None);
-            let guild_id = actor.guild_id;
-            let command_id = cmd
-                .command_id
-                .unwrap_or_else(|| st.command_id_for(&cmd.name, 1, guild_id));
-            let mut data = json!({"id": command_id.to_string(), "name": cmd.name, "type": 1, "options": cmd.options});
-            if let Some(g) = st.command_guild(command_id) {
-                data["guild_id"] = json!(g.to_string());
-            }
-            st.dispatch_interaction_edited(2, InterKind::Slash, &actor, data, None, edit)
-        };
+            let data = command_data(st, cmd.command_id, &cmd.name, 1, actor.guild_id, |data| {
+                data["options"] = json!(cmd.options);
+            });
+            st.dispatch_interaction_edited(2, InterKind::Slash, &actor, data, None, &mut edit)
+        })
+        .await
+    }
+
+    /// Once the gateway is live, dispatches what `dispatch` makes of the state, and wakes
+    /// whoever waits for a change.
+    async fn dispatch_live<T>(&self, dispatch: impl FnOnce(&mut St) -> T) -> T {
+        self.wait_live_or_panic().await;
+        let d = dispatch(&mut self.inner.lock());
         self.inner.changed();
         d
     }
@@ -162,6 +165,32 @@ impl StandIn {
         self.send_component_inner(click, false, &mut edit).await
     }
 
+    async fn send_component_inner(
+        &self,
+        click: ComponentClick,
+        check_custom_id: bool,
+        edit: &mut (dyn FnMut(&mut Value) + Send),
+    ) -> Dispatched {
+        self.dispatch_live(|st| st.dispatch_click(&click, check_custom_id, edit))
+            .await
+    }
+
+    /// Several clicks dispatched back to back, all made on the messages as they are now (a
+    /// double click, or the same message clicked on two devices, before any answer arrives).
+    pub async fn send_components(&self, clicks: &[ComponentClick]) -> Vec<Dispatched> {
+        self.dispatch_live(|st| {
+            clicks
+                .iter()
+                .map(|c| st.dispatch_click(c, true, &mut |_| {}))
+                .collect()
+        })
+        .await
+    }
+
+    pub async fn send_message_command(&self, cmd: MessageCommand) -> Dispatched {
+        self.send_message_command_edited(cmd, |_| {}).await
+    }
+
     /// Like `send_message_command` (no permission gating), with `edit` applied to the
     /// complete payload before it is dispatched (see `send_component_edited`).
     pub async fn send_message_command_edited(
@@ -169,95 +198,29 @@ impl StandIn {
         cmd: MessageCommand,
         mut edit: impl FnMut(&mut Value) + Send,
     ) -> Dispatched {
-        self.send_message_command_inner(cmd, &mut edit).await
-    }
-
-    /// Like `send_slash_command`, with `edit` applied to the complete payload before it is
-    /// dispatched (see `send_component_edited`).
-    pub async fn send_slash_command_edited(
-        &self,
-        cmd: SlashCommand,
-        mut edit: impl FnMut(&mut Value) + Send,
-    ) -> Dispatched {
-        self.send_slash_command_inner(cmd, &mut edit).await
-    }
-
-    async fn send_component_inner(
-        &self,
-        click: ComponentClick,
-        check_custom_id: bool,
-        edit: &mut (dyn FnMut(&mut Value) + Send),
-    ) -> Dispatched {
-        self.wait_live_or_panic().await;
-        let d = self
-            .inner
-            .lock()
-            .dispatch_click(&click, check_custom_id, edit);
-        self.inner.changed();
-        d
-    }
-
-    /// Several clicks dispatched back to back, all made on the messages as they are now (a
-    /// double click, or the same message clicked on two devices, before any answer arrives).
-    pub async fn send_components(&self, clicks: &[ComponentClick]) -> Vec<Dispatched> {
-        self.wait_live_or_panic().await;
-        let ds = {
-            let mut st = self.inner.lock();
-            clicks
-                .iter()
-                .map(|c| st.dispatch_click(c, true, &mut |_| {}))
-                .collect()
-        };
-        self.inner.changed();
-        ds
-    }
-
-    pub async fn send_message_command(&self, cmd: MessageCommand) -> Dispatched {
-        self.send_message_command_inner(cmd, &mut |_| {}).await
-    }
-
-    async fn send_message_command_inner(
-        &self,
-        cmd: MessageCommand,
-        edit: &mut (dyn FnMut(&mut Value) + Send),
-    ) -> Dispatched {
-        self.wait_live_or_panic().await;
-        let d = {
-            let mut st = self.inner.lock();
-            let msg = st
-                .messages
-                .get(&cmd.target_message_id)
-                .cloned()
-                .unwrap_or_else(|| {
-                    panic!(
-                        "stand-in: send_message_command on unknown message {}",
-                        cmd.target_message_id
-                    )
-                });
+        self.dispatch_live(|st| {
+            let msg = st.message_for("send_message_command", cmd.target_message_id);
             let actor = st.resolve_actor(&cmd.actor, Some(msg.channel_id));
             let guild_id = actor.guild_id;
-            let command_id = cmd
-                .command_id
-                .unwrap_or_else(|| st.command_id_for(&cmd.name, 3, guild_id));
-            let mid = msg.id.to_string();
-            let mut resolved_msg = msg.json.clone();
-            if let Some(g) = guild_id {
-                resolved_msg["guild_id"] = json!(g.to_string());
-            }
-            let mut data = json!({
-                "id": command_id.to_string(),
-                "name": cmd.name,
-                "type": 3,
-                "target_id": mid,
-                "resolved": {"messages": {mid.clone(): resolved_msg}},
+            let data = command_data(st, cmd.command_id, &cmd.name, 3, guild_id, |data| {
+                let mid = msg.id.to_string();
+                let mut resolved_msg = msg.json.clone();
+                if let Some(g) = guild_id {
+                    resolved_msg["guild_id"] = json!(g.to_string());
+                }
+                data["target_id"] = json!(mid);
+                data["resolved"] = json!({"messages": {mid: resolved_msg}});
             });
-            if let Some(g) = st.command_guild(command_id) {
-                data["guild_id"] = json!(g.to_string());
-            }
-            st.dispatch_interaction_edited(2, InterKind::MessageCommand, &actor, data, None, edit)
-        };
-        self.inner.changed();
-        d
+            st.dispatch_interaction_edited(
+                2,
+                InterKind::MessageCommand,
+                &actor,
+                data,
+                None,
+                &mut edit,
+            )
+        })
+        .await
     }
 
     /// Like Discord, offers a command with `default_member_permissions` only to members
@@ -419,6 +382,26 @@ pub(super) async fn gateway_conn(inner: Arc<Inner>, socket: WebSocket, query: Op
 
 pub(super) async fn wait_stop(rx: &mut watch::Receiver<bool>) {
     let _ = rx.wait_for(|stop| *stop).await;
+}
+
+/// The `data` of a command interaction: the command's id (as given, or the one registered
+/// for `name` of type `kind` where the actor is), its name and type, what `more` adds, and
+/// the server the command is registered in.
+fn command_data(
+    st: &mut St,
+    id: Option<u64>,
+    name: &str,
+    kind: u64,
+    guild: Option<u64>,
+    more: impl FnOnce(&mut Value),
+) -> Value {
+    let command_id = id.unwrap_or_else(|| st.command_id_for(name, kind, guild));
+    let mut data = json!({"id": command_id.to_string(), "name": name, "type": kind});
+    more(&mut data);
+    if let Some(g) = st.command_guild(command_id) {
+        data["guild_id"] = json!(g.to_string());
+    }
+    data
 }
 
 pub(super) fn send_on(tx: &mpsc::UnboundedSender<Outbound>, v: Value) {

@@ -456,6 +456,15 @@ impl St {
         }
     }
 
+    /// The message a test's interaction (made with `what`) names; panics where there is
+    /// none, as Discord could never send such an interaction.
+    pub(super) fn message_for(&self, what: &str, id: u64) -> StoredMessage {
+        self.messages
+            .get(&id)
+            .cloned()
+            .unwrap_or_else(|| panic!("stand-in: {what} on unknown message {id}"))
+    }
+
     /// Dispatches a click; `check_custom_id` refuses (panics on) a custom_id the message
     /// does not carry, as Discord could never send one; `edit` changes the payload.
     pub(super) fn dispatch_click(
@@ -464,16 +473,7 @@ impl St {
         check_custom_id: bool,
         edit: &mut (dyn FnMut(&mut Value) + Send),
     ) -> Dispatched {
-        let msg = self
-            .messages
-            .get(&click.message_id)
-            .cloned()
-            .unwrap_or_else(|| {
-                panic!(
-                    "stand-in: send_component on unknown message {}",
-                    click.message_id
-                )
-            });
+        let msg = self.message_for("send_component", click.message_id);
         assert!(
             !check_custom_id || msg.custom_ids().contains(&click.custom_id),
             "stand-in: message {} has no component with custom_id {:?} (has {:?})",

@@ -1,6 +1,7 @@
-//! Helpers shared by the integration tests: the shipped knowledge, the scenario files, text
-//! mutation with line lookup, and driving the real binary (one-shot or interactively over
-//! pipes). Each test file uses a different subset, hence the `dead_code` allowance.
+//! The command line and the shipped knowledge, for the tests that run no bot: the shipped
+//! rules and texts, the scenario files, text mutation with line lookup, and the real binary
+//! run one-shot or interactively over pipes. Nothing here starts the stand-in. Each test
+//! file uses a different subset, hence the `dead_code` allowance.
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
@@ -129,6 +130,19 @@ pub fn line_of(text: &str, needle: &str) -> usize {
     text[..at].matches('\n').count() + 1
 }
 
+/// The one line of `text` that starts with `prefix` (such as a message's `id =`).
+pub fn line_starting<'a>(text: &'a str, prefix: &str) -> &'a str {
+    text.lines()
+        .find(|l| l.starts_with(prefix))
+        .unwrap_or_else(|| panic!("no line starts with {prefix:?}"))
+}
+
+/// The line of the Fluent file at `path` on which the message `id` is defined.
+pub fn message_line(path: &Path, id: &str) -> usize {
+    let text = std::fs::read_to_string(path).unwrap();
+    line_of(&text, &format!("\n{id} =")) + 1
+}
+
 /// Copies a directory tree (files and folders only).
 pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
@@ -143,12 +157,30 @@ pub fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// A copy of the shipped texts in a new directory (kept while the first value lives), with
+/// the one-line message `id` taken out of `locale`'s `file`, as a translator who missed it
+/// leaves it; the second value is the copy's i18n folder.
+pub fn i18n_without(locale: &str, file: &str, id: &str) -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let i18n = tmp.path().join("i18n");
+    copy_dir(&i18n_dir(), &i18n);
+    let path = i18n.join(locale).join(file);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let line = line_starting(&text, &format!("{id} ="));
+    std::fs::write(&path, replace_once(&text, &format!("{line}\n"), "")).unwrap();
+    (tmp, i18n)
+}
+
 // ------------------------------------------------------------------------------------------
 // The binary
 
+/// The binary, which cargo builds for integration tests (`option_env!`: the load driver,
+/// which includes this folder too, has none).
+const BINARY: Option<&str> = option_env!("CARGO_BIN_EXE_activation-check");
+
 /// The real binary, run from the crate root with a clean environment for its settings.
 pub fn bin() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_activation-check"));
+    let mut cmd = Command::new(BINARY.expect("cargo builds the binary for integration tests"));
     cmd.current_dir(root());
     for var in [
         "ACTIVATION_CHECK_CONFIG",
@@ -199,7 +231,7 @@ pub struct Interactive {
 
 impl Interactive {
     /// Starts `activation-check ask` with `args` appended.
-    pub fn spawn(args: &[&str]) -> Self {
+    pub fn spawn<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Self {
         let mut child = bin()
             .arg("ask")
             .args(args)

@@ -3,7 +3,7 @@
 //! (built from the library's own rules, texts and message layout), and a router that
 //! hands each interaction its callback without every waiting task scanning every callback.
 //!
-//! Each test file declares `mod support; mod common_bot;`; not every file uses everything.
+//! Soak, concurrency and faults use it as `support::model`; not every file uses everything.
 #![allow(dead_code)]
 
 use std::collections::HashMap;
@@ -26,7 +26,8 @@ use activation_check::session::{MemoryStore, Scope, SessionKey, SessionRecord, S
 use activation_check::store::SledStore;
 
 use crate::support::standin::{
-    CallbackRecord, ComponentClick, InteractionOpts, SlashCommand, StandIn, StoredMessage,
+    CallbackRecord, ComponentClick, Dispatched, InteractionOpts, SlashCommand, StandIn,
+    StoredMessage,
 };
 
 /// Discord's first-response deadline.
@@ -37,6 +38,7 @@ pub const THREE_SECONDS: Duration = Duration::from_secs(3);
 #[allow(unused_imports)]
 pub use crate::support::bot::{Bot, CHANNEL, GUILD, MEMBER, MOD_PERMS, PIN_COMMAND, WAIT};
 
+#[allow(unused_imports)]
 pub use crate::support::store::open_store;
 
 pub fn key(user: u64) -> SessionKey {
@@ -389,6 +391,38 @@ pub struct User {
     pub message: u64,
 }
 
+impl User {
+    /// The conversation moved one step, to `walk`.
+    pub fn moved(&mut self, walk: Walk) {
+        self.walk = walk;
+        self.step += 1;
+    }
+}
+
+/// A click sent and not yet checked: its custom_id, the interaction, and the walk after
+/// it with what the model expects the message to show then.
+pub struct Clicked {
+    pub id: String,
+    pub dispatched: Dispatched,
+    pub walk: Walk,
+    pub expected: Shown,
+}
+
+/// Clicks the button for `input` on `user`'s message, as the message is now.
+pub async fn click_input(standin: &StandIn, model: &Model, user: &User, input: &Input) -> Clicked {
+    let shown = Shown::from_message(&standin.message(user.message).expect("the message"));
+    let id = custom_id_for(&shown, input);
+    let dispatched = standin.send_component(button(user, &id)).await;
+    let walk = model.after(&user.walk, input);
+    let expected = model.shown(&walk, user.step + 1, user.id, user.locale);
+    Clicked {
+        id,
+        dispatched,
+        walk,
+        expected,
+    }
+}
+
 /// `/activation-check` in the test guild.
 pub fn ask(user: u64, locale: &str) -> SlashCommand {
     SlashCommand::new("activation-check")
@@ -455,12 +489,13 @@ pub async fn step(
     user: &mut User,
     input: Input,
 ) -> CallbackRecord {
-    let shown = Shown::from_message(&standin.message(user.message).expect("the message"));
-    let id = custom_id_for(&shown, &input);
-    let d = standin.send_component(button(user, &id)).await;
-    let cb = accepted(standin, d.interaction_id).await;
-    let walk = model.after(&user.walk, &input);
-    let expected = model.shown(&walk, user.step + 1, user.id, user.locale);
+    let Clicked {
+        id,
+        dispatched,
+        walk,
+        expected,
+    } = click_input(standin, model, user, &input).await;
+    let cb = accepted(standin, dispatched.interaction_id).await;
     assert_eq!(
         cb.response_type,
         Some(7),
@@ -479,8 +514,7 @@ pub async fn step(
         expected,
         "Discord shows the reply"
     );
-    user.walk = walk;
-    user.step += 1;
+    user.moved(walk);
     cb
 }
 

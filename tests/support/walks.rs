@@ -1,17 +1,19 @@
 #![allow(dead_code)]
-//! What the test files that drive the bot share beyond the harness itself
-//! ([`crate::support::bot`], re-exported here): the ids and texts the tests use, and
-//! helpers that walk a conversation.
+//! Conversations walked through the bot under test, for the test files that drive it
+//! beyond the harness itself ([`crate::support::bot`], re-exported here): the ids and
+//! texts the tests use, and helpers that walk a conversation to a card.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 #[allow(unused_imports)]
 pub use crate::support::bot::{
-    answer, answer_id, assert_no_violations, click, click_unseen, component, newest_post, reply,
-    slash_command, started, strip_ansi, title, verb_id, Bot, BotRun, CHANNEL, GUILD, MEMBER,
-    MOD_PERMS, PIN_COMMAND, WAIT,
+    answer, answer_id, assert_no_violations, assert_succeeded, cli, click, click_unseen, component,
+    newest_post, pin_as, post, reply, slash_command, started, started_on, strip_ansi, title,
+    verb_id, Bot, BotRun, CHANNEL, GUILD, MEMBER, MOD_PERMS, PIN_COMMAND, WAIT,
 };
+#[allow(unused_imports)]
+pub use crate::support::replies::assert_links_to_post;
 use crate::support::standin::{InteractionOpts, StandIn, StoredMessage};
 
 /// `/activation-check` in the test guild (or a DM).
