@@ -414,6 +414,8 @@ async fn postgres_refuses_a_step_of_a_deleted_conversation_whoever_is_asked() {
             Advanced::Forgotten { step: 4 }
         );
     }
+    assert_eq!(s.forgotten_at(&key("d")).await.unwrap(), Some(4));
+    assert_eq!(s.forgotten_at(&key("kept")).await.unwrap(), None);
     // Deleting again from an older message keeps the deletion where it was.
     assert!(!other.forget(&key("d"), 1).await.unwrap());
     assert_eq!(
@@ -439,6 +441,7 @@ async fn postgres_refuses_a_step_of_a_deleted_conversation_whoever_is_asked() {
         Advanced::Saved
     );
     assert_eq!(s.load(&key("d")).await.unwrap(), Some(record(5, T0 + 5)));
+    assert_eq!(s.forgotten_at(&key("d")).await.unwrap(), None);
     assert_eq!(s.len().await.unwrap(), 2);
 
     // A marker expires like a session: then nothing stands in the way, and pruning it

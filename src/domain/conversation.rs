@@ -24,6 +24,11 @@
 //!   [`SessionStore::save`] (the bot's store writes it behind the reply, in groups): it
 //!   is what `open` offers to continue and what "Delete my saved answers" deletes. A
 //!   click never reads it.
+//! - **A shared store keeps deletions.** Where several processes share the store
+//!   ([`Conversation::shared`]), "Delete my saved answers" leaves a marker there instead
+//!   of this process's memory alone: a step from a button shown before is refused by the
+//!   store's conditional write ([`Advanced::Forgotten`]), and the clicks that write
+//!   nothing (Continue, Post, "Did this help?") ask it ([`SessionStore::forgotten_at`]).
 //!
 //! Replies are data ([`Reply`]); front ends lay them out.
 
@@ -412,7 +417,8 @@ impl<S: SessionStore> Conversation<S> {
     }
 
     /// Judges one click and does what it asks: the only call a front end makes per
-    /// click. Never reads the store (see the module documentation).
+    /// click. Never reads the store (see the module documentation), but for a deletion
+    /// in a shared one.
     pub async fn click(&self, c: Click<'_>) -> Result<Step, ConvError> {
         let id = c.id;
         if id.action == Action::Own {
@@ -442,6 +448,20 @@ impl<S: SessionStore> Conversation<S> {
                 } else {
                     Step::Outdated(reply)
                 });
+            }
+        }
+        if self.shared
+            && matches!(
+                id.action,
+                Action::Continue | Action::Post | Action::Helped { .. }
+            )
+        {
+            // These write nothing, so no conditional write would find that the user
+            // deleted the conversation since the button was shown (through any worker).
+            if let Some(deleted) = self.store.forgotten_at(c.key).await? {
+                if id.step < deleted {
+                    return Ok(Step::Gone);
+                }
             }
         }
         if let Action::Helped { yes, before } = id.action {

@@ -221,6 +221,18 @@ pub trait SessionStore: Send + Sync {
         self.remove(key)
     }
 
+    /// The step a deletion of the conversation at `key` took, while the marker
+    /// [`SessionStore::forget`] keeps of it stands (a shared store; no later step was
+    /// written since). For the clicks that write nothing, so that no
+    /// [`SessionStore::advance`] would find the deletion. By default, `None`.
+    fn forgotten_at(
+        &self,
+        key: &SessionKey,
+    ) -> impl std::future::Future<Output = Result<Option<u64>, StoreError>> + Send {
+        let _ = key;
+        std::future::ready(Ok(None))
+    }
+
     /// Removes the record for `key`; `true` if there was one.
     fn remove(
         &self,

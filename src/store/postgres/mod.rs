@@ -684,6 +684,13 @@ impl SessionStore for PgStore {
         self.forget_session(key, step).await
     }
 
+    async fn forgotten_at(&self, key: &SessionKey) -> Result<Option<u64>, StoreError> {
+        Ok(match self.standing(key).await? {
+            Some(Advanced::Forgotten { step }) => Some(step),
+            _ => None,
+        })
+    }
+
     async fn remove(&self, key: &SessionKey) -> Result<bool, StoreError> {
         let client = self.pool.get().await.map_err(pool_write)?;
         // A marker of a deleted conversation goes too, but was no session.
