@@ -396,13 +396,6 @@ async fn deleted_answers_stay_deleted_whichever_worker_gets_an_old_button() {
     );
     // "Post in this channel" (B) and "Did this help?" (A) on the card write nothing, and
     // are refused the same: nothing is posted.
-    let public = |s: &StandIn| {
-        s.messages_in(CHANNEL)
-            .iter()
-            .filter(|m| !m.is_ephemeral())
-            .count()
-    };
-    let public_before = public(&standin);
     for (verb, worker) in [('p', 1), ('h', 0)] {
         let (by, gone) = old_click(card.id, verb_id(&card, verb)).await;
         assert_eq!(by, worker);
@@ -412,7 +405,13 @@ async fn deleted_answers_stay_deleted_whichever_worker_gets_an_old_button() {
             "{verb}"
         );
     }
-    assert_eq!(public(&standin), public_before, "nothing posted");
+    assert!(
+        standin
+            .messages_in(CHANNEL)
+            .iter()
+            .all(|m| m.is_ephemeral()),
+        "nothing posted"
+    );
     // The database holds no answer of the user: one marker, and nothing in it.
     let rows = rows_of(&url, user).await;
     assert_eq!(rows.len(), 1, "{rows:?}");
