@@ -6,7 +6,9 @@
 //! on two workers get one answer taken and both see it; a replay sent to the other
 //! worker is refused;
 //! after one worker is killed mid-conversation the other carries on from the last
-//! acknowledged step, which the database holds; the card is posted once.
+//! acknowledged step, which the database holds; the card is posted once. Saved answers
+//! deleted through one worker stay deleted: an older button given to the other is
+//! refused, as `run` refuses it.
 
 mod support;
 
@@ -43,6 +45,38 @@ fn step_of(m: &StoredMessage) -> u64 {
     CustomId::decode(&id).expect("the bot's button").step
 }
 
+/// Two `serve` workers on the database at `url` (data directories under `data`) behind
+/// a round-robin balancer signing with `signer`, to which the stand-in delivers.
+fn two_workers(
+    standin: &StandIn,
+    url: &str,
+    signer: Signer,
+    data: &std::path::Path,
+) -> (Worker, Worker, Arc<Balancer>) {
+    let key = signer.public_key_hex();
+    let store = ["--store", url];
+    let w0 = Worker::start(BIN, standin, &key, &data.join("w0"), &store);
+    let w1 = Worker::start(BIN, standin, &key, &data.join("w1"), &store);
+    let balancer = Balancer::new(vec![w0.addr, w1.addr], Policy::RoundRobin, signer);
+    {
+        let b = balancer.clone();
+        standin.deliver_over_http(move |o| b.clone().post(o));
+    }
+    (w0, w1, balancer)
+}
+
+/// The stand-in found nothing wrong in what the workers sent, and none panicked.
+fn assert_clean(standin: &StandIn, workers: [&Worker; 2]) {
+    assert!(
+        standin.violations().is_empty(),
+        "{:?}",
+        standin.violations()
+    );
+    for w in workers {
+        assert!(!w.log().contains("panicked"), "{}", w.log());
+    }
+}
+
 struct Walker<'a> {
     standin: &'a StandIn,
     balancer: Arc<Balancer>,
@@ -52,7 +86,21 @@ struct Walker<'a> {
     served: Vec<usize>,
 }
 
-impl Walker<'_> {
+impl<'a> Walker<'a> {
+    /// `user`'s walker, reading the database at `url`.
+    async fn new(standin: &'a StandIn, balancer: Arc<Balancer>, url: &str, user: u64) -> Self {
+        let db = PgStore::connect(url, StoreOptions::default())
+            .await
+            .unwrap();
+        Walker {
+            standin,
+            balancer,
+            db,
+            user,
+            served: Vec::new(),
+        }
+    }
+
     fn key(&self) -> SessionKey {
         SessionKey::new(Scope::Guild(GUILD), self.user.to_string())
     }
@@ -110,27 +158,10 @@ async fn two_workers_one_database_one_load_balancer() {
         return support::postgres::skipped("two_workers_one_database_one_load_balancer");
     };
     let standin = StandIn::start().await;
-    let signer = Signer::new(11);
-    let key = signer.public_key_hex();
     let data = tempfile::tempdir().unwrap();
     let store = ["--store", url.as_str()];
-    let mut w0 = Worker::start(BIN, &standin, &key, &data.path().join("w0"), &store);
-    let w1 = Worker::start(BIN, &standin, &key, &data.path().join("w1"), &store);
-    let balancer = Balancer::new(vec![w0.addr, w1.addr], Policy::RoundRobin, signer);
-    {
-        let b = balancer.clone();
-        standin.deliver_over_http(move |o| b.clone().post(o));
-    }
-    let db = PgStore::connect(&url, StoreOptions::default())
-        .await
-        .unwrap();
-    let mut walker = Walker {
-        standin: &standin,
-        balancer: balancer.clone(),
-        db,
-        user: 940_000_000_000_000_100,
-        served: Vec::new(),
-    };
+    let (mut w0, w1, balancer) = two_workers(&standin, &url, Signer::new(11), data.path());
+    let mut walker = Walker::new(&standin, balancer.clone(), &url, 940_000_000_000_000_100).await;
 
     // Round robin: the clicks alternate between the workers.
     let q1 = walker.slash().await;
@@ -278,12 +309,161 @@ async fn two_workers_one_database_one_load_balancer() {
     );
     assert_eq!(walker.stored_step().await, Some(step_of(&m)));
 
-    assert!(
-        standin.violations().is_empty(),
-        "{:?}",
-        standin.violations()
+    assert_clean(&standin, [&w0, &w1]);
+}
+
+/// What the database holds for `user`, every row: (forgotten, record).
+async fn rows_of(url: &str, user: u64) -> Vec<(bool, serde_json::Value)> {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    client
+        .query(
+            "SELECT forgotten, record FROM sessions WHERE user_id = $1",
+            &[&user.to_string()],
+        )
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect()
+}
+
+/// "Delete my saved answers" through one worker; an older button of that conversation
+/// through the other is refused with the sentence `run` gives (its memory does it
+/// there; the database here), and nothing of the user's answers is left; Start over and
+/// a new `/activation-check` still work.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleted_answers_stay_deleted_whichever_worker_gets_an_old_button() {
+    let Some(url) = support::postgres::fresh_database().await else {
+        return support::postgres::skipped(
+            "deleted_answers_stay_deleted_whichever_worker_gets_an_old_button",
+        );
+    };
+    let standin = StandIn::start().await;
+    let data = tempfile::tempdir().unwrap();
+    let (w0, w1, balancer) = two_workers(&standin, &url, Signer::new(12), data.path());
+    let mut walker = Walker::new(&standin, balancer.clone(), &url, 940_000_000_000_000_200).await;
+    let user = walker.user;
+    // A click on a button as an older copy of the message shows it (another device).
+    let old_click = |message: u64, custom_id: String| {
+        let standin = &standin;
+        let balancer = &balancer;
+        async move {
+            let click = ComponentClick::button(message, &custom_id)
+                .user(user)
+                .locale("en-US");
+            let d = standin.send_component_edited(click, |_| {}).await;
+            let m = reply(standin, d.interaction_id).await;
+            (balancer.served_by(d.interaction_id).unwrap(), m)
+        }
+    };
+
+    // The walk to the card, over both workers.
+    let q1 = walker.slash().await;
+    let (_, q2) = walker.click(&q1, &answer_id(&q1, "concern", 0)).await;
+    let (_, q3) = walker.click(&q2, &answer_id(&q2, "lost-origin", 2)).await;
+    let (_, card) = walker
+        .click(&q3, &answer_id(&q3, "win10-upgrade-id", 0))
+        .await;
+    assert!(title(&card).contains("Re-activation by phone works"));
+    assert_eq!(walker.served, vec![0, 1, 0, 1], "alternating workers");
+    assert!(!rows_of(&url, user).await.is_empty(), "answers saved");
+
+    // Deleted through worker A (0).
+    let (_, deleted) = walker.click(&card, &verb_id(&card, 'f')).await;
+    assert_eq!(
+        deleted.content(),
+        support::walks::text("en-US", "forgotten")
     );
-    for w in [&w0, &w1] {
-        assert!(!w.log().contains("panicked"), "{}", w.log());
+    assert_eq!(*walker.served.last().unwrap(), 0, "worker A");
+
+    // An older answer button (the second question's, another device) through worker B:
+    // the sentence run gives, and nothing moved.
+    let (by, gone) = old_click(q2.id, answer_id(&q2, "lost-origin", 0)).await;
+    assert_eq!(by, 1, "worker B");
+    assert_eq!(
+        gone.content(),
+        support::walks::text("en-US", "stale-session")
+    );
+    // And the card's Back through worker A: the same.
+    let (by, gone) = old_click(card.id, verb_id(&card, 'b')).await;
+    assert_eq!(by, 0, "worker A");
+    assert_eq!(
+        gone.content(),
+        support::walks::text("en-US", "stale-session")
+    );
+    // "Post in this channel" (B) and "Did this help?" (A) on the card write nothing, and
+    // are refused the same: nothing is posted.
+    for (verb, worker) in [('p', 1), ('h', 0)] {
+        let (by, gone) = old_click(card.id, verb_id(&card, verb)).await;
+        assert_eq!(by, worker);
+        assert_eq!(
+            gone.content(),
+            support::walks::text("en-US", "stale-session"),
+            "{verb}"
+        );
     }
+    assert!(
+        standin
+            .messages_in(CHANNEL)
+            .iter()
+            .all(|m| m.is_ephemeral()),
+        "nothing posted"
+    );
+    // The database holds no answer of the user: one marker, and nothing in it.
+    let rows = rows_of(&url, user).await;
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert!(rows[0].0, "a marker of the deletion: {rows:?}");
+    assert_eq!(rows[0].1, serde_json::json!({}), "no answers kept");
+    assert_eq!(walker.stored_step().await, None, "no session to resume");
+
+    // Start over still works (on the card of the deleted conversation, through B).
+    let (by, again) = old_click(card.id, verb_id(&card, 'r')).await;
+    assert_eq!(by, 1, "worker B");
+    assert!(
+        title(&again).contains("What brings you here"),
+        "{}",
+        title(&again)
+    );
+    assert_eq!(walker.stored_step().await, Some(step_of(&again)));
+    assert!(step_of(&again) > step_of(&card), "after the deletion");
+    let (_, next) = walker.click(&again, &answer_id(&again, "concern", 0)).await;
+    assert!(title(&next).contains("How did this PC get its Windows license"));
+    assert_eq!(walker.stored_step().await, Some(step_of(&again) + 1));
+
+    // Deleted again, from the resume offer: the older buttons are refused again, and a
+    // new /activation-check starts afresh, without an offer; from then on an older
+    // button is answered with where the new conversation stands, as `run` answers it.
+    let offer = walker.slash().await;
+    assert!(offer.custom_ids().iter().any(|i| i.starts_with("ac1:c:")));
+    let (_, deleted) = walker.click(&offer, &verb_id(&offer, 'f')).await;
+    assert_eq!(
+        deleted.content(),
+        support::walks::text("en-US", "forgotten")
+    );
+    let (by, gone) = old_click(next.id, answer_id(&next, "lost-origin", 0)).await;
+    assert_eq!(
+        gone.content(),
+        support::walks::text("en-US", "stale-session"),
+        "worker {by}"
+    );
+    let fresh = walker.slash().await;
+    assert!(
+        title(&fresh).contains("What brings you here"),
+        "{}",
+        title(&fresh)
+    );
+    assert!(!fresh.custom_ids().iter().any(|i| i.starts_with("ac1:c:")));
+    assert_eq!(walker.stored_step().await, Some(step_of(&fresh)));
+    let (by, outdated) = old_click(next.id, answer_id(&next, "lost-origin", 0)).await;
+    assert_eq!(
+        outdated.content(),
+        support::walks::text("en-US", "outdated-click"),
+        "worker {by}"
+    );
+    assert_eq!(walker.stored_step().await, Some(step_of(&fresh)));
+
+    assert_clean(&standin, [&w0, &w1]);
 }

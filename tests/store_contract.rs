@@ -173,6 +173,25 @@ async fn a_first_advance_saves(u: Under) {
 }
 every_store!(advance_forward, a_first_advance_saves);
 
+async fn deleting_saved_answers_leaves_no_session(u: Under) {
+    let s = &u.store;
+    s.put(&key("d"), &record(3, T0)).await.unwrap();
+    assert!(
+        s.forget(&key("d"), 3).await.unwrap(),
+        "a session was deleted"
+    );
+    assert!(
+        !s.forget(&key("d"), 3).await.unwrap(),
+        "none the second time"
+    );
+    assert_eq!(s.load(&key("d")).await.unwrap(), None);
+    assert_eq!(s.get(&key("d")).unwrap(), None);
+    assert_eq!(s.len().await.unwrap(), 0, "nothing counted");
+    assert!(!s.remove(&key("d")).await.unwrap(), "nothing to remove");
+    assert_eq!(s.forget_user("d").await.unwrap(), 0, "nothing to forget");
+}
+every_store!(forget_one, deleting_saved_answers_leaves_no_session);
+
 fn card(message_id: u64, version: &str, pinned: bool) -> PostedCard {
     PostedCard {
         guild_id: Some(1),
@@ -360,6 +379,91 @@ async fn postgres_takes_a_step_once_whoever_tries_it() {
         }
     }
     assert_eq!(won, 1, "one step, one winner");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_refuses_a_step_of_a_deleted_conversation_whoever_is_asked() {
+    let Some(u) = postgres().await else {
+        return support::postgres::skipped(
+            "postgres_refuses_a_step_of_a_deleted_conversation_whoever_is_asked",
+        );
+    };
+    let s = &u.store;
+    let Backend::Postgres(pg) = s else {
+        unreachable!()
+    };
+    s.put(&key("d"), &record(3, T0)).await.unwrap();
+    s.put(&key("kept"), &record(1, T0)).await.unwrap();
+    // Deleted from the message shown at step 3: the deletion is step 4.
+    assert!(s.forget(&key("d"), 3).await.unwrap());
+    // A step from any button shown before (their clicks make steps 1 to 4): refused,
+    // by this worker or another one on the same database.
+    let other = PgStore::connect(u.url.as_deref().unwrap(), options(&u.clock))
+        .await
+        .unwrap();
+    for step in 1..=4 {
+        assert_eq!(
+            s.advance(&key("d"), &record(step, T0 + 5)).await.unwrap(),
+            Advanced::Forgotten { step: 4 }
+        );
+        assert_eq!(
+            other
+                .advance(&key("d"), &record(step, T0 + 5))
+                .await
+                .unwrap(),
+            Advanced::Forgotten { step: 4 }
+        );
+    }
+    assert_eq!(s.forgotten_at(&key("d")).await.unwrap(), Some(4));
+    assert_eq!(s.forgotten_at(&key("kept")).await.unwrap(), None);
+    // Deleting again from an older message keeps the deletion where it was.
+    assert!(!other.forget(&key("d"), 1).await.unwrap());
+    assert_eq!(
+        s.advance(&key("d"), &record(2, T0 + 5)).await.unwrap(),
+        Advanced::Forgotten { step: 4 }
+    );
+    // The marker is no session: not read, counted, exported, nor pruned as given up.
+    assert_eq!(s.load(&key("d")).await.unwrap(), None);
+    assert_eq!(s.len().await.unwrap(), 1);
+    let snapshot = pg.snapshot().await.unwrap();
+    assert_eq!(
+        snapshot
+            .sessions
+            .iter()
+            .map(|(k, _)| k.clone())
+            .collect::<Vec<_>>(),
+        vec![key("kept")]
+    );
+    assert_eq!(snapshot.unreadable, 0);
+    // A step after the deletion (Start over, a new conversation) is written.
+    assert_eq!(
+        s.advance(&key("d"), &record(5, T0 + 5)).await.unwrap(),
+        Advanced::Saved
+    );
+    assert_eq!(s.load(&key("d")).await.unwrap(), Some(record(5, T0 + 5)));
+    assert_eq!(s.forgotten_at(&key("d")).await.unwrap(), None);
+    assert_eq!(s.len().await.unwrap(), 2);
+
+    // A marker expires like a session: then nothing stands in the way, and pruning it
+    // counts no session.
+    assert!(s.forget(&key("kept"), 1).await.unwrap());
+    u.clock.store(T0 + 3600, Ordering::SeqCst);
+    assert_eq!(s.prune_expired(T0 + 3600).await.unwrap(), 0);
+    assert_eq!(
+        s.advance(&key("kept"), &record(1, T0 + 3600))
+            .await
+            .unwrap(),
+        Advanced::Saved
+    );
+
+    // `sessions forget --user` removes the markers too, and counts only sessions.
+    assert!(s.forget(&key("d"), 5).await.unwrap());
+    assert_eq!(s.forget_user("d").await.unwrap(), 0);
+    assert_eq!(
+        s.advance(&key("d"), &record(1, T0 + 3600)).await.unwrap(),
+        Advanced::Saved,
+        "no marker left"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

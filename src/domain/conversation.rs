@@ -24,6 +24,11 @@
 //!   [`SessionStore::save`] (the bot's store writes it behind the reply, in groups): it
 //!   is what `open` offers to continue and what "Delete my saved answers" deletes. A
 //!   click never reads it.
+//! - **A shared store keeps deletions.** Where several processes share the store
+//!   ([`Conversation::shared`]), "Delete my saved answers" leaves a marker there instead
+//!   of this process's memory alone: a step from a button shown before is refused by the
+//!   store's conditional write ([`Advanced::Forgotten`]), and the clicks that write
+//!   nothing (Continue, Post, "Did this help?") ask it ([`SessionStore::forgotten_at`]).
 //!
 //! Replies are data ([`Reply`]); front ends lay them out.
 
@@ -256,6 +261,9 @@ enum Saved {
     /// The store had this step or a later one already (another process took it):
     /// where the conversation stands, and whether it was this very click.
     Already { reply: Reply, same: bool },
+    /// The user deleted the conversation after the button was shown (found by the
+    /// store: [`Advanced::Forgotten`]); nothing was saved.
+    Gone,
 }
 
 impl<S> Clone for Conversation<S> {
@@ -310,7 +318,8 @@ impl<S: SessionStore> Conversation<S> {
     /// this process showed each user last is not what the conversation stands at, since
     /// any worker may have taken the next step. The memory of recent steps is not
     /// consulted; the button decides, and the store's conditional write
-    /// ([`SessionStore::advance`]) finds a step another worker took first.
+    /// ([`SessionStore::advance`]) finds a step another worker took first, or that the
+    /// user deleted the conversation since (through any worker: [`SessionStore::forget`]).
     pub fn shared(mut self) -> Self {
         self.shared = true;
         self
@@ -369,7 +378,7 @@ impl<S: SessionStore> Conversation<S> {
             .max();
         let step = before.map_or(0, |s| s.saturating_add(1));
         let created_at = stored.as_ref().map(|r| r.created_at);
-        let (Saved::Now(reply) | Saved::Already { reply, .. }) = self
+        let reply = match self
             .save(
                 key,
                 locale,
@@ -379,7 +388,17 @@ impl<S: SessionStore> Conversation<S> {
                 Some(Input::Restart),
                 created_at,
             )
-            .await?;
+            .await?
+        {
+            Saved::Now(reply) | Saved::Already { reply, .. } => reply,
+            // Deleted again each time it started anew (only by racing deletions).
+            Saved::Gone => {
+                return Err(StoreError::Write(
+                    "the conversation was deleted again while it started anew".to_owned(),
+                )
+                .into())
+            }
+        };
         Ok(Opened {
             reply,
             resumed: false,
@@ -398,7 +417,8 @@ impl<S: SessionStore> Conversation<S> {
     }
 
     /// Judges one click and does what it asks: the only call a front end makes per
-    /// click. Never reads the store (see the module documentation).
+    /// click. Never reads the store (see the module documentation), but for a deletion
+    /// in a shared one.
     pub async fn click(&self, c: Click<'_>) -> Result<Step, ConvError> {
         let id = c.id;
         if id.action == Action::Own {
@@ -428,6 +448,20 @@ impl<S: SessionStore> Conversation<S> {
                 } else {
                     Step::Outdated(reply)
                 });
+            }
+        }
+        if self.shared
+            && matches!(
+                id.action,
+                Action::Continue | Action::Post | Action::Helped { .. }
+            )
+        {
+            // These write nothing, so no conditional write would find that the user
+            // deleted the conversation since the button was shown (through any worker).
+            if let Some(deleted) = self.store.forgotten_at(c.key).await? {
+                if id.step < deleted {
+                    return Ok(Step::Gone);
+                }
             }
         }
         if let Action::Helped { yes, before } = id.action {
@@ -544,6 +578,7 @@ impl<S: SessionStore> Conversation<S> {
             Saved::Now(reply) => Step::Moved(reply),
             Saved::Already { reply, same: true } => Step::Repeated(reply),
             Saved::Already { reply, same: false } => Step::Outdated(reply),
+            Saved::Gone => Step::Gone,
         })
     }
 
@@ -652,21 +687,25 @@ impl<S: SessionStore> Conversation<S> {
         Ok(match saved {
             Saved::Now(reply) => Step::Updated { reply, dropped },
             Saved::Already { reply, .. } => Step::Outdated(reply),
+            Saved::Gone => Step::Gone,
         })
     }
 
     /// "Delete my saved answers": removes the saved conversation durably, and remembers
-    /// that buttons of this conversation lead nowhere now.
+    /// that buttons of this conversation lead nowhere now (in this process's memory; a
+    /// shared store keeps a marker that every process finds, see
+    /// [`SessionStore::forget`]).
     async fn forget(
         &self,
         key: &SessionKey,
         step: u64,
         latest: Option<Latest>,
     ) -> Result<Step, ConvError> {
-        let removed = self.store.remove(key).await?;
+        let step = latest.map_or(step, |l| l.step.max(step));
+        let removed = self.store.forget(key, step).await?;
         let now = self.now();
         let gone = Latest {
-            step: latest.map_or(step, |l| l.step.max(step)),
+            step,
             by: None,
             answers: Answers::new(),
             created_at: now,
@@ -692,22 +731,39 @@ impl<S: SessionStore> Conversation<S> {
         created_at: Option<i64>,
     ) -> Result<Saved, ConvError> {
         let now = self.now();
+        // Start over, or a new conversation: what a deleted conversation still allows.
+        let anew = input == Some(Input::Restart);
         let mut record = SessionRecord::new(&self.rules.meta.version, self.l10n.tag(locale), now);
         record.answers = walk.answers(&self.rules);
         record.step = step;
         record.last_input = input.map(|i| i.key());
         record.created_at = created_at.unwrap_or(now);
-        if let Advanced::Behind(stored) = self.store.advance(key, &record).await? {
-            if let Some(reply) = self.stored_reply(key, &stored, locale) {
-                let same = stored.step == record.step
-                    && stored.last_input == record.last_input
-                    && stored.answers == record.answers;
-                return Ok(Saved::Already { reply, same });
+        let mut tries = 0;
+        loop {
+            match self.store.advance(key, &record).await? {
+                Advanced::Saved => break,
+                Advanced::Behind(stored) => {
+                    if let Some(reply) = self.stored_reply(key, &stored, locale) {
+                        let same = stored.step == record.step
+                            && stored.last_input == record.last_input
+                            && stored.answers == record.answers;
+                        return Ok(Saved::Already { reply, same });
+                    }
+                    // Stored under other rules: this step stands (the store keeps the
+                    // later one).
+                    break;
+                }
+                // Deleted (in a shared store, by any process) after the button was shown:
+                // the conversation starts again after the deletion, or the button is gone.
+                Advanced::Forgotten { step: deleted } if anew && tries < 3 => {
+                    tries += 1;
+                    record.step = deleted.saturating_add(1);
+                }
+                Advanced::Forgotten { .. } => return Ok(Saved::Gone),
             }
-            // Stored under other rules: this step stands (the store keeps the later one).
         }
         let latest = Latest {
-            step,
+            step: record.step,
             by,
             answers: self.symbols(walk),
             created_at: record.created_at,

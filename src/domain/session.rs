@@ -203,6 +203,36 @@ pub trait SessionStore: Send + Sync {
         async move { self.save(key, record).await.map(|()| Advanced::Saved) }
     }
 
+    /// "Delete my saved answers" at `step` (the step of the message it was clicked on):
+    /// removes the record for `key`, durably; `true` if there was one. A store that
+    /// several processes share also keeps a marker, without any answer, that the
+    /// conversation was deleted, so that [`SessionStore::advance`] refuses a step from
+    /// a button shown before ([`Advanced::Forgotten`]) whichever process is given it.
+    /// By default, [`remove`]: a store one process owns, where the conversation's own
+    /// memory refuses those buttons.
+    ///
+    /// [`remove`]: SessionStore::remove
+    fn forget(
+        &self,
+        key: &SessionKey,
+        step: u64,
+    ) -> impl std::future::Future<Output = Result<bool, StoreError>> + Send {
+        let _ = step;
+        self.remove(key)
+    }
+
+    /// The step a deletion of the conversation at `key` took, while the marker
+    /// [`SessionStore::forget`] keeps of it stands (a shared store; no later step was
+    /// written since). For the clicks that write nothing, so that no
+    /// [`SessionStore::advance`] would find the deletion. By default, `None`.
+    fn forgotten_at(
+        &self,
+        key: &SessionKey,
+    ) -> impl std::future::Future<Output = Result<Option<u64>, StoreError>> + Send {
+        let _ = key;
+        std::future::ready(Ok(None))
+    }
+
     /// Removes the record for `key`; `true` if there was one.
     fn remove(
         &self,
@@ -217,6 +247,11 @@ pub enum Advanced {
     Saved,
     /// A record at the same step or a later one was stored first; it stays, and this is it.
     Behind(SessionRecord),
+    /// The user deleted their saved answers ([`SessionStore::forget`]) after the button
+    /// this step comes from was shown: nothing was written. Deleting counts as a step of
+    /// its own, `step`; a step after it (a new conversation, or Start over, at `step + 1`)
+    /// is written.
+    Forgotten { step: u64 },
 }
 
 /// A [`SessionStore`] in memory, for tests and for wrapping with faults.

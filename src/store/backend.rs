@@ -147,6 +147,20 @@ impl SessionStore for Backend {
         }
     }
 
+    async fn forget(&self, key: &SessionKey, step: u64) -> Result<bool, StoreError> {
+        match self {
+            Backend::Sled(s) => s.forget(key, step).await,
+            Backend::Postgres(p) => p.forget(key, step).await,
+        }
+    }
+
+    async fn forgotten_at(&self, key: &SessionKey) -> Result<Option<u64>, StoreError> {
+        match self {
+            Backend::Sled(s) => s.forgotten_at(key).await,
+            Backend::Postgres(p) => p.forgotten_at(key).await,
+        }
+    }
+
     async fn remove(&self, key: &SessionKey) -> Result<bool, StoreError> {
         match self {
             Backend::Sled(s) => s.remove(key).await,

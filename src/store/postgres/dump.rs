@@ -46,7 +46,8 @@ impl PgStore {
             .map_err(|e| read(describe(&e)))?;
         let mut out = Snapshot::default();
         for row in tx
-            .query("SELECT key, record FROM sessions", &[])
+            // A marker of a deleted conversation is no session, and is not exported.
+            .query("SELECT key, record FROM sessions WHERE NOT forgotten", &[])
             .await
             .map_err(|e| read(describe(&e)))?
         {
@@ -105,7 +106,7 @@ impl PgStore {
         let (sessions, cards, figure_rows) = {
             let row = tx
                 .query_one(
-                    "SELECT (SELECT COUNT(*) FROM sessions), \
+                    "SELECT (SELECT COUNT(*) FROM sessions WHERE NOT forgotten), \
                      (SELECT COUNT(*) FROM posted_cards), (SELECT COUNT(*) FROM figures)",
                     &[],
                 )

@@ -60,4 +60,14 @@ CREATE TABLE figures (
     PRIMARY KEY (key, field, item)
 );",
     },
+    Migration {
+        version: 3,
+        name: "deleted conversations, kept as markers without answers",
+        // A row with `forgotten` is not a session: the user deleted their saved answers
+        // at `step`, and its `record` holds nothing (`{}`). It expires like a session,
+        // by `expires_at`, and only keeps `advance` from taking a step of a button shown
+        // before the deletion.
+        sql: "
+ALTER TABLE sessions ADD COLUMN forgotten boolean NOT NULL DEFAULT false;",
+    },
 ];

@@ -9,6 +9,11 @@
 //!   writes a session only when the stored step is older (one conditional `INSERT ... ON
 //!   CONFLICT DO UPDATE ... WHERE`): two workers given the same click, or clicks on an
 //!   old message, find the step taken and answer with where the conversation stands.
+//! - **A deleted conversation stays deleted.** "Delete my saved answers" leaves a marker
+//!   in the session's row (`forgotten`, the step of the deletion, no answers), expiring
+//!   like a session; the same conditional write finds it, so a button shown before the
+//!   deletion is refused by whichever worker gets it ([`Advanced::Forgotten`]). A marker
+//!   is not a session: reads, counts, exports and pruning's figures pass over it.
 //! - **An interaction is handled once.** [`PgStore::claim_interaction`] inserts a row per
 //!   interaction id (primary key): a replay sent to any worker is refused.
 //! - **Expiry is an index.** `sessions.expires_at` is indexed; pruning deletes by it.
@@ -274,19 +279,25 @@ impl PgStore {
         Ok(inserted == 1)
     }
 
-    /// Deletes the sessions expired at `now` (by the expiry index) and interaction ids
-    /// older than [`CLAIMS_KEPT`]; returns how many sessions went.
+    /// Deletes the sessions (and markers of deleted ones) expired at `now` (by the
+    /// expiry index) and interaction ids older than [`CLAIMS_KEPT`]; returns how many
+    /// sessions went.
     pub async fn prune_expired(&self, now: i64) -> Result<usize, StoreError> {
         let client = self.pool.get().await.map_err(pool_write)?;
         // Each deleted row comes back to the worker that deleted it, and to no other:
         // a session given up unfinished is counted once however many workers prune.
         let deleted = client
             .query(
-                "DELETE FROM sessions WHERE expires_at <= $1 RETURNING key, record",
+                "DELETE FROM sessions WHERE expires_at <= $1 RETURNING key, record, forgotten",
                 &[&now],
             )
             .await
             .map_err(|e| write(describe(&e)))?;
+        // A marker of a deleted conversation was no session, and was not given up.
+        let deleted: Vec<_> = deleted
+            .into_iter()
+            .filter(|r| !r.get::<_, bool>(2))
+            .collect();
         let sessions = deleted.len();
         if let Some(hook) = self.on_pruned.get() {
             for row in deleted {
@@ -310,14 +321,19 @@ impl PgStore {
         let _ = self.on_pruned.set(hook);
     }
 
-    /// Deletes every session of `user` in every scope; returns how many.
+    /// Deletes every session of `user` in every scope, and the markers of their deleted
+    /// conversations; returns how many sessions.
     pub async fn forget_user(&self, user: &str) -> Result<usize, StoreError> {
         let client = self.pool.get().await.map_err(pool_write)?;
-        let n = client
-            .execute("DELETE FROM sessions WHERE user_id = $1", &[&user])
+        let row = client
+            .query_one(
+                "WITH gone AS (DELETE FROM sessions WHERE user_id = $1 RETURNING forgotten) \
+                 SELECT COUNT(*) FILTER (WHERE NOT forgotten) FROM gone",
+                &[&user],
+            )
             .await
             .map_err(|e| write(describe(&e)))?;
-        Ok(n as usize)
+        Ok(row.get::<_, i64>(0) as usize)
     }
 
     /// Sessions stored and not expired.
@@ -325,7 +341,7 @@ impl PgStore {
         let client = self.pool.get().await.map_err(pool_read)?;
         let row = client
             .query_one(
-                "SELECT COUNT(*) FROM sessions WHERE expires_at > $1",
+                "SELECT COUNT(*) FROM sessions WHERE expires_at > $1 AND NOT forgotten",
                 &[&self.now()],
             )
             .await
@@ -352,17 +368,58 @@ impl PgStore {
         Ok(())
     }
 
+    /// The session stored for `key` (not the marker of a deleted one).
     async fn fetch(&self, key: &SessionKey) -> Result<Option<SessionRecord>, StoreError> {
+        Ok(match self.standing(key).await? {
+            Some(Advanced::Behind(record)) => Some(record),
+            _ => None,
+        })
+    }
+
+    /// What is stored for `key` and not expired, as what stands in the way of a step
+    /// [`SessionStore::advance`] did not write: a session, or the marker of a deleted one.
+    async fn standing(&self, key: &SessionKey) -> Result<Option<Advanced>, StoreError> {
         let client = self.pool.get().await.map_err(pool_read)?;
         let stmt = client
-            .prepare_cached("SELECT record FROM sessions WHERE key = $1 AND expires_at > $2")
+            .prepare_cached(
+                "SELECT record, forgotten, step FROM sessions \
+                 WHERE key = $1 AND expires_at > $2",
+            )
             .await
             .map_err(|e| read(describe(&e)))?;
         let row = client
             .query_opt(&stmt, &[&key.encode(), &self.now()])
             .await
             .map_err(|e| read(describe(&e)))?;
-        Ok(row.and_then(|r| decode(r.get::<_, serde_json::Value>(0))))
+        Ok(row.and_then(|r| {
+            if r.get::<_, bool>(1) {
+                let step = u64::try_from(r.get::<_, i64>(2)).unwrap_or(0);
+                Some(Advanced::Forgotten { step })
+            } else {
+                decode(r.get::<_, serde_json::Value>(0)).map(Advanced::Behind)
+            }
+        }))
+    }
+
+    /// "Delete my saved answers" at `step`: the session becomes a marker without answers,
+    /// at the step after every step shown so far (the deletion's own step), in one
+    /// statement. `true` if a session was deleted.
+    async fn forget_session(&self, key: &SessionKey, step: u64) -> Result<bool, StoreError> {
+        let client = self.pool.get().await.map_err(pool_write)?;
+        let stmt = client
+            .prepare_cached(FORGET_SESSION)
+            .await
+            .map_err(|e| write(describe(&e)))?;
+        let now = self.now();
+        let step = i64::try_from(step).unwrap_or(i64::MAX).saturating_add(1);
+        let row = client
+            .query_one(
+                &stmt,
+                &[&key.encode(), &key.user, &step, &now, &self.expires_at(now)],
+            )
+            .await
+            .map_err(|e| write(describe(&e)))?;
+        Ok(row.get(0))
     }
 
     // ---- posted cards ------------------------------------------------------------------
@@ -483,20 +540,36 @@ macro_rules! upsert_session {
          VALUES ($1, $2, $3, $4, $5, $6) \
          ON CONFLICT (key) DO UPDATE SET user_id = EXCLUDED.user_id, \
          step = EXCLUDED.step, record = EXCLUDED.record, \
-         updated_at = EXCLUDED.updated_at, expires_at = EXCLUDED.expires_at"
+         updated_at = EXCLUDED.updated_at, expires_at = EXCLUDED.expires_at, \
+         forgotten = EXCLUDED.forgotten"
     };
 }
 
-/// Writes a session whatever is stored.
+/// Writes a session whatever is stored (over a marker of a deleted one too).
 const UPSERT_SESSION: &str = upsert_session!();
 
-/// Writes a session only over an older step or an expired record; returns a row when
-/// it wrote.
+/// Writes a session only over an older step (a session's, or a deleted one's marker) or
+/// an expired row; returns a row when it wrote.
 const ADVANCE_SESSION: &str = concat!(
     upsert_session!(),
     " WHERE sessions.step < EXCLUDED.step OR sessions.expires_at <= EXCLUDED.updated_at",
     " RETURNING 1"
 );
+
+/// Turns a session into the marker of its deletion (or writes one where there is
+/// none): no answers, at the step after the deletion's (`$3`) or the stored session's,
+/// whichever is later; a marker already there stays at least where it was. Returns
+/// whether a session was there.
+const FORGET_SESSION: &str = "\
+    WITH old AS (SELECT forgotten FROM sessions WHERE key = $1) \
+    INSERT INTO sessions (key, user_id, step, record, updated_at, expires_at, forgotten) \
+    VALUES ($1, $2, $3, '{}', $4, $5, true) \
+    ON CONFLICT (key) DO UPDATE SET \
+    step = GREATEST(sessions.step + CASE WHEN sessions.forgotten THEN 0 ELSE 1 END, \
+                    EXCLUDED.step), \
+    record = EXCLUDED.record, updated_at = EXCLUDED.updated_at, \
+    expires_at = EXCLUDED.expires_at, forgotten = true \
+    RETURNING COALESCE((SELECT NOT forgotten FROM old), false)";
 
 /// A session as the statements above take it.
 struct SessionRow<'a> {
@@ -597,21 +670,38 @@ impl SessionStore for PgStore {
             return Ok(Advanced::Saved);
         }
         drop(client);
-        // The step was taken first (by another worker, or a click on an older message).
-        match self.fetch(key).await? {
-            Some(stored) => Ok(Advanced::Behind(stored)),
-            // Deleted since (the user forgot it): nothing stands in the way.
+        // The step was taken first (by another worker, or a click on an older message),
+        // or the conversation was deleted after the button was shown.
+        match self.standing(key).await? {
+            Some(standing) => Ok(standing),
+            // Expired since, or of a format this build does not read: nothing stands in
+            // the way.
             None => self.upsert(key, record).await.map(|()| Advanced::Saved),
         }
     }
 
+    async fn forget(&self, key: &SessionKey, step: u64) -> Result<bool, StoreError> {
+        self.forget_session(key, step).await
+    }
+
+    async fn forgotten_at(&self, key: &SessionKey) -> Result<Option<u64>, StoreError> {
+        Ok(match self.standing(key).await? {
+            Some(Advanced::Forgotten { step }) => Some(step),
+            _ => None,
+        })
+    }
+
     async fn remove(&self, key: &SessionKey) -> Result<bool, StoreError> {
         let client = self.pool.get().await.map_err(pool_write)?;
-        let n = client
-            .execute("DELETE FROM sessions WHERE key = $1", &[&key.encode()])
+        // A marker of a deleted conversation goes too, but was no session.
+        let old = client
+            .query_opt(
+                "DELETE FROM sessions WHERE key = $1 RETURNING forgotten",
+                &[&key.encode()],
+            )
             .await
             .map_err(|e| write(describe(&e)))?;
-        Ok(n > 0)
+        Ok(old.is_some_and(|r| !r.get::<_, bool>(0)))
     }
 }
 
