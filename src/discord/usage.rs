@@ -330,8 +330,7 @@ mod tests {
         .unwrap();
         let (rules, l10n) = (&k.rules, &k.l10n);
         let outcome = rules.outcomes().next().unwrap();
-        let mut c = Counts::default();
-        for e in [
+        let c: Counts = [
             Event::Started,
             Event::Started,
             Event::Finished {
@@ -345,9 +344,9 @@ mod tests {
                 helped: false,
                 before: None,
             },
-        ] {
-            c.apply(&e);
-        }
+        ]
+        .into_iter()
+        .collect();
         let key = Key::new(1_796_557_000, &rules.meta.version, "ja", Place::Guild(1));
         let report = Report::of([(&key, &c)], &Filter::default());
         let question = rules.question(rules.find("lost-origin").unwrap()).unwrap();

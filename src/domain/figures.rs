@@ -182,6 +182,44 @@ fn add_all(into: &mut BTreeMap<String, i64>, from: &BTreeMap<String, i64>) {
     }
 }
 
+/// A day's counts with something in most fields: three started, "good" and "bad" finished,
+/// one given up at `q2`, a vote each way, "good" posted (for tests of what reads them).
+#[cfg(test)]
+pub(crate) fn sample() -> Counts {
+    [
+        Event::Started,
+        Event::Started,
+        Event::Started,
+        Event::Finished { outcome: "good" },
+        Event::Finished { outcome: "bad" },
+        Event::Abandoned { question: "q2" },
+        Event::Vote {
+            outcome: "good",
+            helped: true,
+            before: None,
+        },
+        Event::Vote {
+            outcome: "bad",
+            helped: false,
+            before: None,
+        },
+        Event::Posted { outcome: "good" },
+    ]
+    .into_iter()
+    .collect()
+}
+
+/// The counts of these events, each counted once.
+impl<'a> FromIterator<Event<'a>> for Counts {
+    fn from_iter<I: IntoIterator<Item = Event<'a>>>(events: I) -> Self {
+        let mut c = Counts::default();
+        for e in events {
+            c.apply(&e);
+        }
+        c
+    }
+}
+
 impl Counts {
     /// Counts `event` once.
     pub fn apply(&mut self, event: &Event<'_>) {
@@ -520,28 +558,7 @@ mod tests {
 
     #[test]
     fn a_report_names_the_top_drop_off_and_the_least_helpful_outcome() {
-        let mut a = Counts::default();
-        for e in [
-            Event::Started,
-            Event::Started,
-            Event::Started,
-            Event::Finished { outcome: "good" },
-            Event::Finished { outcome: "bad" },
-            Event::Abandoned { question: "q2" },
-            Event::Vote {
-                outcome: "good",
-                helped: true,
-                before: None,
-            },
-            Event::Vote {
-                outcome: "bad",
-                helped: false,
-                before: None,
-            },
-            Event::Posted { outcome: "good" },
-        ] {
-            a.apply(&e);
-        }
+        let a = sample();
         let mut b = Counts::default();
         b.apply(&Event::Abandoned { question: "q1" });
         b.apply(&Event::Abandoned { question: "q1" });

@@ -107,6 +107,50 @@ fn pool_write(e: deadpool_postgres::PoolError) -> StoreError {
     }
 }
 
+/// Whether a statement reads or writes: which [`StoreError`] its failure becomes.
+#[derive(Debug, Clone, Copy)]
+enum Access {
+    Read,
+    Write,
+}
+
+impl Access {
+    fn pool(self, e: deadpool_postgres::PoolError) -> StoreError {
+        match self {
+            Access::Read => pool_read(e),
+            Access::Write => pool_write(e),
+        }
+    }
+
+    fn failed(self, e: &tokio_postgres::Error) -> StoreError {
+        match self {
+            Access::Read => read(describe(e)),
+            Access::Write => write(describe(e)),
+        }
+    }
+}
+
+/// A statement's parameters, as tokio-postgres takes them.
+type Params<'a> = [&'a (dyn tokio_postgres::types::ToSql + Sync)];
+
+/// One statement through `client` (a pooled connection or a transaction), prepared once
+/// per connection: its rows.
+async fn query_with(
+    client: &impl deadpool_postgres::GenericClient,
+    access: Access,
+    sql: &str,
+    params: &Params<'_>,
+) -> Result<Vec<tokio_postgres::Row>, StoreError> {
+    let stmt = client
+        .prepare_cached(sql)
+        .await
+        .map_err(|e| access.failed(&e))?;
+    client
+        .query(&stmt, params)
+        .await
+        .map_err(|e| access.failed(&e))
+}
+
 /// The store.
 #[derive(Clone)]
 pub struct PgStore {
@@ -248,51 +292,76 @@ impl PgStore {
         tx.commit().await.map_err(|e| failed(describe(&e)))
     }
 
+    /// One statement on a pooled connection, prepared once per connection: its rows.
+    async fn rows(
+        &self,
+        access: Access,
+        sql: &str,
+        params: &Params<'_>,
+    ) -> Result<Vec<tokio_postgres::Row>, StoreError> {
+        let client = self.pool.get().await.map_err(|e| access.pool(e))?;
+        query_with(&client, access, sql, params).await
+    }
+
+    /// A count the statement returns in its one row.
+    async fn count(
+        &self,
+        access: Access,
+        sql: &str,
+        params: &Params<'_>,
+    ) -> Result<usize, StoreError> {
+        let n = self
+            .rows(access, sql, params)
+            .await?
+            .into_iter()
+            .next()
+            .map_or(0, |r| r.get::<_, i64>(0));
+        Ok(usize::try_from(n).unwrap_or(0))
+    }
+
     /// The schema version the database is at.
     pub async fn schema_version(&self) -> Result<i32, StoreError> {
-        let client = self.pool.get().await.map_err(pool_read)?;
-        let row = client
-            .query_one(
+        let row = self
+            .rows(
+                Access::Read,
                 "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
                 &[],
             )
-            .await
-            .map_err(|e| read(describe(&e)))?;
-        Ok(row.get(0))
+            .await?
+            .into_iter()
+            .next();
+        Ok(row.map_or(0, |r| r.get(0)))
     }
 
     /// Records interaction `id` as handled; `false` if it was handled before (a replay),
     /// by any worker.
     pub async fn claim_interaction(&self, id: u64) -> Result<bool, StoreError> {
-        let client = self.pool.get().await.map_err(pool_write)?;
-        let stmt = client
-            .prepare_cached(
+        let inserted = self
+            .rows(
+                Access::Write,
                 "INSERT INTO interactions (id, claimed_at) VALUES ($1, $2) \
-                 ON CONFLICT (id) DO NOTHING",
+                 ON CONFLICT (id) DO NOTHING RETURNING id",
+                &[&(id as i64), &self.now()],
             )
-            .await
-            .map_err(|e| write(describe(&e)))?;
-        let inserted = client
-            .execute(&stmt, &[&(id as i64), &self.now()])
-            .await
-            .map_err(|e| write(describe(&e)))?;
-        Ok(inserted == 1)
+            .await?
+            .into_iter()
+            .next();
+        Ok(inserted.is_some())
     }
 
     /// Deletes the sessions (and markers of deleted ones) expired at `now` (by the
     /// expiry index) and interaction ids older than [`CLAIMS_KEPT`]; returns how many
     /// sessions went.
     pub async fn prune_expired(&self, now: i64) -> Result<usize, StoreError> {
-        let client = self.pool.get().await.map_err(pool_write)?;
         // Each deleted row comes back to the worker that deleted it, and to no other:
         // a session given up unfinished is counted once however many workers prune.
-        let deleted = client
-            .query(
+        let deleted = self
+            .rows(
+                Access::Write,
                 "DELETE FROM sessions WHERE expires_at <= $1 RETURNING key, record, forgotten",
                 &[&now],
             )
-            .await
-            .map_err(|e| write(describe(&e)))?;
+            .await?;
         // A marker of a deleted conversation was no session, and was not given up.
         let deleted: Vec<_> = deleted
             .into_iter()
@@ -308,10 +377,12 @@ impl PgStore {
             }
         }
         let before = now - CLAIMS_KEPT.as_secs() as i64;
-        client
-            .execute("DELETE FROM interactions WHERE claimed_at < $1", &[&before])
-            .await
-            .map_err(|e| write(describe(&e)))?;
+        self.rows(
+            Access::Write,
+            "DELETE FROM interactions WHERE claimed_at < $1",
+            &[&before],
+        )
+        .await?;
         Ok(sessions)
     }
 
@@ -324,29 +395,23 @@ impl PgStore {
     /// Deletes every session of `user` in every scope, and the markers of their deleted
     /// conversations; returns how many sessions.
     pub async fn forget_user(&self, user: &str) -> Result<usize, StoreError> {
-        let client = self.pool.get().await.map_err(pool_write)?;
-        let row = client
-            .query_one(
-                "WITH gone AS (DELETE FROM sessions WHERE user_id = $1 RETURNING forgotten) \
-                 SELECT COUNT(*) FILTER (WHERE NOT forgotten) FROM gone",
-                &[&user],
-            )
-            .await
-            .map_err(|e| write(describe(&e)))?;
-        Ok(row.get::<_, i64>(0) as usize)
+        self.count(
+            Access::Write,
+            "WITH gone AS (DELETE FROM sessions WHERE user_id = $1 RETURNING forgotten) \
+             SELECT COUNT(*) FILTER (WHERE NOT forgotten) FROM gone",
+            &[&user],
+        )
+        .await
     }
 
     /// Sessions stored and not expired.
     pub async fn len(&self) -> Result<usize, StoreError> {
-        let client = self.pool.get().await.map_err(pool_read)?;
-        let row = client
-            .query_one(
-                "SELECT COUNT(*) FROM sessions WHERE expires_at > $1 AND NOT forgotten",
-                &[&self.now()],
-            )
-            .await
-            .map_err(|e| read(describe(&e)))?;
-        Ok(row.get::<_, i64>(0) as usize)
+        self.count(
+            Access::Read,
+            "SELECT COUNT(*) FROM sessions WHERE expires_at > $1 AND NOT forgotten",
+            &[&self.now()],
+        )
+        .await
     }
 
     /// Whether no live session is stored.
@@ -355,17 +420,10 @@ impl PgStore {
     }
 
     async fn upsert(&self, key: &SessionKey, record: &SessionRecord) -> Result<(), StoreError> {
-        let client = self.pool.get().await.map_err(pool_write)?;
-        let stmt = client
-            .prepare_cached(UPSERT_SESSION)
-            .await
-            .map_err(|e| write(describe(&e)))?;
         let row = SessionRow::of(key, record, self.expires_at(record.updated_at));
-        client
-            .execute(&stmt, &row.params())
+        self.rows(Access::Write, UPSERT_SESSION, &row.params())
             .await
-            .map_err(|e| write(describe(&e)))?;
-        Ok(())
+            .map(drop)
     }
 
     /// The session stored for `key` (not the marker of a deleted one).
@@ -379,18 +437,16 @@ impl PgStore {
     /// What is stored for `key` and not expired, as what stands in the way of a step
     /// [`SessionStore::advance`] did not write: a session, or the marker of a deleted one.
     async fn standing(&self, key: &SessionKey) -> Result<Option<Advanced>, StoreError> {
-        let client = self.pool.get().await.map_err(pool_read)?;
-        let stmt = client
-            .prepare_cached(
+        let row = self
+            .rows(
+                Access::Read,
                 "SELECT record, forgotten, step FROM sessions \
                  WHERE key = $1 AND expires_at > $2",
+                &[&key.encode(), &self.now()],
             )
-            .await
-            .map_err(|e| read(describe(&e)))?;
-        let row = client
-            .query_opt(&stmt, &[&key.encode(), &self.now()])
-            .await
-            .map_err(|e| read(describe(&e)))?;
+            .await?
+            .into_iter()
+            .next();
         Ok(row.and_then(|r| {
             if r.get::<_, bool>(1) {
                 let step = u64::try_from(r.get::<_, i64>(2)).unwrap_or(0);
@@ -405,45 +461,45 @@ impl PgStore {
     /// at the step after every step shown so far (the deletion's own step), in one
     /// statement. `true` if a session was deleted.
     async fn forget_session(&self, key: &SessionKey, step: u64) -> Result<bool, StoreError> {
-        let client = self.pool.get().await.map_err(pool_write)?;
-        let stmt = client
-            .prepare_cached(FORGET_SESSION)
-            .await
-            .map_err(|e| write(describe(&e)))?;
         let now = self.now();
         let step = i64::try_from(step).unwrap_or(i64::MAX).saturating_add(1);
-        let row = client
-            .query_one(
-                &stmt,
+        let row = self
+            .rows(
+                Access::Write,
+                FORGET_SESSION,
                 &[&key.encode(), &key.user, &step, &now, &self.expires_at(now)],
             )
-            .await
-            .map_err(|e| write(describe(&e)))?;
-        Ok(row.get(0))
+            .await?
+            .into_iter()
+            .next();
+        Ok(row.is_some_and(|r| r.get(0)))
     }
 
     // ---- posted cards ------------------------------------------------------------------
 
     /// The posted card of `message_id`, if it is one.
     pub async fn card(&self, message_id: u64) -> Result<Option<PostedCard>, StoreError> {
-        let client = self.pool.get().await.map_err(pool_read)?;
-        let row = client
-            .query_opt(
+        let row = self
+            .rows(
+                Access::Read,
                 "SELECT card FROM posted_cards WHERE message_id = $1",
                 &[&(message_id as i64)],
             )
-            .await
-            .map_err(|e| read(describe(&e)))?;
+            .await?
+            .into_iter()
+            .next();
         row.map(|r| card_of(r.get(0))).transpose()
     }
 
     /// Every posted card, in message id order.
     pub async fn cards(&self) -> Result<Vec<PostedCard>, StoreError> {
-        let client = self.pool.get().await.map_err(pool_read)?;
-        let rows = client
-            .query("SELECT card FROM posted_cards ORDER BY message_id", &[])
-            .await
-            .map_err(|e| read(describe(&e)))?;
+        let rows = self
+            .rows(
+                Access::Read,
+                "SELECT card FROM posted_cards ORDER BY message_id",
+                &[],
+            )
+            .await?;
         rows.into_iter().map(|r| card_of(r.get(0))).collect()
     }
 
@@ -451,9 +507,9 @@ impl PgStore {
     /// and its pin (one statement: a worker recording the same post cannot undo a pin
     /// another recorded meanwhile).
     pub async fn record_post(&self, card: &PostedCard) -> Result<PostedCard, StoreError> {
-        let client = self.pool.get().await.map_err(pool_write)?;
-        let row = client
-            .query_one(
+        let row = self
+            .rows(
+                Access::Write,
                 "INSERT INTO posted_cards (message_id, card) VALUES ($1, $2) \
                  ON CONFLICT (message_id) DO UPDATE SET card = EXCLUDED.card \
                  || jsonb_build_object('posted_at', posted_cards.card -> 'posted_at', \
@@ -461,23 +517,23 @@ impl PgStore {
                  RETURNING card",
                 &[&(card.message_id as i64), &Json(card)],
             )
-            .await
-            .map_err(|e| write(describe(&e)))?;
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| write("an upsert returned no row"))?;
         card_of(row.get(0))
     }
 
     /// Writes a card as it is.
     pub async fn put_card(&self, card: &PostedCard) -> Result<(), StoreError> {
-        let client = self.pool.get().await.map_err(pool_write)?;
-        client
-            .execute(
-                "INSERT INTO posted_cards (message_id, card) VALUES ($1, $2) \
-                 ON CONFLICT (message_id) DO UPDATE SET card = EXCLUDED.card",
-                &[&(card.message_id as i64), &Json(card)],
-            )
-            .await
-            .map_err(|e| write(describe(&e)))?;
-        Ok(())
+        self.rows(
+            Access::Write,
+            "INSERT INTO posted_cards (message_id, card) VALUES ($1, $2) \
+             ON CONFLICT (message_id) DO UPDATE SET card = EXCLUDED.card",
+            &[&(card.message_id as i64), &Json(card)],
+        )
+        .await
+        .map(drop)
     }
 
     /// Records a pin of a posted card; `None` if the message is not one.
@@ -486,15 +542,16 @@ impl PgStore {
         message_id: u64,
         pin: &Pin,
     ) -> Result<Option<PostedCard>, StoreError> {
-        let client = self.pool.get().await.map_err(pool_write)?;
-        let row = client
-            .query_opt(
+        let row = self
+            .rows(
+                Access::Write,
                 "UPDATE posted_cards SET card = jsonb_set(card, '{pin}', $2) \
                  WHERE message_id = $1 RETURNING card",
                 &[&(message_id as i64), &Json(pin)],
             )
-            .await
-            .map_err(|e| write(describe(&e)))?;
+            .await?
+            .into_iter()
+            .next();
         row.map(|r| card_of(r.get(0))).transpose()
     }
 
@@ -509,13 +566,13 @@ impl PgStore {
             .transaction()
             .await
             .map_err(|e| write(describe(&e)))?;
-        let rows = tx
-            .query(
-                "SELECT card FROM posted_cards ORDER BY message_id FOR UPDATE",
-                &[],
-            )
-            .await
-            .map_err(|e| write(describe(&e)))?;
+        let rows = query_with(
+            &tx,
+            Access::Write,
+            "SELECT card FROM posted_cards ORDER BY message_id FOR UPDATE",
+            &[],
+        )
+        .await?;
         let mut changed = 0;
         for row in rows {
             let card = card_of(row.get(0))?;
@@ -656,20 +713,15 @@ impl SessionStore for PgStore {
         key: &SessionKey,
         record: &SessionRecord,
     ) -> Result<Advanced, StoreError> {
-        let client = self.pool.get().await.map_err(pool_write)?;
-        let stmt = client
-            .prepare_cached(ADVANCE_SESSION)
-            .await
-            .map_err(|e| write(describe(&e)))?;
         let row = SessionRow::of(key, record, self.expires_at(record.updated_at));
-        let written = client
-            .query_opt(&stmt, &row.params())
-            .await
-            .map_err(|e| write(describe(&e)))?;
+        let written = self
+            .rows(Access::Write, ADVANCE_SESSION, &row.params())
+            .await?
+            .into_iter()
+            .next();
         if written.is_some() {
             return Ok(Advanced::Saved);
         }
-        drop(client);
         // The step was taken first (by another worker, or a click on an older message),
         // or the conversation was deleted after the button was shown.
         match self.standing(key).await? {
@@ -692,15 +744,16 @@ impl SessionStore for PgStore {
     }
 
     async fn remove(&self, key: &SessionKey) -> Result<bool, StoreError> {
-        let client = self.pool.get().await.map_err(pool_write)?;
         // A marker of a deleted conversation goes too, but was no session.
-        let old = client
-            .query_opt(
+        let old = self
+            .rows(
+                Access::Write,
                 "DELETE FROM sessions WHERE key = $1 RETURNING forgotten",
                 &[&key.encode()],
             )
-            .await
-            .map_err(|e| write(describe(&e)))?;
+            .await?
+            .into_iter()
+            .next();
         Ok(old.is_some_and(|r| !r.get::<_, bool>(0)))
     }
 }
