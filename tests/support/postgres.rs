@@ -12,11 +12,23 @@ pub fn admin_url() -> Option<String> {
         .filter(|u| !u.is_empty())
 }
 
-/// Says why a PostgreSQL test did not run.
-pub fn skipped(test: &str) {
+/// Says why the running test (libtest names its thread after it) did not run.
+fn skipped() {
+    let thread = std::thread::current();
+    let test = thread.name().unwrap_or("a PostgreSQL test");
     eprintln!(
         "{test}: skipped, no PostgreSQL (run `eval \"$(.ci/postgres start)\"` first; .ci/run does)"
     );
+}
+
+/// A new, empty database for the running test; `None` once it said the test is skipped
+/// (no cluster).
+pub async fn database() -> Option<String> {
+    let url = fresh_database().await;
+    if url.is_none() {
+        skipped();
+    }
+    url
 }
 
 /// A new, empty database on the test cluster; its URL.
