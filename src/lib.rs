@@ -38,6 +38,7 @@
 //!                        cards, versioned migrations (migrations.rs), usage figures added
 //!                        by upserts (figures.rs), export and import as sled's (dump.rs)
 //!     backend.rs         the choice between the two, as the bot uses it
+//!     records.rs         where posted cards and figures are kept, in either store
 //!   discord/             the bot over the gateway (the only folder that names serenity)
 //!     handler.rs         routing: every event in, each interaction to its function
 //!     click.rs           a click decoded into the button the bot made, and answered

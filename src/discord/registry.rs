@@ -11,8 +11,8 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::session::StoreError;
-use crate::store::backend::Records;
 use crate::store::postgres::PgStore;
+use crate::store::records::Records;
 use crate::store::JsonTree;
 
 /// A pin of a posted card.

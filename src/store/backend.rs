@@ -9,15 +9,6 @@ use crate::store::figures::{count_abandoned, Tally};
 use crate::store::postgres::PgStore;
 use crate::store::SledStore;
 
-/// Where one kind of record beside the sessions is kept (posted cards, usage figures): a
-/// JSON tree in the sled store, or a table in the PostgreSQL database every worker shares,
-/// where each change is one statement or one transaction.
-#[derive(Debug, Clone)]
-pub enum Records<T> {
-    Sled(crate::store::JsonTree<T>),
-    Postgres(Arc<PgStore>),
-}
-
 /// One of the two stores, as the conversation and the commands use it.
 #[derive(Debug, Clone)]
 pub enum Backend {

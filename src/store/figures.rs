@@ -33,8 +33,8 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use super::backend::Records;
 use super::postgres::PgStore;
+use super::records::Records;
 use super::SledStore;
 use crate::figures::{Counts, Event, Filter, Key, Report};
 use crate::session::StoreError;

@@ -92,6 +92,7 @@ mod index;
 mod json_tree;
 pub mod postgres;
 pub mod record_bytes;
+pub mod records;
 
 use std::fmt;
 use std::future::Future;
