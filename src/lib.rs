@@ -23,6 +23,7 @@
 //!     problem.rs         file:line diagnostics
 //!     clock.rs           the one clock, passed in
 //!     figures.rs         usage figures without personal data, summed into a report
+//!     posted.rs          the cards the bot posted publicly, and their pins, as data
 //!     review.rs          the rules' review-by date, and the warnings once it passed
 //!   store/               sessions in sled (the only folder that names sled) or PostgreSQL
 //!     mod.rs             SledStore: the SessionStore methods, expiry, forget, checkpoint
@@ -92,6 +93,6 @@ pub mod token;
 
 // The pure core keeps its short paths (`crate::engine`, `activation_check::rules`, ...).
 pub use domain::{
-    card, clock, conversation, custom_id, engine, figures, i18n, knowledge, problem, review, rules,
-    session, style,
+    card, clock, conversation, custom_id, engine, figures, i18n, knowledge, posted, problem,
+    review, rules, session, style,
 };

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use activation_check::discord::registry::{ChannelPins, Pin, PostedCard};
+use activation_check::discord::registry::{ChannelPins, Pin, PostedCard, Registry};
 use activation_check::figures::{Event, Filter, Key, Place};
 use activation_check::session::{Advanced, Answer, Scope, SessionKey, SessionRecord, SessionStore};
 use activation_check::store::backend::Backend;
@@ -210,7 +210,7 @@ fn card(message_id: u64, version: &str, pinned: bool) -> PostedCard {
 }
 
 async fn the_registry_keeps_posts_pins_and_lists_outdated_ones(u: Under) {
-    let reg = u.store.registry().unwrap();
+    let reg = Registry::of(&u.store).unwrap();
     reg.record_post(&card(100, "old", false)).await.unwrap();
     reg.record_post(&card(101, "new", false)).await.unwrap();
     reg.record_post(&card(102, "old", false)).await.unwrap();

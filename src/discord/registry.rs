@@ -8,40 +8,12 @@
 
 use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
-
+pub use crate::domain::posted::{Pin, PostedCard};
 use crate::session::StoreError;
+use crate::store::backend::Backend;
 use crate::store::postgres::PgStore;
 use crate::store::records::Records;
 use crate::store::JsonTree;
-
-/// A pin of a posted card.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Pin {
-    /// The moderator who pinned it through the bot's command; `None` for a pin made in
-    /// Discord's own menu, which the bot learns of from the channel's pins.
-    pub by: Option<u64>,
-    /// Unix seconds: when it was pinned, or for a pin made in Discord's menu, when the
-    /// bot found it.
-    pub at: i64,
-}
-
-/// One posted card.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PostedCard {
-    pub guild_id: Option<u64>,
-    pub channel_id: u64,
-    pub message_id: u64,
-    pub outcome: String,
-    pub verdict: String,
-    pub locale: String,
-    pub rules_version: String,
-    /// Unix seconds: when the card's answer was reached.
-    pub generated_at: i64,
-    /// Unix seconds: when it was posted.
-    pub posted_at: i64,
-    pub pin: Option<Pin>,
-}
 
 impl PostedCard {
     /// The message's address in Discord's clients.
@@ -96,7 +68,15 @@ fn resynced(mut card: PostedCard, channels: &[ChannelPins], asked_at: i64) -> Op
 
 impl Registry {
     /// The name of the tree the registry keeps its cards in.
-    pub const TREE: &'static str = "posted_cards";
+    pub const TREE: &'static str = crate::store::records::CARDS_TREE;
+
+    /// The posted cards kept beside the sessions of `store`.
+    pub fn of(store: &Backend) -> Result<Registry, StoreError> {
+        match store {
+            Backend::Sled(s) => Ok(Registry::open(s.open_tree_json(Self::TREE)?)),
+            Backend::Postgres(p) => Ok(Registry::postgres(p.clone())),
+        }
+    }
 
     /// The registry over its tree (opened by the caller, normally
     /// `store.open_tree_json(Registry::TREE)`): it needs typed values under keys, not

@@ -29,6 +29,7 @@ pub mod engine;
 pub mod figures;
 pub mod i18n;
 pub mod knowledge;
+pub mod posted;
 pub mod problem;
 pub mod review;
 pub mod rules;

@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use crate::discord::registry::Registry;
 use crate::session::{Advanced, SessionKey, SessionRecord, SessionStore, StoreError};
 use crate::store::figures::{count_abandoned, Tally};
 use crate::store::postgres::PgStore;
@@ -20,14 +19,6 @@ impl Backend {
     /// Whether other processes take steps in this store too.
     pub fn is_shared(&self) -> bool {
         matches!(self, Backend::Postgres(_))
-    }
-
-    /// The posted-cards registry kept beside the sessions.
-    pub fn registry(&self) -> Result<Registry, StoreError> {
-        match self {
-            Backend::Sled(s) => Ok(Registry::open(s.open_tree_json(Registry::TREE)?)),
-            Backend::Postgres(p) => Ok(Registry::postgres(p.clone())),
-        }
     }
 
     /// The usage figures kept beside the sessions (shared by every worker on PostgreSQL).

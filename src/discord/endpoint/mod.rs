@@ -45,6 +45,7 @@ use serenity::all::{GuildId, Interaction};
 use tokio::sync::oneshot;
 
 use super::handler::Handler;
+use super::registry::Registry;
 use super::reload::Live;
 use super::rest::Rest;
 use super::{commands, BotError, BotOptions};
@@ -121,7 +122,7 @@ pub async fn serve(
     let addr = listener
         .local_addr()
         .map_err(|e| BotError::Listen(opts.listen, e))?;
-    let registry = store.registry()?;
+    let registry = Registry::of(&store)?;
     store.write_behind();
     let claims = match &store {
         Backend::Sled(_) => Claims::Local(super::gate::Seen::new(super::gate::SEEN_CAPACITY)),

@@ -15,8 +15,9 @@ use tokio_postgres::types::Json;
 
 use super::figures::{add_figure_rows_with, figure_from_export, figures_with};
 use super::{card_of, decode, describe, pool_read, pool_write, read, write, PgStore, SessionRow};
-use crate::discord::registry::{PostedCard, Registry};
+use crate::domain::posted::PostedCard;
 use crate::session::{SessionKey, SessionRecord, StoreError};
+use crate::store::records::CARDS_TREE;
 use crate::store::{figures, SledStore, Snapshot, TreeDump};
 
 /// One thing an import writes: a session, or an entry of one of sled's trees.
@@ -80,7 +81,7 @@ impl PgStore {
         tx.commit().await.map_err(|e| read(describe(&e)))?;
         for (name, mut entries) in [
             (SledStore::json_tree_name(figures::TREE), figures),
-            (SledStore::json_tree_name(Registry::TREE), cards),
+            (SledStore::json_tree_name(CARDS_TREE), cards),
         ] {
             if !entries.is_empty() {
                 entries.sort();
@@ -132,7 +133,7 @@ impl PgStore {
             .map_err(|e| write(describe(&e)))?;
         let (figures_tree, cards_tree) = (
             SledStore::json_tree_name(figures::TREE),
-            SledStore::json_tree_name(Registry::TREE),
+            SledStore::json_tree_name(CARDS_TREE),
         );
         loop {
             let Some(item) = items.recv().await else {

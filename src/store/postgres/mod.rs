@@ -44,7 +44,7 @@ use tokio_postgres::NoTls;
 
 pub use migrations::MIGRATIONS;
 
-use crate::discord::registry::{Pin, PostedCard};
+use crate::domain::posted::{Pin, PostedCard};
 use crate::session::{
     Advanced, SessionKey, SessionRecord, SessionStore, StoreError, SESSION_FORMAT,
 };
