@@ -25,6 +25,10 @@ pub const ASK: &str = "activation-check";
 pub const PINS: &str = "activation-pins";
 /// The moderators' context-menu command (its base name; localized per locale).
 pub const PIN: &str = "Pin activation answer";
+/// This server's usage figures, for members with Manage Server or Pin Messages.
+pub const STATS: &str = "activation-stats";
+/// The owner's reload of the rules and texts, in the configured servers only.
+pub const RELOAD: &str = "activation-reload";
 
 fn localized(
     mut c: CreateCommand,
@@ -102,7 +106,14 @@ pub fn definitions(l10n: &Localizer) -> Vec<CreateCommand> {
         Some("cmd-pin-name"),
         None,
     );
-    vec![ask, pins, pin, super::usage::definition(l10n)]
+    vec![ask, pins, pin, stats(l10n)]
+}
+
+/// `/activation-stats`, localized. Discord cannot offer a command to members with one
+/// permission *or* another, so it is offered to every member and the handler checks for
+/// Manage Server or Pin Messages.
+fn stats(l10n: &Localizer) -> CreateCommand {
+    server_command(STATS, l10n, "cmd-stats-name", "cmd-stats-description")
 }
 
 /// Registers the commands globally, or in one server; returns how many.

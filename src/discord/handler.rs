@@ -155,11 +155,11 @@ impl Handler {
             (CommandType::ChatInput, commands::ASK) => self.ask(call).await,
             (CommandType::ChatInput, commands::PINS) => self.list_outdated(call).await,
             (CommandType::Message, commands::PIN) => self.pin(call).await,
-            (CommandType::ChatInput, super::usage::STATS) => {
+            (CommandType::ChatInput, commands::STATS) => {
                 self.stats_command(call).await;
                 Ok(())
             }
-            (CommandType::ChatInput, super::reload::RELOAD) => {
+            (CommandType::ChatInput, commands::RELOAD) => {
                 self.reload_command(call).await;
                 Ok(())
             }

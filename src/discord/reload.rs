@@ -36,9 +36,6 @@ use crate::session::SessionKey;
 use crate::store::backend::Backend;
 use crate::store::figures::Tally;
 
-/// The owner's reload command, registered only in the servers of the configuration.
-pub const RELOAD: &str = "activation-reload";
-
 /// Where the rules and texts are read from, as the bot was started.
 #[derive(Debug, Clone)]
 pub struct Source {
@@ -289,7 +286,12 @@ pub async fn serve(
 
 /// The command's definition, localized.
 pub fn definition(l10n: &Localizer) -> CreateCommand {
-    super::commands::server_command(RELOAD, l10n, "cmd-reload-name", "cmd-reload-description")
+    super::commands::server_command(
+        super::commands::RELOAD,
+        l10n,
+        "cmd-reload-name",
+        "cmd-reload-description",
+    )
 }
 
 /// Registers /activation-reload in each of `guilds` (and nowhere else).

@@ -5,8 +5,8 @@
 use std::time::Instant;
 
 use serenity::all::{
-    CommandInteraction, ComponentInteraction, CreateAllowedMentions, CreateCommand,
-    CreateInteractionResponse, CreateInteractionResponseMessage, Permissions,
+    CommandInteraction, ComponentInteraction, CreateAllowedMentions, CreateInteractionResponse,
+    CreateInteractionResponseMessage, Permissions,
 };
 
 use super::handler::Handler;
@@ -20,15 +20,6 @@ use crate::rules::Rules;
 use crate::session::SessionKey;
 
 /// The moderators' usage figures.
-pub const STATS: &str = "activation-stats";
-
-/// The command's definition, localized. Discord cannot offer a command to members with
-/// one permission *or* another, so it is offered to every member and the handler checks
-/// for Manage Server or Pin Messages.
-pub fn definition(l10n: &Localizer) -> CreateCommand {
-    super::commands::server_command(STATS, l10n, "cmd-stats-name", "cmd-stats-description")
-}
-
 impl Handler {
     /// Counts `event` for a conversation in `key`'s place, served in `locale`, under the
     /// running rules, today.
