@@ -56,6 +56,7 @@
 //!                        HTTP response (reply.rs); rest.rs is what handlers reach Discord by
 //!     usage.rs           counting, "Did this help?", "Check my own PC", /activation-stats
 //!     reload.rs          SIGHUP and /activation-reload: check, then swap in one step
+//!     kept.rs            what outlives a reload, and how a handler asks for one
 //!     tls.rs             where OpenSSL finds certificate authorities (by hash, lazily)
 //!   term.rs              `activation-check ask`, the terminal front end
 //!   ops/                 running as a service: health and metrics listener, metric names

@@ -42,7 +42,7 @@ pub struct Handler {
     pub(super) gates: Arc<Gates<SessionKey>>,
     pub(super) seen: Arc<Seen>,
     /// What outlives a reload of the rules and texts (see `reload`).
-    pub(super) kept: Arc<super::reload::Kept>,
+    pub(super) kept: Arc<super::kept::Kept>,
     /// Negotiated locales by the user's and the server's locale codes.
     pub(super) locales: std::sync::Mutex<
         std::collections::HashMap<String, std::collections::HashMap<String, LocaleId>>,
@@ -62,7 +62,7 @@ pub(super) fn key_for(guild: Option<u64>, user: u64) -> SessionKey {
 
 impl Handler {
     /// The handler of one version of the rules and texts; `kept` is what outlives it.
-    pub fn new(k: Knowledge, kept: Arc<super::reload::Kept>) -> Self {
+    pub fn new(k: Knowledge, kept: Arc<super::kept::Kept>) -> Self {
         let rules_tag = rules_tag(&k.rules.meta.version);
         let conv = Conversation::new(
             k.rules,

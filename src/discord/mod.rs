@@ -27,6 +27,7 @@ pub mod endpoint;
 mod failure;
 pub mod gate;
 mod handler;
+mod kept;
 pub mod permissions;
 mod pins;
 mod post;

@@ -23,18 +23,13 @@ use serenity::async_trait;
 use serenity::http::Http;
 use tokio::sync::{mpsc, oneshot};
 
-use super::gate::{Gates, Seen};
 use super::handler::Handler;
-use super::registry::Registry;
+pub use super::kept::{Kept, Outcome, Request};
 use super::respond::Call;
 use super::spec;
 use crate::i18n::Localizer;
 use crate::knowledge::{self, Knowledge};
 use crate::problem::Problem;
-use crate::rules::Rules;
-use crate::session::SessionKey;
-use crate::store::backend::Backend;
-use crate::store::figures::Tally;
 
 /// Where the rules and texts are read from, as the bot was started.
 #[derive(Debug, Clone)]
@@ -56,33 +51,6 @@ impl Source {
         } else {
             Err(problems)
         }
-    }
-}
-
-/// What outlives a version of the rules and texts.
-pub struct Kept {
-    pub store: Arc<Backend>,
-    pub registry: Registry,
-    /// The usage figures (shared by every worker on PostgreSQL).
-    pub tally: Tally,
-    pub bot_user: u64,
-    /// The application's owner (and its team's owner): who may reload from Discord.
-    pub owners: Vec<u64>,
-    /// The servers /activation-reload is registered and accepted in.
-    pub admin_guilds: Vec<u64>,
-    pub gates: Arc<Gates<SessionKey>>,
-    pub seen: Arc<Seen>,
-    /// Asks the reload task for a reload; `None` when the bot cannot reload (it was not
-    /// told where its rules are).
-    pub reloads: Option<mpsc::UnboundedSender<Request>>,
-    /// The rules in force, for what runs beside the handler (pruning, the review-by
-    /// warning).
-    pub rules: Arc<RwLock<Arc<Rules>>>,
-}
-
-impl Kept {
-    pub fn rules(&self) -> Arc<Rules> {
-        self.rules.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 }
 
@@ -120,23 +88,6 @@ impl RawEventHandler for LiveHandler {
         RawEventHandler::raw_event(&*handler, ctx, event).await
     }
 }
-
-/// What a reload did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
-    /// The new version is in force.
-    Done { version: String, previous: String },
-    /// Nothing changed: these problems, with the version still in force.
-    Refused {
-        problems: Vec<String>,
-        version: String,
-    },
-    /// The bot does not know where its rules are.
-    Unavailable,
-}
-
-/// A request for a reload, answered when it is done.
-pub type Request = oneshot::Sender<Outcome>;
 
 /// Loads, checks and swaps in a new version (see the module documentation).
 pub struct Reloader {

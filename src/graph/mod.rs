@@ -305,8 +305,8 @@ fn mermaid_text(s: &str) -> String {
 }
 
 /// `s` with every character found in `table` replaced by its text, the rest kept as they
-/// are: the one loop behind Mermaid's labels here and the site's HTML escaping.
-pub(crate) fn replace_chars(s: &str, table: &[(char, &str)]) -> String {
+/// are: the one loop behind Mermaid's labels and HTML escaping.
+fn replace_chars(s: &str, table: &[(char, &str)]) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match table.iter().find(|(from, _)| *from == c) {
@@ -315,6 +315,19 @@ pub(crate) fn replace_chars(s: &str, table: &[(char, &str)]) -> String {
         }
     }
     out
+}
+
+/// `s` with `&`, `<`, `>`, `"` and `'` escaped: safe in HTML and SVG text and in quoted
+/// attributes (the SVG picture here, the site's pages).
+pub fn escape(s: &str) -> String {
+    const ENTITIES: &[(char, &str)] = &[
+        ('&', "&amp;"),
+        ('<', "&lt;"),
+        ('>', "&gt;"),
+        ('"', "&quot;"),
+        ('\'', "&#39;"),
+    ];
+    replace_chars(s, ENTITIES)
 }
 
 /// A DOT quoted string; line breaks become DOT's centred `\n`.

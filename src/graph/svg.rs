@@ -7,9 +7,9 @@
 
 use std::fmt::Write as _;
 
+use super::escape;
 use super::layout::{Layout, Placed, FONT_PX, LABEL_FONT_PX, LINE_EM};
 use super::{severity_fill, Graph, GraphNode, NodeKind};
-use crate::site::html::escape;
 
 /// Where a node links to, if anywhere.
 pub type Href<'a> = &'a dyn Fn(&GraphNode) -> Option<String>;

@@ -12,17 +12,7 @@ use std::fmt::Write as _;
 use crate::card::rfc3339;
 use crate::discord::spec::{Embed, MessageSpec};
 
-/// `s` with `&`, `<`, `>`, `"` and `'` escaped: safe in text and in quoted attributes.
-pub fn escape(s: &str) -> String {
-    const ENTITIES: &[(char, &str)] = &[
-        ('&', "&amp;"),
-        ('<', "&lt;"),
-        ('>', "&gt;"),
-        ('"', "&quot;"),
-        ('\'', "&#39;"),
-    ];
-    crate::graph::replace_chars(s, ENTITIES)
-}
+pub use crate::graph::escape;
 
 /// A Discord timestamp `<t:UNIX>` or `<t:UNIX:STYLE>` at the start of `s` (unescaped
 /// form): its seconds and its length in bytes.
