@@ -154,11 +154,9 @@ impl<'a> Walker<'a> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_workers_one_database_one_load_balancer() {
-    let Some(url) = support::postgres::database().await else {
+    let Some((url, standin, data)) = support::postgres::with_standin().await else {
         return;
     };
-    let standin = StandIn::start().await;
-    let data = tempfile::tempdir().unwrap();
     let store = ["--store", url.as_str()];
     let (mut w0, w1, balancer) = two_workers(&standin, &url, Signer::new(11), data.path());
     let mut walker = Walker::new(&standin, balancer.clone(), &url, 940_000_000_000_000_100).await;
@@ -336,11 +334,9 @@ async fn rows_of(url: &str, user: u64) -> Vec<(bool, serde_json::Value)> {
 /// a new `/activation-check` still work.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deleted_answers_stay_deleted_whichever_worker_gets_an_old_button() {
-    let Some(url) = support::postgres::database().await else {
+    let Some((url, standin, data)) = support::postgres::with_standin().await else {
         return;
     };
-    let standin = StandIn::start().await;
-    let data = tempfile::tempdir().unwrap();
     let (w0, w1, balancer) = two_workers(&standin, &url, Signer::new(12), data.path());
     let mut walker = Walker::new(&standin, balancer.clone(), &url, 940_000_000_000_000_200).await;
     let user = walker.user;

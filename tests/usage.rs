@@ -237,11 +237,9 @@ async fn stats_is_registered_for_every_member_and_reload_nowhere_by_default() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_workers_share_their_figures_and_reload_one_by_one() {
     use support::interactions::{Balancer, Policy, Signer, Worker};
-    let Some(url) = support::postgres::database().await else {
+    let Some((url, standin, tmp)) = support::postgres::with_standin().await else {
         return;
     };
-    let standin = StandIn::start().await;
-    let tmp = tempfile::tempdir().unwrap();
     let signer = Signer::new(31);
     let guild = GUILD.to_string();
     let args = ["--store", url.as_str(), "--admin-guild", guild.as_str()];

@@ -31,6 +31,15 @@ pub async fn database() -> Option<String> {
     url
 }
 
+/// What a test of `serve` workers sharing PostgreSQL starts from: a fresh database (its
+/// URL), the Discord stand-in, and a directory for the workers' data; `None` once it said
+/// the test is skipped.
+pub async fn with_standin() -> Option<(String, super::standin::StandIn, tempfile::TempDir)> {
+    let url = database().await?;
+    let standin = super::standin::StandIn::start().await;
+    Some((url, standin, tempfile::tempdir().unwrap()))
+}
+
 /// A new, empty database on the test cluster; its URL.
 pub async fn fresh_database() -> Option<String> {
     static N: AtomicU64 = AtomicU64::new(0);
