@@ -386,7 +386,6 @@ fn spawn_serve(
     store: Option<&str>,
     log: &Path,
 ) -> (Proc, std::net::SocketAddr) {
-    use std::io::BufRead;
     let here = std::env::current_exe().expect("the current exe is known");
     let bin = args.bot_bin.clone().unwrap_or_else(|| {
         here.parent()
@@ -402,30 +401,11 @@ fn spawn_serve(
         cmd.args(["--store", url]);
     }
     as_a_service(&mut cmd);
-    let mut child = cmd
-        .env("DISCORD_TOKEN", standin.token())
+    cmd.env("DISCORD_TOKEN", standin.token())
         .env("DISCORD_API_BASE", standin.base_url())
         .env("DISCORD_PUBLIC_KEY", key)
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(std::fs::File::create(log).expect("the log file can be created"))
-        .spawn()
-        .expect("cannot start activation-check serve; build it first");
-    let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().expect("piped"))
-        .read_line(&mut line)
-        .expect("the worker writes where it listens");
-    let addr = line
-        .trim()
-        .strip_prefix("listening on http://")
-        .and_then(|a| a.parse().ok())
-        .unwrap_or_else(|| {
-            panic!(
-                "serve did not start: {line:?}\n{}",
-                std::fs::read_to_string(log).unwrap_or_default()
-            )
-        });
+        .env("RUST_LOG", "warn");
+    let (child, addr) = support::interactions::spawn_listening(&mut cmd, log);
     (Proc { child }, addr)
 }
 

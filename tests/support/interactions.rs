@@ -133,6 +133,33 @@ fn unchunk(mut raw: &[u8]) -> Option<Vec<u8>> {
     }
 }
 
+/// Starts `cmd` (a `serve` command) with its log in `log` and waits for the address it
+/// says it listens on; panics with the log if it says something else. The tests' workers
+/// and the load driver's start this way.
+pub fn spawn_listening(cmd: &mut Command, log: &Path) -> (Child, SocketAddr) {
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(log).expect("the worker's log file can be created"))
+        .spawn()
+        .expect("the worker starts (build it first)");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("piped"))
+        .read_line(&mut line)
+        .expect("the worker writes where it listens");
+    let addr = line
+        .trim()
+        .strip_prefix("listening on http://")
+        .and_then(|a| a.parse().ok())
+        .unwrap_or_else(|| {
+            panic!(
+                "the worker did not say where it listens: {line:?}\n{}",
+                std::fs::read_to_string(log).unwrap_or_default()
+            )
+        });
+    (child, addr)
+}
+
 /// A `serve` worker as a child process.
 pub struct Worker {
     child: Child,
@@ -149,34 +176,16 @@ impl Worker {
         extra: &[&str],
     ) -> Worker {
         let log = data.with_extension("log");
-        let mut child = Command::new(bin)
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
+        let mut cmd = Command::new(bin);
+        cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
             .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
             .arg(data)
             .args(extra)
             .env("DISCORD_TOKEN", standin.token())
             .env("DISCORD_API_BASE", standin.base_url())
             .env("DISCORD_PUBLIC_KEY", public_key)
-            .env("RUST_LOG", "info")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(&log).unwrap())
-            .spawn()
-            .expect("the worker starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let addr = line
-            .trim()
-            .strip_prefix("listening on http://")
-            .and_then(|a| a.parse().ok())
-            .unwrap_or_else(|| {
-                panic!(
-                    "the worker did not say where it listens: {line:?}\n{}",
-                    std::fs::read_to_string(&log).unwrap_or_default()
-                )
-            });
+            .env("RUST_LOG", "info");
+        let (child, addr) = spawn_listening(&mut cmd, &log);
         Worker { child, addr, log }
     }
 
